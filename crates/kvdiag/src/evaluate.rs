@@ -1,0 +1,505 @@
+//! Stage 4, evaluate: every rule against every subject, logs scanned once per stream for all
+//! rules' patterns together.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::cause::Cause;
+use crate::correlate::{Facet, Subject, correlate};
+use crate::measure::{parse_quantity, parse_timestamp};
+use crate::object::ObjectRef;
+use crate::report::{Diagnosis, Evidence, Remediation, Report, SCHEMA, SubjectReport, Summary};
+use crate::rules::{Cmp, Condition, Field, LogTest, Op, Rule, RuleSet, Test, Var};
+use crate::snapshot::{LogId, ObjectId, Snapshot};
+
+/// Log lines kept as evidence per matched pattern and stream; the rest are counted.
+const LOG_EVIDENCE_LINES: usize = 3;
+/// Values kept as evidence per path test and object.
+const VALUE_EVIDENCE: usize = 5;
+/// Longest JSON rendering of a value kept whole in evidence.
+const VALUE_EVIDENCE_BYTES: usize = 400;
+/// Hit lines remembered per pattern and stream.
+const HITS_KEPT: usize = 1000;
+
+/// Correlates the snapshot and evaluates every rule on every subject.
+///
+/// ```
+/// use kvdiag::{Hint, RuleSet, Snapshot, analyze};
+/// let rules = RuleSet::builtin().expect("the built-in rules load");
+/// let mut snapshot = Snapshot::builder();
+/// snapshot.add_input("vm.yaml", b"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Running}\n", &Hint::Auto).ok();
+/// let report = analyze(&rules, &snapshot.build());
+/// assert_eq!(report.subjects.len(), 1);
+/// assert!(report.diagnoses.is_empty());
+/// ```
+pub fn analyze(rules: &RuleSet, snapshot: &Snapshot) -> Report {
+    let subjects = correlate(snapshot);
+    let mut diagnoses = Vec::new();
+    let mut reports = Vec::with_capacity(subjects.len());
+    for subject in &subjects {
+        let found = evaluate(rules, snapshot, subject);
+        reports.push(SubjectReport {
+            subject: subject.id.clone(),
+            status: subject.status(snapshot),
+            diagnoses: found.len(),
+            worst: found.iter().map(|d| d.severity).max(),
+        });
+        diagnoses.extend(found);
+    }
+    diagnoses.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| subject_key(&a.subject).cmp(&subject_key(&b.subject)))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    let mut summary = Summary {
+        subjects: reports.len(),
+        diagnoses: diagnoses.len(),
+        ..Summary::default()
+    };
+    for d in &diagnoses {
+        *match d.severity {
+            crate::Severity::Critical => &mut summary.critical,
+            crate::Severity::Error => &mut summary.error,
+            crate::Severity::Warning => &mut summary.warning,
+            crate::Severity::Info => &mut summary.info,
+        } += 1;
+    }
+    Report {
+        schema: SCHEMA,
+        capture_time: snapshot.capture_time(),
+        summary,
+        subjects: reports,
+        diagnoses,
+        inputs: snapshot.inputs().clone(),
+    }
+}
+
+fn subject_key(s: &ObjectRef) -> (&Option<String>, &str, &str) {
+    (&s.namespace, &s.name, &s.kind)
+}
+
+/// Evaluates every rule on one subject; diagnoses most severe first, generic ones removed when
+/// a cause they yield to was found.
+pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<Diagnosis> {
+    let hits: Vec<StreamHits> = subject
+        .logs
+        .iter()
+        .map(|&id| StreamHits::scan(rules, snapshot, id))
+        .collect();
+    let ctx = Ctx {
+        snapshot,
+        subject,
+        now: snapshot.capture_time().map(|c| c.time),
+        hits: &hits,
+        rules,
+    };
+    let mut found: Vec<(&Rule, Found)> = rules
+        .rules
+        .iter()
+        .filter_map(|rule| Some((rule, ctx.condition(&rule.when)?)))
+        .collect();
+    let causes: Vec<Cause> = found.iter().map(|(r, _)| r.cause).collect();
+    let keep = stepped_aside(&found.iter().map(|(r, _)| *r).collect::<Vec<_>>(), &causes);
+    let mut out: Vec<Diagnosis> = found
+        .drain(..)
+        .zip(keep)
+        .filter(|(_, keep)| *keep)
+        .map(|((rule, f), _)| ctx.diagnosis(rule, f))
+        .collect();
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
+    out
+}
+
+/// Which of the matched rules keep their diagnosis: a rule steps aside when a rule it yields to
+/// matched and was itself kept. `yields_to` chains are acyclic (checked when rules load).
+fn stepped_aside(rules: &[&Rule], causes: &[Cause]) -> Vec<bool> {
+    fn kept(i: usize, rules: &[&Rule], causes: &[Cause], memo: &mut [Option<bool>]) -> bool {
+        if let Some(k) = memo[i] {
+            return k;
+        }
+        let yields = rules[i].yields_to();
+        let k = !(0..rules.len()).any(|j| {
+            j != i && yields.contains(&causes[j]) && kept(j, rules, causes, memo)
+        });
+        memo[i] = Some(k);
+        k
+    }
+    let mut memo = vec![None; rules.len()];
+    (0..rules.len()).map(|i| kept(i, rules, causes, &mut memo)).collect()
+}
+
+/// The lines of one stream that matched each log pattern of the rule set.
+struct StreamHits {
+    log: LogId,
+    /// pattern index → (line indices, total count).
+    by_pattern: HashMap<usize, (Vec<usize>, usize)>,
+}
+
+impl StreamHits {
+    fn scan(rules: &RuleSet, snapshot: &Snapshot, log: LogId) -> StreamHits {
+        let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
+        if !rules.logs.regexes.is_empty() {
+            for (i, line) in snapshot.log(log).lines().enumerate() {
+                for p in rules.logs.set.matches(line.text).iter() {
+                    let entry = by_pattern.entry(p).or_default();
+                    if entry.0.len() < HITS_KEPT {
+                        entry.0.push(i);
+                    }
+                    entry.1 += 1;
+                }
+            }
+        }
+        StreamHits { log, by_pattern }
+    }
+}
+
+/// What a condition matched: evidence, captured values, and the object of each facet the
+/// diagnosis is about.
+#[derive(Default)]
+struct Found {
+    evidence: Vec<Evidence>,
+    captures: BTreeMap<String, String>,
+    focus: BTreeMap<Facet, ObjectId>,
+}
+
+impl Found {
+    fn merge(&mut self, other: Found) {
+        self.evidence.extend(other.evidence);
+        for (k, v) in other.captures {
+            self.captures.entry(k).or_insert(v);
+        }
+        for (k, v) in other.focus {
+            self.focus.entry(k).or_insert(v);
+        }
+    }
+}
+
+struct Ctx<'a> {
+    snapshot: &'a Snapshot,
+    subject: &'a Subject,
+    now: Option<Timestamp>,
+    hits: &'a [StreamHits],
+    rules: &'a RuleSet,
+}
+
+impl Ctx<'_> {
+    fn condition(&self, c: &Condition) -> Option<Found> {
+        match c {
+            Condition::All(children) => {
+                let mut out = Found::default();
+                for child in children {
+                    out.merge(self.condition(child)?);
+                }
+                Some(out)
+            }
+            Condition::Any(children) => {
+                let mut out: Option<Found> = None;
+                for f in children.iter().filter_map(|c| self.condition(c)) {
+                    out.get_or_insert_with(Found::default).merge(f);
+                }
+                out
+            }
+            Condition::Not(child) => match self.condition(child) {
+                Some(_) => None,
+                None => Some(Found::default()),
+            },
+            Condition::Object { facet, test } => {
+                let mut out: Option<Found> = None;
+                for &id in self.subject.objects(*facet) {
+                    let mut values = Vec::new();
+                    let mut captures = BTreeMap::new();
+                    if self.test(test, id, &mut values, &mut captures) {
+                        let object = self.snapshot.object(id);
+                        let found = out.get_or_insert_with(Found::default);
+                        found.focus.entry(*facet).or_insert(id);
+                        for (k, v) in captures {
+                            found.captures.entry(k).or_insert(v);
+                        }
+                        found.evidence.extend(values.into_iter().map(|(path, value)| Evidence::Object {
+                            object: object.object_ref(),
+                            origin: object.origin.clone(),
+                            path,
+                            value: trim_value(value),
+                        }));
+                    }
+                }
+                out
+            }
+            Condition::Log(t) => self.log(t),
+        }
+    }
+
+    /// Whether object `id` passes `test`; matched values and captures are added.
+    fn test(
+        &self,
+        test: &Test,
+        id: ObjectId,
+        values: &mut Vec<(String, Value)>,
+        captures: &mut BTreeMap<String, String>,
+    ) -> bool {
+        match test {
+            Test::All(children) => children.iter().all(|t| self.test(t, id, values, captures)),
+            Test::Any(children) => {
+                // Every passing branch contributes evidence.
+                let mut any = false;
+                for t in children {
+                    any |= self.test(t, id, values, captures);
+                }
+                any
+            }
+            Test::Not(child) => !self.test(child, id, &mut Vec::new(), &mut BTreeMap::new()),
+            Test::Path { path, op, capture } => {
+                let found = path.query(&self.snapshot.object(id).value);
+                let matched: Vec<(String, &Value)> = match op {
+                    Op::Absent => {
+                        if !found.is_empty() {
+                            return false;
+                        }
+                        values.push((path.as_str().to_owned(), Value::Null));
+                        return true;
+                    }
+                    Op::Exists => found,
+                    _ => found.into_iter().filter(|(_, v)| self.op(op, v, captures)).collect(),
+                };
+                if matched.is_empty() {
+                    return false;
+                }
+                if let Some(name) = capture {
+                    captures.entry(name.clone()).or_insert_with(|| scalar_text(matched[0].1));
+                }
+                values.extend(matched.into_iter().take(VALUE_EVIDENCE).map(|(p, v)| (p, v.clone())));
+                true
+            }
+        }
+    }
+
+    fn op(&self, op: &Op, value: &Value, captures: &mut BTreeMap<String, String>) -> bool {
+        match op {
+            Op::Equals(expected) => scalar_eq(value, expected),
+            Op::In(options) => options.iter().any(|o| scalar_eq(value, o)),
+            Op::Matches(re) => {
+                let text = scalar_text(value);
+                let Some(caps) = re.captures(&text) else {
+                    return false;
+                };
+                for name in re.capture_names().flatten() {
+                    if let Some(m) = caps.name(name) {
+                        captures.entry(name.to_owned()).or_insert_with(|| m.as_str().to_owned());
+                    }
+                }
+                true
+            }
+            Op::Exists | Op::Absent => true,
+            Op::Compare(cmp, operand) => {
+                let text = scalar_text(value);
+                let (left, right) = match (parse_timestamp(&text), operand.duration, self.now) {
+                    // A timestamp compares its age with a duration.
+                    (Some(t), Some(d), Some(now)) => {
+                        let age = now.duration_since(t);
+                        (age.as_secs_f64(), d.as_secs_f64())
+                    }
+                    (Some(_), _, _) => return false,
+                    (None, _, _) => match (number(value), operand.quantity) {
+                        (Some(l), Some(r)) => (l, r),
+                        _ => return false,
+                    },
+                };
+                match cmp {
+                    Cmp::Gt => left > right,
+                    Cmp::Ge => left >= right,
+                    Cmp::Lt => left < right,
+                    Cmp::Le => left <= right,
+                }
+            }
+        }
+    }
+
+    fn log(&self, t: &LogTest) -> Option<Found> {
+        let mut out: Option<Found> = None;
+        for hits in self.hits {
+            let Some((lines, total)) = hits.by_pattern.get(&t.pattern) else {
+                continue;
+            };
+            let stream = self.snapshot.log(hits.log);
+            let src = &stream.source;
+            if let (Some(want), Some(have)) = (&t.containers, &src.container)
+                && !want.contains(have)
+            {
+                continue;
+            }
+            if t.previous.is_some_and(|p| p != src.previous) {
+                continue;
+            }
+            let passing: Vec<_> = lines
+                .iter()
+                .filter_map(|&i| stream.line(i))
+                .filter(|l| t.fields.iter().all(|(k, v)| l.field(k).as_deref() == Some(v)))
+                .collect();
+            let Some(first) = passing.first() else {
+                continue;
+            };
+            let found = out.get_or_insert_with(Found::default);
+            let re = &self.rules.logs.regexes[t.pattern];
+            if let Some(caps) = re.captures(first.text) {
+                for name in re.capture_names().flatten() {
+                    if let Some(m) = caps.name(name) {
+                        found.captures.entry(name.to_owned()).or_insert_with(|| m.as_str().to_owned());
+                    }
+                }
+            }
+            if let Some(pod) = &src.pod
+                && let Some(id) = self.snapshot.find("Pod", src.namespace.as_deref(), pod)
+            {
+                found.focus.entry(Facet::Pod).or_insert(id);
+            }
+            // With field filters the exact count is of the kept lines; otherwise of all hits.
+            let count = if t.fields.is_empty() { *total } else { passing.len() };
+            let shown = passing.len().min(LOG_EVIDENCE_LINES);
+            for (n, line) in passing.iter().take(LOG_EVIDENCE_LINES).enumerate() {
+                found.evidence.push(Evidence::Log {
+                    log: src.clone(),
+                    line: line.number,
+                    timestamp: line.timestamp.map(str::to_owned),
+                    text: line.text.to_owned(),
+                    more: if n + 1 == shown { count - shown } else { 0 },
+                });
+            }
+        }
+        out
+    }
+
+    fn diagnosis(&self, rule: &Rule, found: Found) -> Diagnosis {
+        let lookup = |v: &Var| self.lookup(v, &found);
+        Diagnosis {
+            rule: rule.id.clone(),
+            cause: rule.cause,
+            severity: rule.severity,
+            subject: self.subject.id.clone(),
+            title: rule.title.clone(),
+            summary: rule.summary.render(lookup),
+            remediation: rule
+                .remediation
+                .iter()
+                .map(|r| Remediation {
+                    text: r.text.render(lookup),
+                    command: r.command.as_ref().map(|c| c.render(lookup)),
+                })
+                .collect(),
+            references: rule.references.clone(),
+            evidence: found.evidence,
+        }
+    }
+
+    fn lookup(&self, var: &Var, found: &Found) -> Option<String> {
+        let pick = |r: ObjectRef, field: &Field| match field {
+            Field::Kind => Some(r.kind),
+            Field::Namespace => r.namespace,
+            Field::Name => Some(r.name),
+        };
+        match var {
+            Var::Subject(field) => pick(self.subject.id.clone(), field),
+            Var::Match(name) => found.captures.get(name).cloned(),
+            Var::Object(facet, field) => {
+                if let Some(id) = self.object_for(*facet, found) {
+                    return pick(self.snapshot.object(id).object_ref(), field);
+                }
+                let s = &self.subject.id;
+                match (facet, field) {
+                    // A VMI has its VM's name; a subject named after either stands for both.
+                    (Facet::Vm | Facet::Vmi, _) if s.kind == "VirtualMachine" || s.kind == "VirtualMachineInstance" => {
+                        pick(s.clone(), field)
+                    }
+                    (Facet::Node, Field::Name) => self.node_name(),
+                    (_, Field::Namespace) => s.namespace.clone(),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// The object of `facet` a diagnosis is about: the one that matched, else the subject's
+    /// (for pods, the newest launcher pod).
+    fn object_for(&self, facet: Facet, found: &Found) -> Option<ObjectId> {
+        let s = self.subject;
+        match facet {
+            Facet::Pod | Facet::LauncherPod => found
+                .focus
+                .get(&Facet::LauncherPod)
+                .or_else(|| found.focus.get(&Facet::Pod))
+                .copied()
+                .or_else(|| {
+                    s.launcher_pods.iter().copied().max_by_key(|&id| {
+                        self.snapshot
+                            .object(id)
+                            .str_at(&["metadata", "creationTimestamp"])
+                            .and_then(parse_timestamp)
+                    })
+                })
+                .or_else(|| s.pods.first().copied()),
+            f => found
+                .focus
+                .get(&f)
+                .copied()
+                .or_else(|| s.objects(f).first().copied()),
+        }
+    }
+
+    /// The node's name when no Node object was captured: from the VMI or a launcher pod.
+    fn node_name(&self) -> Option<String> {
+        let s = self.subject;
+        s.vmi
+            .iter()
+            .find_map(|&id| self.snapshot.object(id).str_at(&["status", "nodeName"]))
+            .or_else(|| {
+                s.launcher_pods
+                    .iter()
+                    .find_map(|&id| self.snapshot.object(id).str_at(&["spec", "nodeName"]))
+            })
+            .map(str::to_owned)
+    }
+}
+
+/// A value as text: strings as they are, anything else in its JSON form.
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Equality across YAML and JSON scalars: `137` equals `"137"`, `true` equals `"true"`.
+fn scalar_eq(value: &Value, expected: &Value) -> bool {
+    match (value, expected) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Object(_) | Value::Array(_), _) => false,
+        _ => scalar_text(value) == scalar_text(expected),
+    }
+}
+
+/// A number from a JSON number or a quantity string.
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => parse_quantity(s),
+        _ => None,
+    }
+}
+
+/// Large values (whole objects) are shortened in evidence.
+fn trim_value(v: Value) -> Value {
+    if !(v.is_object() || v.is_array()) {
+        return v;
+    }
+    let text = v.to_string();
+    if text.len() <= VALUE_EVIDENCE_BYTES {
+        return v;
+    }
+    let mut end = VALUE_EVIDENCE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Value::String(format!("{}…", &text[..end]))
+}

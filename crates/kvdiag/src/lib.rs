@@ -1,0 +1,63 @@
+//! kvdiag: offline diagnosis of failing KubeVirt virtual machines.
+//!
+//! The library is pure: no file system, network, clock or environment. It takes bytes (or
+//! objects you already hold), relates them per VM, evaluates declarative YAML rules and returns
+//! typed diagnoses with their evidence and proposed remediation. The data flows through one
+//! module per stage:
+//!
+//! ```text
+//! bytes + name ──parse──► objects & logs ──snapshot──► Snapshot ──correlate──► Subjects
+//!                                                                                 │
+//!                  Report ◄──report── Diagnoses ◄──evaluate── RuleSet ◄───────────┘
+//! ```
+//!
+//! ```
+//! use kvdiag::{Hint, RuleSet, Snapshot, analyze};
+//!
+//! let rules = RuleSet::builtin()?;
+//! let mut snapshot = Snapshot::builder();
+//! snapshot.add_input("pod.yaml", br#"
+//! apiVersion: v1
+//! kind: Pod
+//! metadata:
+//!   name: virt-launcher-db-abcde
+//!   namespace: prod
+//!   labels: {kubevirt.io: virt-launcher}
+//!   annotations: {kubevirt.io/domain: db}
+//! status:
+//!   phase: Failed
+//!   containerStatuses:
+//!   - name: compute
+//!     state: {terminated: {reason: OOMKilled, exitCode: 137}}
+//! "#, &Hint::Auto)?;
+//! let report = analyze(&rules, &snapshot.build());
+//! assert_eq!(report.diagnoses[0].cause, kvdiag::Cause::OomKilled);
+//! println!("{}", report.to_json());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Nothing kvdiag does changes a cluster: remediation is proposed, never executed.
+
+mod cause;
+pub mod correlate;
+mod evaluate;
+pub mod measure;
+mod object;
+pub mod parse;
+pub mod report;
+pub mod rules;
+mod snapshot;
+mod source;
+
+pub use cause::{Cause, Severity};
+pub use correlate::{Facet, Subject, correlate};
+pub use evaluate::{analyze, evaluate};
+pub use object::{Object, ObjectRef};
+pub use parse::{Hint, LogSource, LogStream, ParseError, Parsed, parse_input};
+pub use report::{Diagnosis, Evidence, Remediation, Report};
+pub use rules::{LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
+pub use snapshot::{
+    CaptureTime, CaptureTimeSource, Content, InputProblem, InputRecord, Inputs, LogId, ObjectId,
+    Snapshot, SnapshotBuilder,
+};
+pub use source::Origin;

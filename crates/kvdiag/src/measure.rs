@@ -1,0 +1,127 @@
+//! Times, durations and Kubernetes quantities: the units rules compare.
+
+use jiff::{SignedDuration, Timestamp};
+
+/// Parses an RFC 3339 timestamp (`2024-05-14T10:30:00Z`, with or without fractions or offset).
+pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
+    let t = text.trim();
+    // Cheap shape check first: most strings handed here are not timestamps.
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// Parses a duration written as `90s`, `10m`, `1h30m`, `2d` (units d, h, m, s; whole numbers).
+pub fn parse_duration(text: &str) -> Option<SignedDuration> {
+    let mut total: i64 = 0;
+    let mut digits = String::new();
+    let mut any = false;
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().ok()?;
+        digits.clear();
+        let unit = match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        any = true;
+    }
+    (any && digits.is_empty()).then(|| SignedDuration::from_secs(total))
+}
+
+/// Formats a duration the way it is parsed: `1h30m`, `45s`, `2d3h`.
+pub fn format_duration(d: SignedDuration) -> String {
+    let mut secs = d.as_secs();
+    let sign = if secs < 0 { "-" } else { "" };
+    secs = secs.abs();
+    let mut out = String::from(sign);
+    for (unit, len) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+        if secs >= len {
+            out.push_str(&format!("{}{unit}", secs / len));
+            secs %= len;
+        }
+    }
+    if out.len() == sign.len() {
+        out.push_str("0s");
+    }
+    out
+}
+
+/// Parses a Kubernetes quantity (`8Gi`, `500m`, `1k`, `1.5G`, `2e3`, `137`) into a number of
+/// base units.
+pub fn parse_quantity(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
+        .unwrap_or(t.len());
+    let (number, suffix) = t.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor = match suffix {
+        "" => 1.0,
+        "Ki" => 1024f64,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        s => {
+            let exp: i32 = s.strip_prefix(['e', 'E'])?.parse().ok()?;
+            10f64.powi(exp)
+        }
+    };
+    Some(number * factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(parse_quantity("8Gi"), Some(8.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_quantity("500m"), Some(0.5));
+        assert_eq!(parse_quantity("1k"), Some(1000.0));
+        assert_eq!(parse_quantity("2e3"), Some(2000.0));
+        assert_eq!(parse_quantity("137"), Some(137.0));
+        assert_eq!(parse_quantity("1.5Gi"), Some(1.5 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_quantity("Gi"), None);
+        assert_eq!(parse_quantity("8Xi"), None);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10m"), Some(SignedDuration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Some(SignedDuration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Some(SignedDuration::from_secs(172_800)));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(format_duration(SignedDuration::from_secs(5400)), "1h30m");
+        assert_eq!(format_duration(SignedDuration::from_secs(0)), "0s");
+    }
+
+    #[test]
+    fn timestamps() {
+        assert!(parse_timestamp("2024-05-14T10:30:00Z").is_some());
+        assert!(parse_timestamp("2024-04-26T12:09:49.683947000Z").is_some());
+        assert!(parse_timestamp("2024-05-14T10:30:00+02:00").is_some());
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+}

@@ -1,0 +1,184 @@
+//! Documents (JSON or YAML) into objects: single objects, `kind: List`, `kind: <X>List`,
+//! multi-document YAML and top-level sequences.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{ParseError, yaml};
+use crate::object::Object;
+use crate::source::Origin;
+
+/// What one document input held.
+#[derive(Debug, Default)]
+pub struct Documents {
+    /// Every Kubernetes object found, in input order.
+    pub objects: Vec<Object>,
+    /// Values that were not Kubernetes objects (no `kind`).
+    pub ignored: usize,
+}
+
+/// Parses a JSON or YAML input into objects. JSON is recognised by its first byte and parsed
+/// with serde_json (several concatenated JSON values are accepted); anything else is YAML.
+pub fn parse_documents(bytes: &[u8], source: &Arc<str>) -> Result<Documents, ParseError> {
+    let values = if looks_like_json(bytes) {
+        json_values(bytes)?
+    } else {
+        yaml::documents::<Value>(bytes, yaml::data_options())?
+    };
+    let many = values.len() > 1;
+    let mut out = Documents::default();
+    for (i, value) in values.into_iter().enumerate() {
+        let origin = Origin {
+            source: Arc::clone(source),
+            document: many.then(|| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            item: None,
+        };
+        collect(value, origin, &mut out);
+    }
+    Ok(out)
+}
+
+/// JSON documents open with `{`, or with `[` followed by a value (`[{`, `["`, `[]`); a line
+/// such as `[    0.000000] Linux version` is not one.
+pub(super) fn looks_like_json(bytes: &[u8]) -> bool {
+    let mut it = bytes.iter().filter(|b| !b.is_ascii_whitespace());
+    match it.next() {
+        Some(b'{') => true,
+        Some(b'[') => matches!(it.next(), None | Some(b'{' | b'[' | b'"' | b']')),
+        _ => false,
+    }
+}
+
+fn json_values(bytes: &[u8]) -> Result<Vec<Value>, ParseError> {
+    let mut values = Vec::new();
+    for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+        values.push(value.map_err(|e| ParseError {
+            message: json_message(&e),
+            line: Some(e.line() as u64),
+            column: Some(e.column() as u64),
+        })?);
+    }
+    Ok(values)
+}
+
+/// serde_json appends " at line L column C" to its messages; the location is kept apart.
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Adds the objects of one value: a list's items, a sequence's elements, or the object itself.
+fn collect(value: Value, origin: Origin, out: &mut Documents) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let origin = Origin {
+                    item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
+                    ..origin.clone()
+                };
+                push(item, origin, out);
+            }
+        }
+        Value::Object(mut map) => {
+            let list_kind = map
+                .get("kind")
+                .and_then(Value::as_str)
+                .filter(|k| k.ends_with("List"))
+                .map(str::to_owned);
+            let Some(list_kind) = list_kind.filter(|_| map.get("items").is_some_and(Value::is_array))
+            else {
+                push(Value::Object(map), origin, out);
+                return;
+            };
+            // `kind: List` items carry their own kind; `<X>List` items may not (typed lists
+            // from the API server or `kubectl cluster-info dump`).
+            let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
+            let api_version = map.get("apiVersion").cloned();
+            let Some(Value::Array(items)) = map.remove("items") else {
+                return;
+            };
+            for (i, mut item) in items.into_iter().enumerate() {
+                if let (Some(kind), Value::Object(obj)) = (item_kind, &mut item) {
+                    obj.entry("kind").or_insert_with(|| Value::String(kind.to_owned()));
+                    if let Some(v) = &api_version {
+                        obj.entry("apiVersion").or_insert_with(|| v.clone());
+                    }
+                }
+                let origin = Origin {
+                    item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
+                    ..origin.clone()
+                };
+                push(item, origin, out);
+            }
+        }
+        Value::Null => {}
+        _ => out.ignored += 1,
+    }
+}
+
+fn push(value: Value, origin: Origin, out: &mut Documents) {
+    match Object::from_value(value, origin) {
+        Some(object) => out.objects.push(object),
+        None => out.ignored += 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Documents {
+        parse_documents(text.as_bytes(), &Arc::from("t")).expect("parses")
+    }
+
+    #[test]
+    fn typed_list_items_take_kind_and_api_version_from_the_list() {
+        let d = parse(r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a"}}]}"#);
+        assert_eq!(d.objects.len(), 1);
+        assert_eq!(d.objects[0].kind, "Pod");
+        assert_eq!(d.objects[0].api_version, "v1");
+        assert_eq!(d.objects[0].origin.item, Some(0));
+    }
+
+    #[test]
+    fn generic_list_items_keep_their_own_kind() {
+        let d = parse("apiVersion: v1\nkind: List\nitems:\n- kind: Event\n  metadata: {name: e}\n- kind: Pod\n  metadata: {name: p}\n");
+        let kinds: Vec<_> = d.objects.iter().map(|o| o.kind.as_str()).collect();
+        assert_eq!(kinds, ["Event", "Pod"]);
+    }
+
+    #[test]
+    fn multi_document_yaml_with_leading_marker_and_empty_documents() {
+        let d = parse("---\n---\nkind: Pod\nmetadata: {name: a}\n---\n# only a comment\n---\nkind: Node\nmetadata: {name: n}\n");
+        assert_eq!(d.objects.len(), 2);
+        assert_eq!(d.objects[1].kind, "Node");
+        assert_eq!(d.objects[1].origin.document, Some(2));
+    }
+
+    #[test]
+    fn top_level_sequence_and_values_without_kind() {
+        let d = parse("- kind: Pod\n  metadata: {name: a}\n- just: a map\n- 3\n");
+        assert_eq!(d.objects.len(), 1);
+        assert_eq!(d.ignored, 2);
+    }
+
+    #[test]
+    fn concatenated_json_values() {
+        let d = parse("{\"kind\":\"Pod\"}\n{\"kind\":\"Node\"}\n");
+        assert_eq!(d.objects.len(), 2);
+        assert_eq!(d.objects[1].origin.document, Some(2));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_location() {
+        let e = parse_documents(b"kind: Pod\nmetadata: [a, b\n", &Arc::from("t")).unwrap_err();
+        assert!(e.line.is_some(), "{e}");
+        let e = parse_documents(b"{\"kind\": \"Pod\", ", &Arc::from("t")).unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("EOF"), "{}", e.message);
+    }
+}

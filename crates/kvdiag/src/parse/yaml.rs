@@ -1,0 +1,74 @@
+//! The one place that configures the YAML parser (serde-saphyr).
+//!
+//! Two profiles: captured data, which must accept what `kubectl`/`oc` and must-gather write at
+//! their real sizes, and rule files, which are strict so that an author's mistake is an error
+//! rather than a surprise.
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::{Budget, DuplicateKeyPolicy, Options};
+
+use super::ParseError;
+
+/// Deepest nesting accepted in any YAML input. Kubernetes objects nest about 15 levels; 256
+/// leaves room for odd data while keeping recursion far from a thread's stack limit.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parser events accepted in one captured input (a must-gather list file of thousands of pods
+/// is a few million events).
+pub const MAX_EVENTS: usize = 200_000_000;
+
+/// Options for captured Kubernetes data: budgets sized for must-gather files, YAML 1.2 scalars,
+/// duplicate keys resolved as `kubectl` does (the last one wins).
+pub fn data_options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.max_events = MAX_EVENTS;
+    budget.max_nodes = MAX_EVENTS / 2;
+    budget.max_documents = 1_000_000;
+    budget.max_total_scalar_bytes = usize::MAX / 2;
+    budget.max_reader_input_bytes = None;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.strict_booleans = true;
+    options.duplicate_keys = DuplicateKeyPolicy::LastWins;
+    options.leading_zero_numbers_as_strings = true;
+    options.underscored_numbers_as_strings = true;
+    options
+}
+
+/// Options for rule files: default budgets, strict booleans, duplicate keys are errors.
+pub fn rule_options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.strict_booleans = true;
+    options.duplicate_keys = DuplicateKeyPolicy::Error;
+    options
+}
+
+impl From<serde_saphyr::Error> for ParseError {
+    fn from(e: serde_saphyr::Error) -> Self {
+        let location = e.location().filter(|l| l.line() > 0);
+        // The plain rendering is "error: line L column C: message"; keep only the message.
+        let plain = e.without_snippet().to_string();
+        let first = plain.lines().next().unwrap_or_default();
+        let mut message = first.strip_prefix("error: ").unwrap_or(first);
+        if let Some((head, rest)) = message.split_once(": ")
+            && head.starts_with("line ")
+            && head.contains(" column ")
+        {
+            message = rest;
+        }
+        ParseError {
+            message: message.to_owned(),
+            line: location.map(|l| l.line()),
+            column: location.map(|l| l.column()),
+        }
+    }
+}
+
+/// Parses every non-empty document of a YAML stream.
+pub fn documents<T: DeserializeOwned>(bytes: &[u8], options: Options) -> Result<Vec<T>, ParseError> {
+    serde_saphyr::from_slice_multiple_with_options(bytes, options).map_err(ParseError::from)
+}

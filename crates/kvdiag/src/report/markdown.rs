@@ -1,0 +1,130 @@
+//! The report for tickets and AI agents: diagnosis, evidence, proposed commands, and the
+//! explicit statement that nothing was executed.
+
+use std::fmt::Write;
+
+use super::{Evidence, Report};
+
+/// Renders `report` as Markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = String::from("# kvdiag report\n\n");
+    let with_problems = report.subjects.iter().filter(|s| s.diagnoses > 0).count();
+    let _ = write!(
+        out,
+        "{} subject(s) analysed, {} with findings, {} diagnosis(es)",
+        report.subjects.len(),
+        with_problems,
+        report.diagnoses.len()
+    );
+    match &report.capture_time {
+        Some(t) => {
+            let _ = writeln!(out, "; capture time {}.", t.time);
+        }
+        None => out.push_str("; capture time unknown.\n"),
+    }
+    out.push_str(
+        "\n> **Nothing was executed.** kvdiag only read the captured files. The commands below are \
+         proposals: review them, confirm, and run them yourself.\n",
+    );
+
+    let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
+    subjects.sort_by(|a, b| b.worst.cmp(&a.worst));
+    for s in subjects {
+        let status = s.status.as_deref().map(|st| format!(" — `{st}`")).unwrap_or_default();
+        let _ = writeln!(out, "\n## {}{}", s.subject, status);
+        for d in report.diagnoses_of(&s.subject) {
+            let _ = writeln!(
+                out,
+                "\n### {}: {} (`{}`)\n\n{}\n\nRule `{}`.\n",
+                d.severity.name().to_uppercase(),
+                d.title,
+                d.cause,
+                d.summary,
+                d.rule
+            );
+            if !d.evidence.is_empty() {
+                out.push_str("**Evidence**\n\n");
+                for e in &d.evidence {
+                    match e {
+                        Evidence::Object {
+                            object,
+                            origin,
+                            path,
+                            value,
+                        } => {
+                            let v = if value.is_null() {
+                                "absent".to_owned()
+                            } else {
+                                format!("`{}`", code(&value.to_string()))
+                            };
+                            let _ = writeln!(out, "- {object}: `{path}` = {v} (from `{origin}`)");
+                        }
+                        Evidence::Log {
+                            log,
+                            line,
+                            text,
+                            more,
+                            ..
+                        } => {
+                            let more = if *more > 0 {
+                                format!(" (and {more} more)")
+                            } else {
+                                String::new()
+                            };
+                            let _ = writeln!(out, "- `{}` line {line}{more}: `{}`", log.origin, code(text));
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+            if !d.remediation.is_empty() {
+                out.push_str("**Proposed remediation** (not executed)\n\n");
+                for (n, r) in d.remediation.iter().enumerate() {
+                    let _ = writeln!(out, "{}. {}", n + 1, r.text);
+                    if let Some(c) = &r.command {
+                        let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
+                    }
+                }
+            }
+            if !d.references.is_empty() {
+                let links: Vec<_> = d.references.iter().map(|r| format!("<{r}>")).collect();
+                let _ = writeln!(out, "\nReferences: {}", links.join(", "));
+            }
+        }
+    }
+
+    let healthy: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses == 0).collect();
+    if !healthy.is_empty() {
+        out.push_str("\n## Without findings\n\n");
+        for s in healthy {
+            let status = s.status.as_deref().map(|st| format!(" — `{st}`")).unwrap_or_default();
+            let _ = writeln!(out, "- {}{}", s.subject, status);
+        }
+    }
+
+    let i = &report.inputs;
+    let _ = writeln!(
+        out,
+        "\n## Inputs\n\n{} read, {} skipped, {} unreadable.",
+        i.read.len(),
+        i.skipped.len(),
+        i.failed.len()
+    );
+    if !i.failed.is_empty() {
+        out.push('\n');
+        for f in &i.failed {
+            let _ = writeln!(out, "- unreadable `{}`: {}", f.source, f.reason);
+        }
+    }
+    out
+}
+
+/// Text safe inside a Markdown code span: backticks replaced, length bounded.
+fn code(s: &str) -> String {
+    let s = s.replace('`', "'");
+    if s.chars().count() > 300 {
+        format!("{}…", s.chars().take(300).collect::<String>())
+    } else {
+        s
+    }
+}

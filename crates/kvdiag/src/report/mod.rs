@@ -1,0 +1,158 @@
+//! Stage 5, report: diagnoses with their evidence and proposals, and what was read.
+//!
+//! [`Report`] is serialised as the stable JSON contract (`"schema": "kvdiag/v1"`); the
+//! [`text`] and [`markdown`] renderers present the same data for people and tickets.
+
+pub mod markdown;
+pub mod text;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cause::{Cause, Severity};
+use crate::object::ObjectRef;
+use crate::parse::LogSource;
+use crate::snapshot::{CaptureTime, Inputs};
+use crate::source::Origin;
+
+/// The JSON schema identifier of [`Report`].
+pub const SCHEMA: &str = "kvdiag/v1";
+
+/// One finding about one subject.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnosis {
+    /// The rule that found it.
+    pub rule: String,
+    /// The cause code.
+    pub cause: Cause,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The VM (or orphan) it is about.
+    pub subject: ObjectRef,
+    /// One line naming the problem.
+    pub title: String,
+    /// The problem in this subject's terms.
+    pub summary: String,
+    /// What was seen, where: every condition that matched.
+    pub evidence: Vec<Evidence>,
+    /// Proposed next steps. Nothing is executed: a person decides.
+    pub remediation: Vec<Remediation>,
+    /// Further reading.
+    pub references: Vec<String>,
+}
+
+/// One thing seen that supports a diagnosis.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Evidence {
+    /// A value in an object (or its absence: `value` null).
+    Object {
+        /// The object.
+        object: ObjectRef,
+        /// The file (and document, list item) it came from.
+        origin: Origin,
+        /// The concrete JSONPath of the value.
+        path: String,
+        /// The value found there.
+        value: Value,
+    },
+    /// A log line.
+    Log {
+        /// The stream.
+        log: LogSource,
+        /// 1-based line number in the input.
+        line: usize,
+        /// The kubelet timestamp of the line, when captured.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timestamp: Option<String>,
+        /// The line.
+        text: String,
+        /// How many further lines of this stream matched the same pattern.
+        #[serde(skip_serializing_if = "is_zero")]
+        more: usize,
+    },
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One proposed step: what to do and, where it is a command, the command to paste.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    /// What to do and why.
+    pub text: String,
+    /// A ready-to-paste command (`oc`, `virtctl`): proposed, never run by kvdiag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+/// One analysed subject and how it fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectReport {
+    /// The subject.
+    #[serde(flatten)]
+    pub subject: ObjectRef,
+    /// `printableStatus` of the VM, else the VMI or pod phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Number of diagnoses.
+    pub diagnoses: usize,
+    /// The most severe diagnosis, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst: Option<Severity>,
+}
+
+/// Counts by severity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Subjects analysed.
+    pub subjects: usize,
+    /// Diagnoses in all.
+    pub diagnoses: usize,
+    /// Diagnoses of severity critical.
+    pub critical: usize,
+    /// ... error.
+    pub error: usize,
+    /// ... warning.
+    pub warning: usize,
+    /// ... info.
+    pub info: usize,
+}
+
+/// Everything an analysis found: the output contract.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The moment the captures describe, and where that came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_time: Option<CaptureTime>,
+    /// Counts.
+    pub summary: Summary,
+    /// Every subject analysed, sorted by namespace and name.
+    pub subjects: Vec<SubjectReport>,
+    /// Every diagnosis, most severe first.
+    pub diagnoses: Vec<Diagnosis>,
+    /// What was read, skipped and unreadable.
+    pub inputs: Inputs,
+}
+
+impl Report {
+    /// The most severe diagnosis, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.diagnoses.iter().map(|d| d.severity).max()
+    }
+
+    /// The diagnoses of one subject.
+    pub fn diagnoses_of<'a>(&'a self, subject: &'a ObjectRef) -> impl Iterator<Item = &'a Diagnosis> {
+        self.diagnoses.iter().filter(move |d| &d.subject == subject)
+    }
+
+    /// Serialises the JSON contract, pretty-printed, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        out.push('\n');
+        out
+    }
+}

@@ -1,0 +1,175 @@
+//! The report for people at a terminal: grouped by subject, most severe first.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Diagnosis, Evidence, Report};
+use crate::cause::Severity;
+use crate::snapshot::CaptureTimeSource;
+
+/// Longest log line or value shown; the JSON output keeps them whole.
+const SHOWN_CHARS: usize = 240;
+
+/// Renders `report` as text; `color` adds ANSI styles (the caller decides whether the terminal
+/// wants them).
+pub fn render(report: &Report, color: bool) -> String {
+    let st = Styles::new(color);
+    let mut out = String::new();
+    let with_problems = report.subjects.iter().filter(|s| s.diagnoses > 0).count();
+    let _ = write!(
+        out,
+        "{}kvdiag{} analysed {} subject(s): {} with findings",
+        st.bold.render(),
+        st.bold.render_reset(),
+        report.subjects.len(),
+        with_problems
+    );
+    match &report.capture_time {
+        Some(t) => {
+            let from = match t.source {
+                CaptureTimeSource::Given => "given",
+                CaptureTimeSource::NewestInData => "newest timestamp in the data",
+            };
+            let _ = writeln!(out, " (captured {}, {from})", t.time);
+        }
+        None => out.push_str(" (capture time unknown)\n"),
+    }
+
+    let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
+    subjects.sort_by(|a, b| b.worst.cmp(&a.worst));
+    for s in subjects {
+        let status = s.status.as_deref().map(|st| format!(" [{st}]")).unwrap_or_default();
+        let _ = writeln!(out, "\n{}● {}{}{}", st.bold.render(), s.subject, status, st.bold.render_reset());
+        for d in report.diagnoses_of(&s.subject) {
+            diagnosis(&mut out, d, &st);
+        }
+    }
+
+    let healthy: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses == 0).collect();
+    if !healthy.is_empty() {
+        out.push('\n');
+        for s in healthy {
+            let status = s.status.as_deref().map(|st| format!(" [{st}]")).unwrap_or_default();
+            let _ = writeln!(out, "{}✓{} {}{}: no findings", st.ok.render(), st.ok.render_reset(), s.subject, status);
+        }
+    }
+
+    let i = &report.inputs;
+    let _ = writeln!(
+        out,
+        "\nInputs: {} read, {} skipped, {} unreadable",
+        i.read.len(),
+        i.skipped.len(),
+        i.failed.len()
+    );
+    for f in &i.failed {
+        let _ = writeln!(out, "  {}unreadable{} {}: {}", st.error.render(), st.error.render_reset(), f.source, f.reason);
+    }
+    out
+}
+
+fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
+    let sev = st.severity(d.severity);
+    let _ = writeln!(
+        out,
+        "  {}{:<8}{} {}{}{} ({}, rule {})",
+        sev.render(),
+        d.severity.name().to_uppercase(),
+        sev.render_reset(),
+        st.bold.render(),
+        d.title,
+        st.bold.render_reset(),
+        d.cause,
+        d.rule
+    );
+    let _ = writeln!(out, "    {}", d.summary);
+    if !d.evidence.is_empty() {
+        out.push_str("    Evidence:\n");
+        for e in &d.evidence {
+            match e {
+                Evidence::Object {
+                    object,
+                    origin,
+                    path,
+                    value,
+                } => {
+                    let shown = if value.is_null() {
+                        "absent".to_owned()
+                    } else {
+                        shorten(&value.to_string())
+                    };
+                    let _ = writeln!(out, "      - {object}: {path} = {shown}");
+                    let _ = writeln!(out, "        {}from {origin}{}", st.dim.render(), st.dim.render_reset());
+                }
+                Evidence::Log {
+                    log,
+                    line,
+                    text,
+                    more,
+                    ..
+                } => {
+                    let _ = writeln!(out, "      - {}:{line}: {}", log.origin, shorten(text));
+                    if *more > 0 {
+                        let _ = writeln!(out, "        {}(and {more} more matching line(s)){}", st.dim.render(), st.dim.render_reset());
+                    }
+                }
+            }
+        }
+    }
+    if !d.remediation.is_empty() {
+        out.push_str("    Proposed next steps (nothing was executed):\n");
+        for (n, r) in d.remediation.iter().enumerate() {
+            let _ = writeln!(out, "      {}. {}", n + 1, r.text);
+            if let Some(c) = &r.command {
+                let _ = writeln!(out, "         {}$ {c}{}", st.cmd.render(), st.cmd.render_reset());
+            }
+        }
+    }
+    for r in &d.references {
+        let _ = writeln!(out, "    See {r}");
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= SHOWN_CHARS {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(SHOWN_CHARS).collect();
+    format!("{cut}…")
+}
+
+struct Styles {
+    bold: Style,
+    dim: Style,
+    ok: Style,
+    error: Style,
+    cmd: Style,
+    color: bool,
+}
+
+impl Styles {
+    fn new(color: bool) -> Styles {
+        let s = |style: Style| if color { style } else { Style::new() };
+        Styles {
+            bold: s(Style::new().bold()),
+            dim: s(Style::new().dimmed()),
+            ok: s(AnsiColor::Green.on_default()),
+            error: s(AnsiColor::Red.on_default().bold()),
+            cmd: s(AnsiColor::Cyan.on_default()),
+            color,
+        }
+    }
+
+    fn severity(&self, s: Severity) -> Style {
+        if !self.color {
+            return Style::new();
+        }
+        match s {
+            Severity::Critical => AnsiColor::Red.on_default().bold(),
+            Severity::Error => AnsiColor::Red.on_default(),
+            Severity::Warning => AnsiColor::Yellow.on_default(),
+            Severity::Info => AnsiColor::Blue.on_default(),
+        }
+    }
+}

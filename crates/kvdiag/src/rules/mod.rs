@@ -1,0 +1,31 @@
+//! The rule language: YAML rule files compiled once into a [`RuleSet`].
+//!
+//! A rule names a cause, a severity, texts, and a `when` condition over the facets of a subject:
+//!
+//! ```yaml
+//! id: runtime/oom-killed
+//! cause: oom-killed
+//! severity: critical
+//! title: virt-launcher was killed by the out-of-memory killer
+//! summary: "Pod {{pod.name}} was OOMKilled (exit code {{match.exitCode}})."
+//! when:
+//!   on: launcher-pod
+//!   all:
+//!     - path: $.status.containerStatuses[*].state.terminated.reason
+//!       equals: OOMKilled
+//!     - path: $.status.containerStatuses[*].state.terminated.exitCode
+//!       exists: true
+//!       capture: exitCode
+//! ```
+//!
+//! See the repository's README for the full format.
+
+mod compile;
+mod path;
+mod spec;
+mod template;
+
+pub use compile::{LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleSetBuilder};
+pub(crate) use compile::{Cmp, Condition, LogTest, Op, Test};
+pub use path::JsonPath;
+pub(crate) use template::{Field, Var};

@@ -1,0 +1,107 @@
+//! A thin wrapper over jsonpath-rust: parse once, query many times, report readable paths.
+
+use jsonpath_rust::parser::{model::JpQuery, parse_json_path};
+use jsonpath_rust::query::js_path_process;
+use serde_json::Value;
+
+/// A compiled JSONPath. Accepts RFC 9535 paths (`$.status.phase`) and the kubectl forms
+/// `.status.phase` and `{.status.phase}`.
+#[derive(Clone, Debug)]
+pub struct JsonPath {
+    text: String,
+    query: JpQuery,
+}
+
+impl JsonPath {
+    /// Compiles a path; the error says why it is not one.
+    pub fn parse(text: &str) -> Result<JsonPath, String> {
+        let t = text.trim();
+        let t = t
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(t);
+        let full = if t.starts_with('.') || t.starts_with('[') {
+            format!("${t}")
+        } else {
+            t.to_owned()
+        };
+        if !full.starts_with('$') {
+            return Err("a path starts with `$`, `.` or `{.`".to_owned());
+        }
+        let query = parse_json_path(&full).map_err(|e| {
+            let msg = e.to_string();
+            // pest renders a multi-line diagram; its last line says what was expected.
+            let last = msg.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(&msg);
+            last.trim().trim_start_matches("= ").to_owned()
+        })?;
+        Ok(JsonPath { text: full, query })
+    }
+
+    /// The path as written (normalised to start with `$`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Every value the path selects, with the concrete location of each
+    /// (`$.status.containerStatuses[0].state`). Null values count as absent.
+    pub fn query<'a>(&self, value: &'a Value) -> Vec<(String, &'a Value)> {
+        js_path_process(&self.query, value)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| !r.val.is_null())
+            .map(|r| (readable(&r.path), r.val))
+            .collect()
+    }
+}
+
+/// `$['status']['containerStatuses'][0]` → `$.status.containerStatuses[0]`; keys that are not
+/// plain identifiers stay bracketed.
+fn readable(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(i) = rest.find("['") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find("']") else {
+            rest = &rest[i..];
+            break;
+        };
+        let key = &after[..end];
+        if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push('.');
+            out.push_str(key);
+        } else {
+            out.push_str("['");
+            out.push_str(key);
+            out.push_str("']");
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kubectl_forms_and_readable_locations() {
+        let v = json!({"metadata": {"labels": {"kubevirt.io/created-by": "u"}}, "s": [{"r": 1}, {"r": null}]});
+        for p in ["$.s[*].r", ".s[*].r", "{.s[*].r}"] {
+            let found = JsonPath::parse(p).expect("parses").query(&v);
+            assert_eq!(found, vec![("$.s[0].r".to_owned(), &json!(1))], "{p}");
+        }
+        let found = JsonPath::parse("$.metadata.labels['kubevirt.io/created-by']")
+            .expect("parses")
+            .query(&v);
+        assert_eq!(found[0].0, "$.metadata.labels['kubevirt.io/created-by']");
+    }
+
+    #[test]
+    fn bad_paths_are_errors() {
+        assert!(JsonPath::parse("$.a[").is_err());
+        assert!(JsonPath::parse("status.phase").is_err());
+    }
+}

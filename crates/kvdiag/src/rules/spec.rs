@@ -1,0 +1,85 @@
+//! The rule file format as written: serde types that mirror the YAML, with source locations
+//! kept for every value a later check may reject.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// One rule document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleSpec {
+    pub id: Spanned<String>,
+    pub cause: Spanned<String>,
+    pub severity: Spanned<String>,
+    pub title: Spanned<String>,
+    pub summary: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub when: Spanned<ConditionSpec>,
+    #[serde(default)]
+    pub yields_to: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub remediation: Vec<RemedySpec>,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// One proposed step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemedySpec {
+    pub text: Spanned<String>,
+    #[serde(default)]
+    pub command: Option<Spanned<String>>,
+}
+
+/// A condition node. Which keys are set decides what it is; `compile` checks the combination.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConditionSpec {
+    /// The facet this node (and everything under it) looks at.
+    pub on: Option<Spanned<String>>,
+    pub all: Option<Vec<Spanned<ConditionSpec>>>,
+    pub any: Option<Vec<Spanned<ConditionSpec>>>,
+    pub not: Option<Box<Spanned<ConditionSpec>>>,
+
+    /// Object tests.
+    pub path: Option<Spanned<String>>,
+    pub equals: Option<Spanned<Value>>,
+    #[serde(rename = "in")]
+    pub one_of: Option<Spanned<Vec<Value>>>,
+    pub matches: Option<Spanned<String>>,
+    pub exists: Option<Spanned<bool>>,
+    pub absent: Option<Spanned<bool>>,
+    pub gt: Option<Spanned<Value>>,
+    pub ge: Option<Spanned<Value>>,
+    pub lt: Option<Spanned<Value>>,
+    pub le: Option<Spanned<Value>>,
+    /// Keeps the value found at `path` as `match.<name>`.
+    pub capture: Option<Spanned<String>>,
+
+    /// Log tests.
+    pub container: Option<Spanned<StringOrList>>,
+    pub previous: Option<Spanned<bool>>,
+    pub fields: Option<Spanned<BTreeMap<String, String>>>,
+}
+
+/// One name or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StringOrList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl StringOrList {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            StringOrList::One(s) => vec![s.clone()],
+            StringOrList::Many(v) => v.clone(),
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Stage 2, index: everything read, deduplicated and indexed, with the capture time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::correlate::KINDS;
+use crate::measure::parse_timestamp;
+use crate::object::Object;
+use crate::parse::{Hint, LogStream, ParseError, Parsed, parse_input};
+use crate::source::Origin;
+
+/// Index of an object in a [`Snapshot`].
+pub type ObjectId = usize;
+/// Index of a log stream in a [`Snapshot`].
+pub type LogId = usize;
+
+/// Everything captured, ready to correlate: objects (each once), log streams, the capture time
+/// and the record of what was read.
+#[derive(Debug)]
+pub struct Snapshot {
+    objects: Vec<Object>,
+    logs: Vec<LogStream>,
+    by_kind: BTreeMap<String, Vec<ObjectId>>,
+    by_name: HashMap<(String, Option<String>, String), ObjectId>,
+    by_uid: HashMap<String, ObjectId>,
+    capture_time: Option<CaptureTime>,
+    inputs: Inputs,
+}
+
+/// The moment the snapshot describes; ages ("deleted 10 minutes ago") are measured from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CaptureTime {
+    /// The time.
+    pub time: Timestamp,
+    /// Where it came from.
+    pub source: CaptureTimeSource,
+}
+
+/// Where the capture time came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaptureTimeSource {
+    /// Given by the caller (`--now`, a must-gather `timestamp` file).
+    Given,
+    /// The newest timestamp found in the captured data.
+    NewestInData,
+}
+
+/// What was read, skipped and found unreadable, for the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Inputs {
+    /// Inputs read, in the order given.
+    pub read: Vec<InputRecord>,
+    /// Inputs deliberately not read (irrelevant by path, secrets), with the reason.
+    pub skipped: Vec<InputProblem>,
+    /// Inputs that could not be read or parsed, with the reason.
+    pub failed: Vec<InputProblem>,
+}
+
+/// One input that was read.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputRecord {
+    /// The input's name.
+    pub source: Arc<str>,
+    /// What it held.
+    pub content: Content,
+    /// Objects kept, or log lines.
+    pub count: usize,
+    /// Objects of kinds kvdiag does not use, and values that were not objects.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ignored: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// What an input held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Content {
+    /// Kubernetes objects.
+    Objects,
+    /// A log stream.
+    Log,
+    /// Nothing (for a log: not collected).
+    Empty,
+}
+
+/// An input that was skipped or failed, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputProblem {
+    /// The input's name.
+    pub source: Arc<str>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Collects inputs into a [`Snapshot`].
+///
+/// ```
+/// use kvdiag::{Hint, Snapshot};
+/// let mut builder = Snapshot::builder();
+/// builder.add_input("vm.yaml", b"kind: VirtualMachine\nmetadata: {name: a, namespace: b}\n", &Hint::Auto);
+/// builder.add_input("broken.json", b"{\"kind\": ", &Hint::Auto);
+/// let snapshot = builder.build();
+/// assert_eq!(snapshot.objects().len(), 1);
+/// assert_eq!(snapshot.inputs().failed.len(), 1);
+/// ```
+#[derive(Debug, Default)]
+pub struct SnapshotBuilder {
+    objects: Vec<Object>,
+    logs: Vec<LogStream>,
+    inputs: Inputs,
+    capture_time: Option<Timestamp>,
+}
+
+impl SnapshotBuilder {
+    /// Parses one input and adds what it holds. A parse failure is recorded (and returned), never
+    /// fatal: the other inputs are unaffected.
+    pub fn add_input(
+        &mut self,
+        name: impl Into<Arc<str>>,
+        bytes: &[u8],
+        hint: &Hint,
+    ) -> Result<(), ParseError> {
+        let name = name.into();
+        let parsed = parse_input(&name, bytes, hint);
+        self.add_parsed(name, parsed)
+    }
+
+    /// Adds an input parsed elsewhere (e.g. on another thread with [`parse_input`]).
+    pub fn add_parsed(
+        &mut self,
+        name: Arc<str>,
+        parsed: Result<Parsed, ParseError>,
+    ) -> Result<(), ParseError> {
+        let record = |content, count, ignored| InputRecord {
+            source: Arc::clone(&name),
+            content,
+            count,
+            ignored,
+        };
+        match parsed {
+            Ok(Parsed::Empty) => self.inputs.read.push(record(Content::Empty, 0, 0)),
+            Ok(Parsed::Log(log)) => {
+                self.inputs.read.push(record(Content::Log, log.len(), 0));
+                self.logs.push(log);
+            }
+            Ok(Parsed::Objects(docs)) => {
+                let before = self.objects.len();
+                let mut ignored = docs.ignored;
+                for object in docs.objects {
+                    if !self.add_object(object) {
+                        ignored += 1;
+                    }
+                }
+                let kept = self.objects.len() - before;
+                self.inputs.read.push(record(Content::Objects, kept, ignored));
+            }
+            Err(e) => {
+                self.fail(Arc::clone(&name), e.to_string());
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one object the caller already holds (an embedding program's watch cache, an MCP
+    /// result). Returns `false` when its kind is one kvdiag does not use; Secrets are never kept.
+    pub fn add_object(&mut self, object: Object) -> bool {
+        if !KINDS.contains(&object.kind.as_str()) {
+            return false;
+        }
+        self.objects.push(object);
+        true
+    }
+
+    /// Adds a JSON value as an object, naming its origin.
+    pub fn add_value(&mut self, value: Value, origin: Origin) -> bool {
+        Object::from_value(value, origin).is_some_and(|o| self.add_object(o))
+    }
+
+    /// Adds a log stream the caller already holds.
+    pub fn add_log(&mut self, log: LogStream) {
+        self.logs.push(log);
+    }
+
+    /// Records an input deliberately not read.
+    pub fn skip(&mut self, name: impl Into<Arc<str>>, reason: impl Into<String>) {
+        self.inputs.skipped.push(InputProblem {
+            source: name.into(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Records an input that could not be read.
+    pub fn fail(&mut self, name: impl Into<Arc<str>>, reason: impl Into<String>) {
+        self.inputs.failed.push(InputProblem {
+            source: name.into(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Sets the capture time. Without it, the newest timestamp in the data is used.
+    pub fn capture_time(&mut self, time: Timestamp) -> &mut Self {
+        self.capture_time = Some(time);
+        self
+    }
+
+    /// Deduplicates, indexes and fixes the capture time.
+    pub fn build(self) -> Snapshot {
+        let objects = dedupe(self.objects);
+        let capture_time = match self.capture_time {
+            Some(time) => Some(CaptureTime {
+                time,
+                source: CaptureTimeSource::Given,
+            }),
+            None => newest_timestamp(&objects, &self.logs).map(|time| CaptureTime {
+                time,
+                source: CaptureTimeSource::NewestInData,
+            }),
+        };
+        let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
+        let mut by_name = HashMap::new();
+        let mut by_uid = HashMap::new();
+        for (id, o) in objects.iter().enumerate() {
+            by_kind.entry(o.kind.clone()).or_default().push(id);
+            if let Some(name) = &o.name {
+                by_name.insert((o.kind.clone(), o.namespace.clone(), name.clone()), id);
+            }
+            if let Some(uid) = &o.uid {
+                by_uid.insert(uid.clone(), id);
+            }
+        }
+        Snapshot {
+            objects,
+            logs: self.logs,
+            by_kind,
+            by_name,
+            by_uid,
+            capture_time,
+            inputs: self.inputs,
+        }
+    }
+}
+
+/// Keeps each named object once: the copy with the highest `resourceVersion`, else the first
+/// read. Unnamed objects (event summaries) are all kept. Input order is preserved.
+fn dedupe(objects: Vec<Object>) -> Vec<Object> {
+    let mut slot: HashMap<(String, Option<String>, String), usize> = HashMap::new();
+    let mut kept: Vec<Object> = Vec::with_capacity(objects.len());
+    for object in objects {
+        let Some(name) = object.name.clone() else {
+            kept.push(object);
+            continue;
+        };
+        let key = (object.kind.clone(), object.namespace.clone(), name);
+        match slot.get(&key) {
+            Some(&i) => {
+                if object.resource_version() > kept[i].resource_version() {
+                    kept[i] = object;
+                }
+            }
+            None => {
+                slot.insert(key, kept.len());
+                kept.push(object);
+            }
+        }
+    }
+    kept
+}
+
+/// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.
+fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp> {
+    fn walk(value: &Value, key: &str, newest: &mut Option<Timestamp>) {
+        match value {
+            Value::String(s) if key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At") => {
+                if let Some(t) = parse_timestamp(s) {
+                    *newest = (*newest).max(Some(t));
+                }
+            }
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, newest)),
+            Value::Array(items) => items.iter().for_each(|v| walk(v, key, newest)),
+            _ => {}
+        }
+    }
+    let mut newest = None;
+    for o in objects {
+        walk(&o.value, "", &mut newest);
+    }
+    for log in logs {
+        if let Some(t) = log.last_timestamp().as_deref().and_then(parse_timestamp) {
+            newest = newest.max(Some(t));
+        }
+    }
+    newest
+}
+
+impl Snapshot {
+    /// Starts an empty snapshot.
+    pub fn builder() -> SnapshotBuilder {
+        SnapshotBuilder::default()
+    }
+
+    /// Every object, each once.
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    /// One object.
+    pub fn object(&self, id: ObjectId) -> &Object {
+        &self.objects[id]
+    }
+
+    /// Every log stream.
+    pub fn logs(&self) -> &[LogStream] {
+        &self.logs
+    }
+
+    /// One log stream.
+    pub fn log(&self, id: LogId) -> &LogStream {
+        &self.logs[id]
+    }
+
+    /// The objects of one kind, in input order.
+    pub fn of_kind(&self, kind: &str) -> &[ObjectId] {
+        self.by_kind.get(kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// The object of `kind` named `namespace/name`.
+    pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectId> {
+        self.by_name
+            .get(&(kind.to_owned(), namespace.map(str::to_owned), name.to_owned()))
+            .copied()
+    }
+
+    /// The object with this uid.
+    pub fn by_uid(&self, uid: &str) -> Option<ObjectId> {
+        self.by_uid.get(uid).copied()
+    }
+
+    /// The moment the snapshot describes, if known.
+    pub fn capture_time(&self) -> Option<CaptureTime> {
+        self.capture_time
+    }
+
+    /// What was read, skipped and unreadable.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_copy_of_an_object_wins() {
+        let mut b = Snapshot::builder();
+        let pod = |rv: &str, phase: &str| {
+            format!("kind: Pod\nmetadata: {{name: p, namespace: n, resourceVersion: \"{rv}\"}}\nstatus: {{phase: {phase}}}\n")
+        };
+        b.add_input("a.yaml", pod("10", "Running").as_bytes(), &Hint::Auto).ok();
+        b.add_input("b.yaml", pod("12", "Failed").as_bytes(), &Hint::Auto).ok();
+        b.add_input("c.yaml", pod("11", "Pending").as_bytes(), &Hint::Auto).ok();
+        let s = b.build();
+        assert_eq!(s.objects().len(), 1);
+        assert_eq!(s.objects()[0].str_at(&["status", "phase"]), Some("Failed"));
+        assert_eq!(&*s.objects()[0].origin.source, "b.yaml");
+    }
+
+    #[test]
+    fn secrets_and_unused_kinds_are_not_kept() {
+        let mut b = Snapshot::builder();
+        b.add_input(
+            "s.yaml",
+            b"kind: List\nitems:\n- kind: Secret\n  data: {password: aHVudGVyMg==}\n- kind: ConfigMap\n- kind: Pod\n  metadata: {name: p}\n",
+            &Hint::Auto,
+        )
+        .ok();
+        let s = b.build();
+        assert_eq!(s.objects().len(), 1);
+        assert_eq!(s.inputs().read[0].ignored, 2);
+    }
+
+    #[test]
+    fn capture_time_is_the_newest_timestamp_unless_given() {
+        let mut b = Snapshot::builder();
+        b.add_input(
+            "e.yaml",
+            b"kind: Event\nmetadata: {name: e, creationTimestamp: '2024-05-01T10:00:00Z'}\nlastTimestamp: '2024-05-02T10:00:00Z'\n",
+            &Hint::Auto,
+        )
+        .ok();
+        let s = b.build();
+        let t = s.capture_time().expect("found");
+        assert_eq!(t.time.to_string(), "2024-05-02T10:00:00Z");
+        assert_eq!(t.source, CaptureTimeSource::NewestInData);
+    }
+}
