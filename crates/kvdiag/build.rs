@@ -16,10 +16,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = String::from("[\n");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let name = f.file_name().and_then(|n| n.to_str()).ok_or("rule file name is not UTF-8")?;
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", f.display().to_string()));
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("rule file name is not UTF-8")?;
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            f.display().to_string()
+        ));
     }
     out.push(']');
-    fs::write(PathBuf::from(env::var("OUT_DIR")?).join("builtin_rules.rs"), out)?;
+    fs::write(
+        PathBuf::from(env::var("OUT_DIR")?).join("builtin_rules.rs"),
+        out,
+    )?;
     Ok(())
 }

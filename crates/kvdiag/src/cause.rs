@@ -160,7 +160,10 @@ mod tests {
     fn codes_round_trip_and_match_serde() {
         for c in Cause::ALL {
             assert_eq!(Cause::from_code(c.code()), Some(c));
-            assert_eq!(serde_json::to_value(c).ok(), Some(serde_json::json!(c.code())));
+            assert_eq!(
+                serde_json::to_value(c).ok(),
+                Some(serde_json::json!(c.code()))
+            );
         }
         assert!(Severity::Critical > Severity::Error && Severity::Warning > Severity::Info);
     }

@@ -10,15 +10,7 @@ use crate::object::{Object, ObjectRef};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
 
 /// The kinds the correlator relates; objects of other kinds are not kept.
-pub const KINDS: &[&str] = &[
-    VM,
-    VMI,
-    POD,
-    EVENT,
-    DV,
-    PVC,
-    NODE,
-];
+pub const KINDS: &[&str] = &[VM, VMI, POD, EVENT, DV, PVC, NODE];
 
 const VM: &str = "VirtualMachine";
 const VMI: &str = "VirtualMachineInstance";
@@ -226,7 +218,9 @@ impl<'a> Correlator<'a> {
 
     fn machines(&mut self) {
         for &id in self.s.of_kind(VM) {
-            let Some(key) = Self::key(self.obj(id)) else { continue };
+            let Some(key) = Self::key(self.obj(id)) else {
+                continue;
+            };
             let sub = self.new_subject(id);
             self.subjects[sub].vm.push(id);
             self.owner.insert(id, sub);
@@ -300,7 +294,9 @@ impl<'a> Correlator<'a> {
                 let o = self.obj(id);
                 volume_names(&o.value, &mut names);
                 for name in names.drain(..) {
-                    self.by_volume.entry((o.namespace.clone(), name)).or_insert(sub);
+                    self.by_volume
+                        .entry((o.namespace.clone(), name))
+                        .or_insert(sub);
                 }
             }
         }
@@ -383,7 +379,9 @@ impl<'a> Correlator<'a> {
     fn events(&mut self) {
         for &id in self.s.of_kind(EVENT) {
             let o = self.obj(id);
-            let Some(involved) = o.value.get("involvedObject") else { continue };
+            let Some(involved) = o.value.get("involvedObject") else {
+                continue;
+            };
             let field = |k: &str| involved.get(k).and_then(Value::as_str);
             let by_uid = field("uid")
                 .and_then(|uid| self.s.by_uid(uid))
@@ -437,7 +435,12 @@ impl<'a> Correlator<'a> {
                 None => {
                     let name = src.pod.clone().unwrap_or_else(|| src.origin.to_string());
                     self.subjects.push(Subject::new(ObjectRef {
-                        kind: if src.pod.is_some() { POD } else { LOG_SUBJECT_KIND }.to_owned(),
+                        kind: if src.pod.is_some() {
+                            POD
+                        } else {
+                            LOG_SUBJECT_KIND
+                        }
+                        .to_owned(),
                         namespace: ns,
                         name,
                     }));
@@ -463,11 +466,10 @@ impl<'a> Correlator<'a> {
 
     /// The only subject with a VM, VMI or launcher pod, if there is exactly one.
     fn only_machine(&self) -> Option<usize> {
-        let mut machines = self
-            .subjects
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !s.vm.is_empty() || !s.vmi.is_empty() || !s.launcher_pods.is_empty());
+        let mut machines =
+            self.subjects.iter().enumerate().filter(|(_, s)| {
+                !s.vm.is_empty() || !s.vmi.is_empty() || !s.launcher_pods.is_empty()
+            });
         let (first, _) = machines.next()?;
         machines.next().is_none().then_some(first)
     }
@@ -477,8 +479,12 @@ impl<'a> Correlator<'a> {
 fn launcher_pod_vmi(pod: &str) -> Option<&str> {
     let rest = pod.strip_prefix("virt-launcher-")?;
     let (vmi, suffix) = rest.rsplit_once('-')?;
-    (suffix.len() == 5 && suffix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) && !vmi.is_empty())
-        .then_some(vmi)
+    (suffix.len() == 5
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !vmi.is_empty())
+    .then_some(vmi)
 }
 
 /// DataVolume and PVC names a VM or VMI refers to: `dataVolumeTemplates`, and `dataVolume` /
@@ -488,7 +494,11 @@ fn volume_names(object: &Value, out: &mut Vec<String>) {
         .pointer("/spec/dataVolumeTemplates")
         .and_then(Value::as_array);
     for t in templates.into_iter().flatten() {
-        out.extend(t.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned));
+        out.extend(
+            t.pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        );
     }
     let volumes = object
         .pointer("/spec/template/spec/volumes")
@@ -509,7 +519,10 @@ mod tests {
 
     #[test]
     fn launcher_pod_names() {
-        assert_eq!(launcher_pod_vmi("virt-launcher-rhel9-db-x7k2p"), Some("rhel9-db"));
+        assert_eq!(
+            launcher_pod_vmi("virt-launcher-rhel9-db-x7k2p"),
+            Some("rhel9-db")
+        );
         assert_eq!(launcher_pod_vmi("virt-launcher-a-bcdef"), Some("a"));
         assert_eq!(launcher_pod_vmi("virt-launcher-abc"), None);
         assert_eq!(launcher_pod_vmi("importer-disk-abcde"), None);

@@ -109,7 +109,11 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
         .filter(|(_, keep)| *keep)
         .map(|((rule, f), _)| ctx.diagnosis(rule, f))
         .collect();
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
     out
 }
 
@@ -121,14 +125,15 @@ fn stepped_aside(rules: &[&Rule], causes: &[Cause]) -> Vec<bool> {
             return k;
         }
         let yields = rules[i].yields_to();
-        let k = !(0..rules.len()).any(|j| {
-            j != i && yields.contains(&causes[j]) && kept(j, rules, causes, memo)
-        });
+        let k = !(0..rules.len())
+            .any(|j| j != i && yields.contains(&causes[j]) && kept(j, rules, causes, memo));
         memo[i] = Some(k);
         k
     }
     let mut memo = vec![None; rules.len()];
-    (0..rules.len()).map(|i| kept(i, rules, causes, &mut memo)).collect()
+    (0..rules.len())
+        .map(|i| kept(i, rules, causes, &mut memo))
+        .collect()
 }
 
 /// The lines of one stream that matched each log pattern of the rule set.
@@ -218,12 +223,14 @@ impl Ctx<'_> {
                         for (k, v) in captures {
                             found.captures.entry(k).or_insert(v);
                         }
-                        found.evidence.extend(values.into_iter().map(|(path, value)| Evidence::Object {
-                            object: object.object_ref(),
-                            origin: object.origin.clone(),
-                            path,
-                            value: trim_value(value),
-                        }));
+                        found
+                            .evidence
+                            .extend(values.into_iter().map(|(path, value)| Evidence::Object {
+                                object: object.object_ref(),
+                                origin: object.origin.clone(),
+                                path,
+                                value: trim_value(value),
+                            }));
                     }
                 }
                 out
@@ -262,15 +269,25 @@ impl Ctx<'_> {
                         return true;
                     }
                     Op::Exists => found,
-                    _ => found.into_iter().filter(|(_, v)| self.op(op, v, captures)).collect(),
+                    _ => found
+                        .into_iter()
+                        .filter(|(_, v)| self.op(op, v, captures))
+                        .collect(),
                 };
                 if matched.is_empty() {
                     return false;
                 }
                 if let Some(name) = capture {
-                    captures.entry(name.clone()).or_insert_with(|| scalar_text(matched[0].1));
+                    captures
+                        .entry(name.clone())
+                        .or_insert_with(|| scalar_text(matched[0].1));
                 }
-                values.extend(matched.into_iter().take(VALUE_EVIDENCE).map(|(p, v)| (p, v.clone())));
+                values.extend(
+                    matched
+                        .into_iter()
+                        .take(VALUE_EVIDENCE)
+                        .map(|(p, v)| (p, v.clone())),
+                );
                 true
             }
         }
@@ -287,7 +304,9 @@ impl Ctx<'_> {
                 };
                 for name in re.capture_names().flatten() {
                     if let Some(m) = caps.name(name) {
-                        captures.entry(name.to_owned()).or_insert_with(|| m.as_str().to_owned());
+                        captures
+                            .entry(name.to_owned())
+                            .or_insert_with(|| m.as_str().to_owned());
                     }
                 }
                 true
@@ -336,7 +355,11 @@ impl Ctx<'_> {
             let passing: Vec<_> = lines
                 .iter()
                 .filter_map(|&i| stream.line(i))
-                .filter(|l| t.fields.iter().all(|(k, v)| l.field(k).as_deref() == Some(v)))
+                .filter(|l| {
+                    t.fields
+                        .iter()
+                        .all(|(k, v)| l.field(k).as_deref() == Some(v))
+                })
                 .collect();
             let Some(first) = passing.first() else {
                 continue;
@@ -346,7 +369,10 @@ impl Ctx<'_> {
             if let Some(caps) = re.captures(first.text) {
                 for name in re.capture_names().flatten() {
                     if let Some(m) = caps.name(name) {
-                        found.captures.entry(name.to_owned()).or_insert_with(|| m.as_str().to_owned());
+                        found
+                            .captures
+                            .entry(name.to_owned())
+                            .or_insert_with(|| m.as_str().to_owned());
                     }
                 }
             }
@@ -356,7 +382,11 @@ impl Ctx<'_> {
                 found.focus.entry(Facet::Pod).or_insert(id);
             }
             // With field filters the exact count is of the kept lines; otherwise of all hits.
-            let count = if t.fields.is_empty() { *total } else { passing.len() };
+            let count = if t.fields.is_empty() {
+                *total
+            } else {
+                passing.len()
+            };
             let shown = passing.len().min(LOG_EVIDENCE_LINES);
             for (n, line) in passing.iter().take(LOG_EVIDENCE_LINES).enumerate() {
                 found.evidence.push(Evidence::Log {
@@ -409,7 +439,9 @@ impl Ctx<'_> {
                 let s = &self.subject.id;
                 match (facet, field) {
                     // A VMI has its VM's name; a subject named after either stands for both.
-                    (Facet::Vm | Facet::Vmi, _) if s.kind == "VirtualMachine" || s.kind == "VirtualMachineInstance" => {
+                    (Facet::Vm | Facet::Vmi, _)
+                        if s.kind == "VirtualMachine" || s.kind == "VirtualMachineInstance" =>
+                    {
                         pick(s.clone(), field)
                     }
                     (Facet::Node, Field::Name) => self.node_name(),

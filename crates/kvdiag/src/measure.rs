@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(parse_quantity("1k"), Some(1000.0));
         assert_eq!(parse_quantity("2e3"), Some(2000.0));
         assert_eq!(parse_quantity("137"), Some(137.0));
-        assert_eq!(parse_quantity("1.5Gi"), Some(1.5 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(
+            parse_quantity("1.5Gi"),
+            Some(1.5 * 1024.0 * 1024.0 * 1024.0)
+        );
         assert_eq!(parse_quantity("Gi"), None);
         assert_eq!(parse_quantity("8Xi"), None);
     }
@@ -109,8 +112,14 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_duration("10m"), Some(SignedDuration::from_secs(600)));
-        assert_eq!(parse_duration("1h30m"), Some(SignedDuration::from_secs(5400)));
-        assert_eq!(parse_duration("2d"), Some(SignedDuration::from_secs(172_800)));
+        assert_eq!(
+            parse_duration("1h30m"),
+            Some(SignedDuration::from_secs(5400))
+        );
+        assert_eq!(
+            parse_duration("2d"),
+            Some(SignedDuration::from_secs(172_800))
+        );
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(format_duration(SignedDuration::from_secs(5400)), "1h30m");

@@ -50,7 +50,9 @@ impl Object {
     /// Wraps a JSON value that has a `kind`; `None` for anything else.
     pub fn from_value(value: Value, origin: Origin) -> Option<Object> {
         let kind = value.get("kind")?.as_str()?.to_owned();
-        let api_version = str_at(&value, &["apiVersion"]).unwrap_or_default().to_owned();
+        let api_version = str_at(&value, &["apiVersion"])
+            .unwrap_or_default()
+            .to_owned();
         let namespace = str_at(&value, &["metadata", "namespace"]).map(str::to_owned);
         let name = str_at(&value, &["metadata", "name"]).map(str::to_owned);
         let uid = str_at(&value, &["metadata", "uid"]).map(str::to_owned);

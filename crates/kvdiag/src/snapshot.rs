@@ -160,7 +160,9 @@ impl SnapshotBuilder {
                     }
                 }
                 let kept = self.objects.len() - before;
-                self.inputs.read.push(record(Content::Objects, kept, ignored));
+                self.inputs
+                    .read
+                    .push(record(Content::Objects, kept, ignored));
             }
             Err(e) => {
                 self.fail(Arc::clone(&name), e.to_string());
@@ -279,7 +281,9 @@ fn dedupe(objects: Vec<Object>) -> Vec<Object> {
 fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp> {
     fn walk(value: &Value, key: &str, newest: &mut Option<Timestamp>) {
         match value {
-            Value::String(s) if key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At") => {
+            Value::String(s)
+                if key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At") =>
+            {
                 if let Some(t) = parse_timestamp(s) {
                     *newest = (*newest).max(Some(t));
                 }
@@ -335,7 +339,11 @@ impl Snapshot {
     /// The object of `kind` named `namespace/name`.
     pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectId> {
         self.by_name
-            .get(&(kind.to_owned(), namespace.map(str::to_owned), name.to_owned()))
+            .get(&(
+                kind.to_owned(),
+                namespace.map(str::to_owned),
+                name.to_owned(),
+            ))
             .copied()
     }
 
@@ -363,11 +371,16 @@ mod tests {
     fn the_newest_copy_of_an_object_wins() {
         let mut b = Snapshot::builder();
         let pod = |rv: &str, phase: &str| {
-            format!("kind: Pod\nmetadata: {{name: p, namespace: n, resourceVersion: \"{rv}\"}}\nstatus: {{phase: {phase}}}\n")
+            format!(
+                "kind: Pod\nmetadata: {{name: p, namespace: n, resourceVersion: \"{rv}\"}}\nstatus: {{phase: {phase}}}\n"
+            )
         };
-        b.add_input("a.yaml", pod("10", "Running").as_bytes(), &Hint::Auto).ok();
-        b.add_input("b.yaml", pod("12", "Failed").as_bytes(), &Hint::Auto).ok();
-        b.add_input("c.yaml", pod("11", "Pending").as_bytes(), &Hint::Auto).ok();
+        b.add_input("a.yaml", pod("10", "Running").as_bytes(), &Hint::Auto)
+            .ok();
+        b.add_input("b.yaml", pod("12", "Failed").as_bytes(), &Hint::Auto)
+            .ok();
+        b.add_input("c.yaml", pod("11", "Pending").as_bytes(), &Hint::Auto)
+            .ok();
         let s = b.build();
         assert_eq!(s.objects().len(), 1);
         assert_eq!(s.objects()[0].str_at(&["status", "phase"]), Some("Failed"));

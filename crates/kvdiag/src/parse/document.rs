@@ -89,7 +89,8 @@ fn collect(value: Value, origin: Origin, out: &mut Documents) {
                 .and_then(Value::as_str)
                 .filter(|k| k.ends_with("List"))
                 .map(str::to_owned);
-            let Some(list_kind) = list_kind.filter(|_| map.get("items").is_some_and(Value::is_array))
+            let Some(list_kind) =
+                list_kind.filter(|_| map.get("items").is_some_and(Value::is_array))
             else {
                 push(Value::Object(map), origin, out);
                 return;
@@ -103,7 +104,8 @@ fn collect(value: Value, origin: Origin, out: &mut Documents) {
             };
             for (i, mut item) in items.into_iter().enumerate() {
                 if let (Some(kind), Value::Object(obj)) = (item_kind, &mut item) {
-                    obj.entry("kind").or_insert_with(|| Value::String(kind.to_owned()));
+                    obj.entry("kind")
+                        .or_insert_with(|| Value::String(kind.to_owned()));
                     if let Some(v) = &api_version {
                         obj.entry("apiVersion").or_insert_with(|| v.clone());
                     }
@@ -137,7 +139,8 @@ mod tests {
 
     #[test]
     fn typed_list_items_take_kind_and_api_version_from_the_list() {
-        let d = parse(r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a"}}]}"#);
+        let d =
+            parse(r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a"}}]}"#);
         assert_eq!(d.objects.len(), 1);
         assert_eq!(d.objects[0].kind, "Pod");
         assert_eq!(d.objects[0].api_version, "v1");
@@ -146,14 +149,18 @@ mod tests {
 
     #[test]
     fn generic_list_items_keep_their_own_kind() {
-        let d = parse("apiVersion: v1\nkind: List\nitems:\n- kind: Event\n  metadata: {name: e}\n- kind: Pod\n  metadata: {name: p}\n");
+        let d = parse(
+            "apiVersion: v1\nkind: List\nitems:\n- kind: Event\n  metadata: {name: e}\n- kind: Pod\n  metadata: {name: p}\n",
+        );
         let kinds: Vec<_> = d.objects.iter().map(|o| o.kind.as_str()).collect();
         assert_eq!(kinds, ["Event", "Pod"]);
     }
 
     #[test]
     fn multi_document_yaml_with_leading_marker_and_empty_documents() {
-        let d = parse("---\n---\nkind: Pod\nmetadata: {name: a}\n---\n# only a comment\n---\nkind: Node\nmetadata: {name: n}\n");
+        let d = parse(
+            "---\n---\nkind: Pod\nmetadata: {name: a}\n---\n# only a comment\n---\nkind: Node\nmetadata: {name: n}\n",
+        );
         assert_eq!(d.objects.len(), 2);
         assert_eq!(d.objects[1].kind, "Node");
         assert_eq!(d.objects[1].origin.document, Some(2));

@@ -81,7 +81,9 @@ impl LogStream {
                 content_end -= 1;
             }
             let (timestamp, content_start) = split_prefix(&text[start..content_end])
-                .map_or((None, start), |(ts, rest)| (Some((start, start + ts)), start + rest));
+                .map_or((None, start), |(ts, rest)| {
+                    (Some((start, start + ts)), start + rest)
+                });
             lines.push(Span {
                 start: content_start,
                 end: content_end,
@@ -265,17 +267,25 @@ mod tests {
     #[test]
     fn a_line_that_merely_starts_with_a_date_is_kept() {
         let s = stream("2024-04-26T12:09:49 something without zone\n");
-        assert_eq!(s.line(0).map(|l| l.text), Some("2024-04-26T12:09:49 something without zone"));
+        assert_eq!(
+            s.line(0).map(|l| l.text),
+            Some("2024-04-26T12:09:49 something without zone")
+        );
     }
 
     #[test]
     fn logfmt_fields() {
-        let s = stream("level=info timestamp=2018-07-31T20:29:58.632194Z pos=manager.go:69 component=virt-launcher msg=\"Domain \\\"x\\\" started\"\n");
+        let s = stream(
+            "level=info timestamp=2018-07-31T20:29:58.632194Z pos=manager.go:69 component=virt-launcher msg=\"Domain \\\"x\\\" started\"\n",
+        );
         let l = s.line(0).expect("line");
         assert_eq!(l.field("component").as_deref(), Some("virt-launcher"));
         assert_eq!(l.field("msg").as_deref(), Some("Domain \"x\" started"));
         assert_eq!(l.field("nope"), None);
-        assert_eq!(s.last_timestamp().as_deref(), Some("2018-07-31T20:29:58.632194Z"));
+        assert_eq!(
+            s.last_timestamp().as_deref(),
+            Some("2018-07-31T20:29:58.632194Z")
+        );
     }
 
     #[test]

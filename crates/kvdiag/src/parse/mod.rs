@@ -83,7 +83,9 @@ pub fn parse_input(name: &Arc<str>, bytes: &[u8], hint: &Hint) -> Result<Parsed,
         return Ok(Parsed::Empty);
     }
     if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
-        return Err(ParseError::new("binary content (NUL bytes), not a document or a log"));
+        return Err(ParseError::new(
+            "binary content (NUL bytes), not a document or a log",
+        ));
     }
     match hint {
         Hint::Document => parse_documents(bytes, name).map(Parsed::Objects),
@@ -110,14 +112,15 @@ fn auto(name: &Arc<str>, bytes: &[u8]) -> Result<Parsed, ParseError> {
     if document::looks_like_json(bytes) {
         return match parse_documents(bytes, name) {
             // JSON lines without a `kind` are a structured log.
-            Ok(docs) if docs.objects.is_empty() && first_line_is_json_object(bytes) => {
-                Ok(Parsed::Log(log_stream(LogSource::new(Arc::clone(name)), bytes)))
-            }
+            Ok(docs) if docs.objects.is_empty() && first_line_is_json_object(bytes) => Ok(
+                Parsed::Log(log_stream(LogSource::new(Arc::clone(name)), bytes)),
+            ),
             Ok(docs) => Ok(Parsed::Objects(docs)),
             // One JSON object per line is a structured log, not a broken document.
-            Err(_) if first_line_is_json_object(bytes) => {
-                Ok(Parsed::Log(log_stream(LogSource::new(Arc::clone(name)), bytes)))
-            }
+            Err(_) if first_line_is_json_object(bytes) => Ok(Parsed::Log(log_stream(
+                LogSource::new(Arc::clone(name)),
+                bytes,
+            ))),
             Err(e) => Err(e),
         };
     }
@@ -131,7 +134,10 @@ fn auto(name: &Arc<str>, bytes: &[u8]) -> Result<Parsed, ParseError> {
             _ => {}
         }
     }
-    Ok(Parsed::Log(log_stream(LogSource::new(Arc::clone(name)), bytes)))
+    Ok(Parsed::Log(log_stream(
+        LogSource::new(Arc::clone(name)),
+        bytes,
+    )))
 }
 
 /// A log stream whose container, when not given, is inferred from the lines: structured lines
@@ -197,10 +203,22 @@ mod tests {
     #[test]
     fn content_decides_what_an_input_is() {
         assert!(matches!(auto("  \n"), Ok(Parsed::Empty)));
-        assert!(matches!(auto("kind: Pod\nmetadata: {name: a}\n"), Ok(Parsed::Objects(_))));
-        assert!(matches!(auto("{\"kind\": \"Pod\"}"), Ok(Parsed::Objects(_))));
-        assert!(matches!(auto("[    0.000000] Linux version 5.14\n"), Ok(Parsed::Log(_))));
-        assert!(matches!(auto("error: no such partition.\ngrub rescue>\n"), Ok(Parsed::Log(_))));
+        assert!(matches!(
+            auto("kind: Pod\nmetadata: {name: a}\n"),
+            Ok(Parsed::Objects(_))
+        ));
+        assert!(matches!(
+            auto("{\"kind\": \"Pod\"}"),
+            Ok(Parsed::Objects(_))
+        ));
+        assert!(matches!(
+            auto("[    0.000000] Linux version 5.14\n"),
+            Ok(Parsed::Log(_))
+        ));
+        assert!(matches!(
+            auto("error: no such partition.\ngrub rescue>\n"),
+            Ok(Parsed::Log(_))
+        ));
     }
 
     #[test]

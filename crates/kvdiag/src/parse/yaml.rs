@@ -60,6 +60,12 @@ impl From<serde_saphyr::Error> for ParseError {
         {
             message = rest;
         }
+        // Scanner errors repeat their (document-relative) location at the end.
+        if let Some(at) = message.rfind(" at line ")
+            && message[at..].contains(", column ")
+        {
+            message = &message[..at];
+        }
         ParseError {
             message: message.to_owned(),
             line: location.map(|l| l.line()),
@@ -69,6 +75,9 @@ impl From<serde_saphyr::Error> for ParseError {
 }
 
 /// Parses every non-empty document of a YAML stream.
-pub fn documents<T: DeserializeOwned>(bytes: &[u8], options: Options) -> Result<Vec<T>, ParseError> {
+pub fn documents<T: DeserializeOwned>(
+    bytes: &[u8],
+    options: Options,
+) -> Result<Vec<T>, ParseError> {
     serde_saphyr::from_slice_multiple_with_options(bytes, options).map_err(ParseError::from)
 }

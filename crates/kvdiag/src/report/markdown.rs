@@ -30,7 +30,11 @@ pub fn render(report: &Report) -> String {
     let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
     subjects.sort_by(|a, b| b.worst.cmp(&a.worst));
     for s in subjects {
-        let status = s.status.as_deref().map(|st| format!(" — `{st}`")).unwrap_or_default();
+        let status = s
+            .status
+            .as_deref()
+            .map(|st| format!(" — `{st}`"))
+            .unwrap_or_default();
         let _ = writeln!(out, "\n## {}{}", s.subject, status);
         for d in report.diagnoses_of(&s.subject) {
             let _ = writeln!(
@@ -71,7 +75,12 @@ pub fn render(report: &Report) -> String {
                             } else {
                                 String::new()
                             };
-                            let _ = writeln!(out, "- `{}` line {line}{more}: `{}`", log.origin, code(text));
+                            let _ = writeln!(
+                                out,
+                                "- `{}` line {line}{more}: `{}`",
+                                log.origin,
+                                code(text)
+                            );
                         }
                     }
                 }
@@ -93,11 +102,19 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let healthy: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses == 0).collect();
+    let healthy: Vec<_> = report
+        .subjects
+        .iter()
+        .filter(|s| s.diagnoses == 0)
+        .collect();
     if !healthy.is_empty() {
         out.push_str("\n## Without findings\n\n");
         for s in healthy {
-            let status = s.status.as_deref().map(|st| format!(" — `{st}`")).unwrap_or_default();
+            let status = s
+                .status
+                .as_deref()
+                .map(|st| format!(" — `{st}`"))
+                .unwrap_or_default();
             let _ = writeln!(out, "- {}{}", s.subject, status);
         }
     }

@@ -145,13 +145,17 @@ impl Report {
     }
 
     /// The diagnoses of one subject.
-    pub fn diagnoses_of<'a>(&'a self, subject: &'a ObjectRef) -> impl Iterator<Item = &'a Diagnosis> {
+    pub fn diagnoses_of<'a>(
+        &'a self,
+        subject: &'a ObjectRef,
+    ) -> impl Iterator<Item = &'a Diagnosis> {
         self.diagnoses.iter().filter(move |d| &d.subject == subject)
     }
 
     /// Serialises the JSON contract, pretty-printed, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut out = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut out = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         out.push('\n');
         out
     }

@@ -39,19 +39,45 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
     subjects.sort_by(|a, b| b.worst.cmp(&a.worst));
     for s in subjects {
-        let status = s.status.as_deref().map(|st| format!(" [{st}]")).unwrap_or_default();
-        let _ = writeln!(out, "\n{}● {}{}{}", st.bold.render(), s.subject, status, st.bold.render_reset());
+        let status = s
+            .status
+            .as_deref()
+            .map(|st| format!(" [{st}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n{}● {}{}{}",
+            st.bold.render(),
+            s.subject,
+            status,
+            st.bold.render_reset()
+        );
         for d in report.diagnoses_of(&s.subject) {
             diagnosis(&mut out, d, &st);
         }
     }
 
-    let healthy: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses == 0).collect();
+    let healthy: Vec<_> = report
+        .subjects
+        .iter()
+        .filter(|s| s.diagnoses == 0)
+        .collect();
     if !healthy.is_empty() {
         out.push('\n');
         for s in healthy {
-            let status = s.status.as_deref().map(|st| format!(" [{st}]")).unwrap_or_default();
-            let _ = writeln!(out, "{}✓{} {}{}: no findings", st.ok.render(), st.ok.render_reset(), s.subject, status);
+            let status = s
+                .status
+                .as_deref()
+                .map(|st| format!(" [{st}]"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}✓{} {}{}: no findings",
+                st.ok.render(),
+                st.ok.render_reset(),
+                s.subject,
+                status
+            );
         }
     }
 
@@ -64,7 +90,14 @@ pub fn render(report: &Report, color: bool) -> String {
         i.failed.len()
     );
     for f in &i.failed {
-        let _ = writeln!(out, "  {}unreadable{} {}: {}", st.error.render(), st.error.render_reset(), f.source, f.reason);
+        let _ = writeln!(
+            out,
+            "  {}unreadable{} {}: {}",
+            st.error.render(),
+            st.error.render_reset(),
+            f.source,
+            f.reason
+        );
     }
     out
 }
@@ -100,7 +133,12 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
                         shorten(&value.to_string())
                     };
                     let _ = writeln!(out, "      - {object}: {path} = {shown}");
-                    let _ = writeln!(out, "        {}from {origin}{}", st.dim.render(), st.dim.render_reset());
+                    let _ = writeln!(
+                        out,
+                        "        {}from {origin}{}",
+                        st.dim.render(),
+                        st.dim.render_reset()
+                    );
                 }
                 Evidence::Log {
                     log,
@@ -111,7 +149,12 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
                 } => {
                     let _ = writeln!(out, "      - {}:{line}: {}", log.origin, shorten(text));
                     if *more > 0 {
-                        let _ = writeln!(out, "        {}(and {more} more matching line(s)){}", st.dim.render(), st.dim.render_reset());
+                        let _ = writeln!(
+                            out,
+                            "        {}(and {more} more matching line(s)){}",
+                            st.dim.render(),
+                            st.dim.render_reset()
+                        );
                     }
                 }
             }
@@ -122,7 +165,12 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
         for (n, r) in d.remediation.iter().enumerate() {
             let _ = writeln!(out, "      {}. {}", n + 1, r.text);
             if let Some(c) = &r.command {
-                let _ = writeln!(out, "         {}$ {c}{}", st.cmd.render(), st.cmd.render_reset());
+                let _ = writeln!(
+                    out,
+                    "         {}$ {c}{}",
+                    st.cmd.render(),
+                    st.cmd.render_reset()
+                );
             }
         }
     }

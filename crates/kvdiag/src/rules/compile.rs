@@ -104,7 +104,10 @@ pub(crate) enum Condition {
     Any(Vec<Condition>),
     Not(Box<Condition>),
     /// Some object of the facet passes the test.
-    Object { facet: Facet, test: Test },
+    Object {
+        facet: Facet,
+        test: Test,
+    },
     /// Some line of some log stream passes.
     Log(LogTest),
 }
@@ -280,7 +283,10 @@ impl RuleSetBuilder {
                 file: cycle.location.file.clone(),
                 line: cycle.location.line,
                 column: 1,
-                message: format!("`yields_to` of rule `{}` is part of a loop of causes", cycle.id),
+                message: format!(
+                    "`yields_to` of rule `{}` is part of a loop of causes",
+                    cycle.id
+                ),
             });
         }
         if !self.errors.is_empty() {
@@ -328,7 +334,10 @@ fn split_documents(text: &str) -> Vec<(u64, String)> {
         current.push('\n');
     }
     docs.push((start, current));
-    docs.retain(|(_, d)| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')));
+    docs.retain(|(_, d)| {
+        d.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+    });
     docs
 }
 
@@ -336,12 +345,22 @@ fn split_documents(text: &str) -> Vec<(u64, String)> {
 fn yield_cycle(rules: &[Rule]) -> Option<&Rule> {
     let mut edges: BTreeMap<Cause, BTreeSet<Cause>> = BTreeMap::new();
     for r in rules {
-        edges.entry(r.cause).or_default().extend(r.yields_to.iter().copied());
+        edges
+            .entry(r.cause)
+            .or_default()
+            .extend(r.yields_to.iter().copied());
     }
-    fn reaches(edges: &BTreeMap<Cause, BTreeSet<Cause>>, from: Cause, to: Cause, seen: &mut BTreeSet<Cause>) -> bool {
-        edges.get(&from).into_iter().flatten().any(|&next| {
-            next == to || (seen.insert(next) && reaches(edges, next, to, seen))
-        })
+    fn reaches(
+        edges: &BTreeMap<Cause, BTreeSet<Cause>>,
+        from: Cause,
+        to: Cause,
+        seen: &mut BTreeSet<Cause>,
+    ) -> bool {
+        edges
+            .get(&from)
+            .into_iter()
+            .flatten()
+            .any(|&next| next == to || (seen.insert(next) && reaches(edges, next, to, seen)))
     }
     rules
         .iter()
@@ -390,21 +409,31 @@ impl Ctx<'_> {
         let errors_before = self.errors.len();
         let id = spec.id.value.trim().to_owned();
         if id.is_empty() || id.contains(char::is_whitespace) {
-            self.error(&spec.id.referenced, "a rule id is a non-empty word, e.g. `runtime/oom-killed`".into());
+            self.error(
+                &spec.id.referenced,
+                "a rule id is a non-empty word, e.g. `runtime/oom-killed`".into(),
+            );
         }
         let cause = Cause::from_code(&spec.cause.value);
         if cause.is_none() {
             let codes: Vec<_> = Cause::ALL.iter().map(|c| c.code()).collect();
             self.error(
                 &spec.cause.referenced,
-                format!("unknown cause `{}`; causes are: {}", spec.cause.value, codes.join(", ")),
+                format!(
+                    "unknown cause `{}`; causes are: {}",
+                    spec.cause.value,
+                    codes.join(", ")
+                ),
             );
         }
         let severity = Severity::from_name(&spec.severity.value);
         if severity.is_none() {
             self.error(
                 &spec.severity.referenced,
-                format!("unknown severity `{}`; use critical, error, warning or info", spec.severity.value),
+                format!(
+                    "unknown severity `{}`; use critical, error, warning or info",
+                    spec.severity.value
+                ),
             );
         }
         for (field, value) in [("title", &spec.title), ("summary", &spec.summary)] {
@@ -416,7 +445,10 @@ impl Ctx<'_> {
         for y in &spec.yields_to {
             match Cause::from_code(&y.value) {
                 Some(c) => yields_to.push(c),
-                None => self.error(&y.referenced, format!("`yields_to` names unknown cause `{}`", y.value)),
+                None => self.error(
+                    &y.referenced,
+                    format!("`yields_to` names unknown cause `{}`", y.value),
+                ),
             }
         }
         let when = self.condition(&spec.when);
@@ -483,7 +515,14 @@ impl Ctx<'_> {
         if let Some(on) = &spec.on {
             let Some(facet) = Facet::from_name(&on.value) else {
                 let names: Vec<_> = Facet::ALL.iter().map(|f| f.name()).collect();
-                self.error(&on.referenced, format!("unknown facet `{}`; use one of: {}", on.value, names.join(", ")));
+                self.error(
+                    &on.referenced,
+                    format!(
+                        "unknown facet `{}`; use one of: {}",
+                        on.value,
+                        names.join(", ")
+                    ),
+                );
                 return None;
             };
             if facet == Facet::Log {
@@ -493,7 +532,9 @@ impl Ctx<'_> {
                 self.error(at, format!("`{key}` applies to `on: log` only"));
                 return None;
             }
-            return self.test(node, facet, true).map(|test| Condition::Object { facet, test });
+            return self
+                .test(node, facet, true)
+                .map(|test| Condition::Object { facet, test });
         }
         if spec.path.is_some() || !ops(spec).is_empty() || !log_keys(spec).is_empty() {
             self.error(
@@ -532,20 +573,34 @@ impl Ctx<'_> {
         }
         if let Some(path) = &spec.path {
             if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() {
-                self.error(at, "a test with `path` cannot also have `all`, `any` or `not`".into());
+                self.error(
+                    at,
+                    "a test with `path` cannot also have `all`, `any` or `not`".into(),
+                );
                 return None;
             }
             let path_c = match JsonPath::parse(&path.value) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    self.error(&path.referenced, format!("bad JSONPath `{}`: {e}", path.value));
+                    self.error(
+                        &path.referenced,
+                        format!("bad JSONPath `{}`: {e}", path.value),
+                    );
                     None
                 }
             };
             let op = self.op(node);
             let capture = spec.capture.as_ref().map(|c| {
-                if !c.value.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') || c.value.is_empty() {
-                    self.error(&c.referenced, "a capture name is letters, digits and `_`".into());
+                if !c
+                    .value
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                    || c.value.is_empty()
+                {
+                    self.error(
+                        &c.referenced,
+                        "a capture name is letters, digits and `_`".into(),
+                    );
                 }
                 self.captures.insert(c.value.clone());
                 c.value.clone()
@@ -569,7 +624,13 @@ impl Ctx<'_> {
             Ok(Comb::Any(c)) => self.tests(c, facet).map(Test::Any),
             Ok(Comb::Not(c)) => self.test(c, facet, false).map(|t| Test::Not(Box::new(t))),
             Err(_) if top => {
-                self.error(at, format!("`on: {}` needs a `path` test, or `all`/`any`/`not` of tests", facet.name()));
+                self.error(
+                    at,
+                    format!(
+                        "`on: {}` needs a `path` test, or `all`/`any`/`not` of tests",
+                        facet.name()
+                    ),
+                );
                 None
             }
             Err(e) => {
@@ -580,7 +641,10 @@ impl Ctx<'_> {
     }
 
     fn tests(&mut self, children: &[Spanned<ConditionSpec>], facet: Facet) -> Option<Vec<Test>> {
-        let out: Vec<_> = children.iter().map(|c| self.test(c, facet, false)).collect();
+        let out: Vec<_> = children
+            .iter()
+            .map(|c| self.test(c, facet, false))
+            .collect();
         out.into_iter().collect()
     }
 
@@ -589,9 +653,13 @@ impl Ctx<'_> {
         let set = ops(spec);
         if set.len() != 1 {
             let msg = if set.is_empty() {
-                "a `path` test needs one of: equals, in, matches, exists, absent, gt, ge, lt, le".to_owned()
+                "a `path` test needs one of: equals, in, matches, exists, absent, gt, ge, lt, le"
+                    .to_owned()
             } else {
-                format!("a `path` test takes one operator, found: {}", set.join(", "))
+                format!(
+                    "a `path` test takes one operator, found: {}",
+                    set.join(", ")
+                )
             };
             self.error(&node.referenced, msg);
             return None;
@@ -600,9 +668,15 @@ impl Ctx<'_> {
             return self.scalar(v).then(|| Op::Equals(v.value.clone()));
         }
         if let Some(v) = &spec.one_of {
-            let ok = v.value.iter().all(|x| !(x.is_object() || x.is_array() || x.is_null()));
+            let ok = v
+                .value
+                .iter()
+                .all(|x| !(x.is_object() || x.is_array() || x.is_null()));
             if !ok || v.value.is_empty() {
-                self.error(&v.referenced, "`in` takes a non-empty list of strings, numbers or booleans".into());
+                self.error(
+                    &v.referenced,
+                    "`in` takes a non-empty list of strings, numbers or booleans".into(),
+                );
                 return None;
             }
             return Some(Op::In(v.value.clone()));
@@ -613,13 +687,21 @@ impl Ctx<'_> {
         for (flag, op) in [(&spec.exists, Op::Exists), (&spec.absent, Op::Absent)] {
             if let Some(f) = flag {
                 if !f.value {
-                    self.error(&f.referenced, "write `exists: true` or `absent: true`; `false` is not accepted".into());
+                    self.error(
+                        &f.referenced,
+                        "write `exists: true` or `absent: true`; `false` is not accepted".into(),
+                    );
                     return None;
                 }
                 return Some(op);
             }
         }
-        let cmps = [(Cmp::Gt, &spec.gt), (Cmp::Ge, &spec.ge), (Cmp::Lt, &spec.lt), (Cmp::Le, &spec.le)];
+        let cmps = [
+            (Cmp::Gt, &spec.gt),
+            (Cmp::Ge, &spec.ge),
+            (Cmp::Lt, &spec.lt),
+            (Cmp::Le, &spec.le),
+        ];
         let (cmp, v) = cmps.into_iter().find_map(|(c, v)| Some((c, v.as_ref()?)))?;
         let text = match &v.value {
             Value::String(s) => s.clone(),
@@ -640,7 +722,10 @@ impl Ctx<'_> {
     fn scalar(&mut self, v: &Spanned<Value>) -> bool {
         let ok = !(v.value.is_object() || v.value.is_array() || v.value.is_null());
         if !ok {
-            self.error(&v.referenced, "`equals` takes a string, a number or a boolean".into());
+            self.error(
+                &v.referenced,
+                "`equals` takes a string, a number or a boolean".into(),
+            );
         }
         ok
     }
@@ -648,7 +733,8 @@ impl Ctx<'_> {
     fn regex(&mut self, p: &Spanned<String>) -> Option<Regex> {
         match compile_regex(&p.value) {
             Ok(re) => {
-                self.captures.extend(re.capture_names().flatten().map(str::to_owned));
+                self.captures
+                    .extend(re.capture_names().flatten().map(str::to_owned));
                 Some(re)
             }
             Err(e) => {
@@ -671,11 +757,20 @@ impl Ctx<'_> {
             bad.push("capture");
         }
         if !bad.is_empty() {
-            self.error(&node.referenced, format!("`on: log` takes matches, container, previous and fields; not {}", bad.join(", ")));
+            self.error(
+                &node.referenced,
+                format!(
+                    "`on: log` takes matches, container, previous and fields; not {}",
+                    bad.join(", ")
+                ),
+            );
             return None;
         }
         let Some(pattern) = &spec.matches else {
-            self.error(&node.referenced, "`on: log` needs `matches: <regex>`".into());
+            self.error(
+                &node.referenced,
+                "`on: log` needs `matches: <regex>`".into(),
+            );
             return None;
         };
         self.regex(pattern)?;
@@ -693,7 +788,12 @@ impl Ctx<'_> {
             fields: spec
                 .fields
                 .as_ref()
-                .map(|f| f.value.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .map(|f| {
+                    f.value
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
     }
@@ -710,8 +810,12 @@ fn combinator(spec: &ConditionSpec) -> Result<Comb<'_>, String> {
         (Some(c), None, None) if !c.is_empty() => Ok(Comb::All(c)),
         (None, Some(c), None) if !c.is_empty() => Ok(Comb::Any(c)),
         (None, None, Some(c)) => Ok(Comb::Not(c)),
-        (None, None, None) => Err("an empty condition: give `on:` with a test, or `all`, `any` or `not`".into()),
-        (Some(c), None, None) | (None, Some(c), None) if c.is_empty() => Err("`all` and `any` need at least one condition".into()),
+        (None, None, None) => {
+            Err("an empty condition: give `on:` with a test, or `all`, `any` or `not`".into())
+        }
+        (Some(c), None, None) | (None, Some(c), None) if c.is_empty() => {
+            Err("`all` and `any` need at least one condition".into())
+        }
         _ => Err("use one of `all`, `any`, `not` per condition; nest them to combine".into()),
     }
 }

@@ -31,7 +31,11 @@ impl JsonPath {
         let query = parse_json_path(&full).map_err(|e| {
             let msg = e.to_string();
             // pest renders a multi-line diagram; its last line says what was expected.
-            let last = msg.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(&msg);
+            let last = msg
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(&msg);
             last.trim().trim_start_matches("= ").to_owned()
         })?;
         Ok(JsonPath { text: full, query })

@@ -99,9 +99,9 @@ impl Template {
 }
 
 fn parse_var(name: &str) -> Result<Var, String> {
-    let (head, tail) = name
-        .split_once('.')
-        .ok_or_else(|| format!("unknown template value `{name}`: write e.g. `vm.name` or `match.NAME`"))?;
+    let (head, tail) = name.split_once('.').ok_or_else(|| {
+        format!("unknown template value `{name}`: write e.g. `vm.name` or `match.NAME`")
+    })?;
     if head == "match" {
         let ok = !tail.is_empty() && tail.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         return ok
@@ -112,7 +112,11 @@ fn parse_var(name: &str) -> Result<Var, String> {
         "name" => Field::Name,
         "namespace" => Field::Namespace,
         "kind" if head == "subject" => Field::Kind,
-        _ => return Err(format!("unknown template value `{name}`: `{head}` has `name` and `namespace`")),
+        _ => {
+            return Err(format!(
+                "unknown template value `{name}`: `{head}` has `name` and `namespace`"
+            ));
+        }
     };
     if head == "subject" {
         return Ok(Var::Subject(field));
@@ -121,7 +125,10 @@ fn parse_var(name: &str) -> Result<Var, String> {
         .filter(|f| TEMPLATE_FACETS.contains(f))
         .ok_or_else(|| {
             let known: Vec<_> = TEMPLATE_FACETS.iter().map(|f| f.name()).collect();
-            format!("unknown template value `{name}`: known are subject, match, {}", known.join(", "))
+            format!(
+                "unknown template value `{name}`: known are subject, match, {}",
+                known.join(", ")
+            )
         })?;
     Ok(Var::Object(facet, field))
 }
@@ -145,7 +152,8 @@ mod tests {
 
     #[test]
     fn renders_known_values_and_marks_unknown_ones() {
-        let t = Template::parse("oc get vmi {{vm.name}} -n {{ vm.namespace }} # {{match.code}}").expect("ok");
+        let t = Template::parse("oc get vmi {{vm.name}} -n {{ vm.namespace }} # {{match.code}}")
+            .expect("ok");
         let out = t.render(|v| match v {
             Var::Object(Facet::Vm, Field::Name) => Some("db".into()),
             _ => None,

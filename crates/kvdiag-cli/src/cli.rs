@@ -1,0 +1,117 @@
+//! Everything about the command line: definitions and help texts. Nothing else in the binary
+//! knows about flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Diagnose failing KubeVirt virtual machines offline, from must-gathers and saved `oc` output.
+///
+/// kvdiag only reads what was captured. It never contacts or changes a cluster: it diagnoses and
+/// proposes commands; a person reviews and runs them.
+#[derive(Debug, Parser)]
+#[command(name = "kvdiag", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  ran; nothing at or above --fail-on
+  1  ran; found diagnoses at or above --fail-on
+  2  could not run (bad arguments, unreadable input path, invalid rules)";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse captured files and print a diagnosis per VM.
+    #[command(after_help = EXIT_CODES)]
+    Analyze(AnalyzeArgs),
+    /// Work with rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Files or directories to read (must-gather trees, `oc get -o yaml|json` output, logs);
+    /// `-` reads standard input. Without paths, standard input is read.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Exit with 1 when a diagnosis of this severity or worse is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// The moment the capture describes (RFC 3339, e.g. 2024-05-14T10:30:00Z); ages are
+    /// measured from it. Default: the newest timestamp in the data.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Add rules from a YAML file or a directory of them (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rule_paths: Vec<PathBuf>,
+
+    /// Do not load the built-in rule pack (use only --rules).
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules: id, cause, severity, title.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Output format (text or json).
+        #[arg(short, long, value_enum, default_value_t = Format::Text)]
+        output: Format,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    Error,
+    Warning,
+    Info,
+    /// Never exit with 1 for findings.
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
