@@ -35,6 +35,16 @@ const IRRELEVANT_RESOURCES: &[&str] = &[
     "controllerrevisions",
 ];
 
+/// Files must-gather writes about the collection itself.
+const MUST_GATHER_METADATA: &[&str] = &[
+    "timestamp",
+    "version",
+    "must-gather.logs",
+    "must-gather.log",
+    "gather.logs",
+    "event-filter.html",
+];
+
 /// Decides from the path alone. `path` is relative to the folder the user named (or the file's
 /// own name when a file was named).
 pub fn classify(path: &Path) -> Decision {
@@ -65,7 +75,10 @@ pub fn classify(path: &Path) -> Decision {
     {
         return Decision::Skip("resource kind not used for VM diagnosis");
     }
-    if let Some(hint) = pod_log(&parts) {
+    if MUST_GATHER_METADATA.contains(&file) {
+        return Decision::Skip("must-gather metadata");
+    }
+    if let Some(hint) = pod_log(&parts).or_else(|| cdi_pod_log(&parts)) {
         return Decision::Read(hint);
     }
     let ext = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
@@ -102,6 +115,22 @@ fn pod_log(parts: &[&str]) -> Option<Hint> {
         pod: Some(parts[n - 5].to_owned()),
         container: Some(parts[n - 3].to_owned()),
         previous,
+    })
+}
+
+/// `namespaces/<ns>/<pod>/<pod>.log`: the KubeVirt must-gather's CDI pod logs (plain
+/// `oc logs` of the default container).
+fn cdi_pod_log(parts: &[&str]) -> Option<Hint> {
+    let n = parts.len();
+    if n < 4 || parts[n - 4] != "namespaces" {
+        return None;
+    }
+    let pod = parts[n - 1].strip_suffix(".log")?;
+    (pod == parts[n - 2]).then(|| Hint::Log {
+        namespace: Some(parts[n - 3].to_owned()),
+        pod: Some(pod.to_owned()),
+        container: None,
+        previous: false,
     })
 }
 
@@ -153,5 +182,10 @@ mod tests {
         assert_eq!(read("namespaces/a/core/configmaps/x.yaml"), None);
         assert_eq!(read("event-filter.html"), None);
         assert_eq!(read(".DS_Store"), None);
+        assert_eq!(read("mg/timestamp"), None);
+        assert!(matches!(
+            read("mg/namespaces/ns/importer-disk/importer-disk.log"),
+            Some(Hint::Log { pod: Some(p), .. }) if p == "importer-disk"
+        ));
     }
 }

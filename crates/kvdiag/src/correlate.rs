@@ -418,37 +418,57 @@ impl<'a> Correlator<'a> {
         for (log_id, log) in self.s.logs().iter().enumerate() {
             let src = &log.source;
             let ns = src.namespace.clone();
-            let by_pod = src.pod.as_deref().and_then(|pod| {
-                if let Some(obj) = self.s.find(POD, ns.as_deref(), pod)
-                    && let Some(&sub) = self.owner.get(&obj)
-                {
-                    return Some(sub);
-                }
-                let vmi = launcher_pod_vmi(pod)?.to_owned();
-                self.by_vm_name.get(&(ns.clone(), vmi)).copied()
-            });
-            let found = by_pod
-                .or_else(|| self.by_line_fields(log_id))
-                .or_else(|| self.only_machine());
-            let sub = match found {
-                Some(sub) => sub,
-                None => {
-                    let name = src.pod.clone().unwrap_or_else(|| src.origin.to_string());
-                    self.subjects.push(Subject::new(ObjectRef {
-                        kind: if src.pod.is_some() {
-                            POD
-                        } else {
-                            LOG_SUBJECT_KIND
+            let sub = match &src.pod {
+                Some(pod) => match self.by_pod_name(ns.clone(), pod) {
+                    Some(sub) => sub,
+                    // A launcher pod's log whose objects were not captured is a subject of its
+                    // own; logs of other pods (operators, virt-handler) explain no VM alone.
+                    None => match launcher_pod_vmi(pod) {
+                        Some(vmi) => {
+                            let key = (ns.clone(), vmi.to_owned());
+                            self.subjects.push(Subject::new(ObjectRef {
+                                kind: POD.to_owned(),
+                                namespace: ns,
+                                name: pod.clone(),
+                            }));
+                            self.by_vm_name.insert(key, self.subjects.len() - 1);
+                            self.subjects.len() - 1
                         }
-                        .to_owned(),
-                        namespace: ns,
-                        name,
-                    }));
-                    self.subjects.len() - 1
-                }
+                        None => continue,
+                    },
+                },
+                // A loose file: by what its lines say, else the only VM, else on its own.
+                None => match self.by_line_fields(log_id).or_else(|| self.only_machine()) {
+                    Some(sub) => sub,
+                    None => {
+                        self.subjects.push(Subject::new(ObjectRef {
+                            kind: LOG_SUBJECT_KIND.to_owned(),
+                            namespace: ns,
+                            name: src.origin.to_string(),
+                        }));
+                        self.subjects.len() - 1
+                    }
+                },
             };
             self.subjects[sub].logs.push(log_id);
         }
+    }
+
+    /// The subject of a pod named in a log's identity: the captured pod, else the naming
+    /// conventions of importer (`importer-<pvc>`) and launcher pods.
+    fn by_pod_name(&self, ns: Option<String>, pod: &str) -> Option<usize> {
+        if let Some(obj) = self.s.find(POD, ns.as_deref(), pod)
+            && let Some(&sub) = self.owner.get(&obj)
+        {
+            return Some(sub);
+        }
+        if let Some(pvc) = pod.strip_prefix("importer-")
+            && let Some(&sub) = self.by_volume.get(&(ns.clone(), pvc.to_owned()))
+        {
+            return Some(sub);
+        }
+        let vmi = launcher_pod_vmi(pod)?.to_owned();
+        self.by_vm_name.get(&(ns, vmi)).copied()
     }
 
     /// A loose log whose structured lines name their VMI (`namespace` and `name`, or `uid`).

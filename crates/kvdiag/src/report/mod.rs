@@ -152,6 +152,29 @@ impl Report {
         self.diagnoses.iter().filter(move |d| &d.subject == subject)
     }
 
+    /// The folder every input lies under (`a/b/`), so that renderers for people can show
+    /// shorter paths; empty when the inputs share none.
+    pub fn common_folder(&self) -> String {
+        let i = &self.inputs;
+        let mut names = i
+            .read
+            .iter()
+            .map(|r| &*r.source)
+            .chain(i.failed.iter().map(|f| &*f.source));
+        let Some(first) = names.next() else {
+            return String::new();
+        };
+        let mut prefix = first.rfind('/').map_or("", |end| &first[..=end]);
+        for name in names {
+            while !name.starts_with(prefix) {
+                prefix = prefix[..prefix.len() - 1]
+                    .rfind('/')
+                    .map_or("", |end| &prefix[..=end]);
+            }
+        }
+        prefix.to_owned()
+    }
+
     /// Serialises the JSON contract, pretty-printed, with a final newline.
     pub fn to_json(&self) -> String {
         let mut out = serde_json::to_string_pretty(self)

@@ -36,6 +36,11 @@ pub fn render(report: &Report, color: bool) -> String {
         None => out.push_str(" (capture time unknown)\n"),
     }
 
+    let folder = report.common_folder();
+    if !folder.is_empty() {
+        let _ = writeln!(out, "Files are named relative to {folder}");
+    }
+
     let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
     subjects.sort_by(|a, b| b.worst.cmp(&a.worst));
     for s in subjects {
@@ -53,7 +58,7 @@ pub fn render(report: &Report, color: bool) -> String {
             st.bold.render_reset()
         );
         for d in report.diagnoses_of(&s.subject) {
-            diagnosis(&mut out, d, &st);
+            diagnosis(&mut out, d, &st, &folder);
         }
     }
 
@@ -102,7 +107,8 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
-fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
+fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles, folder: &str) {
+    let short = |name: &str| name.strip_prefix(folder).unwrap_or(name).to_owned();
     let sev = st.severity(d.severity);
     let _ = writeln!(
         out,
@@ -119,6 +125,7 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
     let _ = writeln!(out, "    {}", d.summary);
     if !d.evidence.is_empty() {
         out.push_str("    Evidence:\n");
+        let mut last_object = None;
         for e in &d.evidence {
             match e {
                 Evidence::Object {
@@ -127,18 +134,26 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
                     path,
                     value,
                 } => {
+                    // Values of one object are listed under it once.
+                    if last_object != Some((object, origin)) {
+                        let mut from = short(&origin.source);
+                        if let Some(item) = origin.item {
+                            from.push_str(&format!(" items[{item}]"));
+                        }
+                        let _ = writeln!(
+                            out,
+                            "      - {object} {}({from}){}",
+                            st.dim.render(),
+                            st.dim.render_reset()
+                        );
+                        last_object = Some((object, origin));
+                    }
                     let shown = if value.is_null() {
                         "absent".to_owned()
                     } else {
                         shorten(&value.to_string())
                     };
-                    let _ = writeln!(out, "      - {object}: {path} = {shown}");
-                    let _ = writeln!(
-                        out,
-                        "        {}from {origin}{}",
-                        st.dim.render(),
-                        st.dim.render_reset()
-                    );
+                    let _ = writeln!(out, "          {path} = {shown}");
                 }
                 Evidence::Log {
                     log,
@@ -147,15 +162,20 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles) {
                     more,
                     ..
                 } => {
-                    let _ = writeln!(out, "      - {}:{line}: {}", log.origin, shorten(text));
-                    if *more > 0 {
-                        let _ = writeln!(
-                            out,
-                            "        {}(and {more} more matching line(s)){}",
-                            st.dim.render(),
-                            st.dim.render_reset()
-                        );
-                    }
+                    last_object = None;
+                    let more = if *more > 0 {
+                        format!(" (and {more} more matching line(s))")
+                    } else {
+                        String::new()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "      - {}line {line} of {}{more}{}",
+                        st.dim.render(),
+                        short(&log.origin),
+                        st.dim.render_reset()
+                    );
+                    let _ = writeln!(out, "          {}", shorten(text));
                 }
             }
         }

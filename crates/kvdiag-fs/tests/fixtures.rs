@@ -1,0 +1,181 @@
+//! Every folder under `fixtures/` is a captured scenario with an `expected.yaml` naming the
+//! causes each VM must get. This harness analyses each one with the built-in rules, checks the
+//! expectation, and snapshots the diagnoses (reviewed with `cargo insta review`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kvdiag::{Report, RuleSet, Severity, Snapshot, analyze};
+use serde::Deserialize;
+
+/// `expected.yaml`: for each subject (`namespace/name`), the exact set of cause codes found at
+/// severity warning or above. Subjects not listed must have none.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    subjects: BTreeMap<String, Vec<String>>,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn analyze_dir(dir: &Path) -> Report {
+    let rules = RuleSet::builtin().expect("the built-in rules load");
+    let mut builder = Snapshot::builder();
+    kvdiag_fs::add_path(&mut builder, dir).expect("the fixture folder exists");
+    analyze(&rules, &builder.build())
+}
+
+/// Checks `expected.yaml` against the report; returns the problems found.
+fn check_expected(dir: &Path, report: &Report) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("expected.yaml")).expect("expected.yaml");
+    let expected: Expected = serde_saphyr::from_str(&text).expect("expected.yaml parses");
+    let mut problems = Vec::new();
+    for s in &report.subjects {
+        let key = format!(
+            "{}/{}",
+            s.subject.namespace.as_deref().unwrap_or(""),
+            s.subject.name
+        );
+        let mut found: Vec<String> = report
+            .diagnoses_of(&s.subject)
+            .filter(|d| d.severity >= Severity::Warning)
+            .map(|d| d.cause.code().to_owned())
+            .collect();
+        found.sort();
+        let mut want = expected.subjects.get(&key).cloned().unwrap_or_default();
+        want.sort();
+        if found != want {
+            problems.push(format!("{key}: expected {want:?}, found {found:?}"));
+        }
+    }
+    for key in expected.subjects.keys() {
+        let analysed = report.subjects.iter().any(|s| {
+            format!(
+                "{}/{}",
+                s.subject.namespace.as_deref().unwrap_or(""),
+                s.subject.name
+            ) == *key
+        });
+        if !analysed {
+            problems.push(format!("{key}: expected subject was not analysed"));
+        }
+    }
+    problems
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../../fixtures/snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    // Paths are printed as given; keep the snapshots independent of where the repository is.
+    let root = workspace().display().to_string();
+    settings.add_filter(&regex_escape(&format!("{root}/")), "");
+    settings
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_gets_exactly_its_expected_causes() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("fixtures"))
+        .expect("fixtures/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("expected.yaml").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 10, "fixtures are missing: {dirs:?}");
+    let mut problems = Vec::new();
+    for dir in &dirs {
+        let report = analyze_dir(dir);
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_owned();
+        problems.extend(
+            check_expected(dir, &report)
+                .into_iter()
+                .map(|p| format!("{name}: {p}")),
+        );
+        snapshot_settings().bind(|| insta::assert_yaml_snapshot!(name, report.diagnoses));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_bundled_sample_gets_one_cause_per_failing_vm_and_nothing_for_the_healthy_one() {
+    let dir = workspace().join("examples/sample");
+    let report = analyze_dir(&dir);
+    let problems = check_expected(&dir, &report);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(report.subjects.len() >= 6, "{:?}", report.subjects);
+}
+
+#[test]
+fn a_malformed_file_is_reported_and_changes_no_other_diagnosis() {
+    let good = workspace().join("fixtures/oom-killed");
+    let bad = workspace().join("fixtures/malformed-mixed");
+    let rules = RuleSet::builtin().expect("rules");
+
+    let mut clean = Snapshot::builder();
+    kvdiag_fs::add_path(&mut clean, &good).expect("good");
+    let clean = analyze(&rules, &clean.build());
+
+    let mut mixed = Snapshot::builder();
+    kvdiag_fs::add_path(&mut mixed, &good).expect("good");
+    let listed = std::fs::read_to_string(bad.join("skipped.txt")).expect("skipped.txt");
+    let bad_files: Vec<&str> = listed.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(bad_files.len(), 3);
+    for f in &bad_files {
+        kvdiag_fs::add_path(&mut mixed, &bad.join(f)).expect("bad file exists");
+    }
+    let mixed = analyze(&rules, &mixed.build());
+
+    assert!(!clean.diagnoses.is_empty());
+    assert_eq!(clean.diagnoses, mixed.diagnoses);
+    assert!(clean.inputs.failed.is_empty());
+    assert_eq!(mixed.inputs.failed.len(), bad_files.len());
+    let json = mixed.to_json();
+    let text = kvdiag::report::text::render(&mixed, false);
+    let markdown = kvdiag::report::markdown::render(&mixed);
+    for f in &bad_files {
+        let failure = mixed
+            .inputs
+            .failed
+            .iter()
+            .find(|p| p.source.ends_with(f))
+            .unwrap_or_else(|| panic!("{f} is not reported"));
+        assert!(!failure.reason.is_empty());
+        for (format, out) in [("json", &json), ("text", &text), ("markdown", &markdown)] {
+            assert!(
+                out.contains(&*failure.source),
+                "{format} output does not name {f}"
+            );
+            assert!(
+                out.contains(&failure.reason),
+                "{format} output does not give the reason for {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_report_byte_for_byte() {
+    let dir = workspace().join("examples/sample");
+    let a = analyze_dir(&dir).to_json();
+    let b = analyze_dir(&dir).to_json();
+    assert_eq!(a, b);
+}
