@@ -445,6 +445,20 @@ impl Ctx<'_> {
                         pick(s.clone(), field)
                     }
                     (Facet::Node, Field::Name) => self.node_name(),
+                    // A pod known only from its logs: the one whose line matched, else any.
+                    (Facet::Pod, Field::Name) => found
+                        .evidence
+                        .iter()
+                        .find_map(|e| match e {
+                            Evidence::Log { log, .. } => log.pod.clone(),
+                            Evidence::Object { .. } => None,
+                        })
+                        .or_else(|| {
+                            self.subject
+                                .logs
+                                .iter()
+                                .find_map(|&id| self.snapshot.log(id).source.pod.clone())
+                        }),
                     (_, Field::Namespace) => s.namespace.clone(),
                     _ => None,
                 }

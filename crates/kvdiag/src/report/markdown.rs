@@ -28,7 +28,7 @@ pub fn render(report: &Report) -> String {
     );
 
     let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
-    subjects.sort_by(|a, b| b.worst.cmp(&a.worst));
+    subjects.sort_by_key(|s| std::cmp::Reverse(s.worst));
     for s in subjects {
         let status = s
             .status

@@ -326,7 +326,7 @@ fn split_documents(text: &str) -> Vec<(u64, String)> {
     for (i, line) in text.lines().enumerate() {
         if line.trim_end() == "---" || line.starts_with("--- ") {
             docs.push((start, std::mem::take(&mut current)));
-            start = i as u64 + 1;
+            start = i as u64;
             current.push('\n');
             continue;
         }

@@ -1,0 +1,422 @@
+//! The rule language end to end through the public API: what loads, what fails to load and
+//! where, and what each operator matches.
+
+use kvdiag::{Diagnosis, Hint, RuleSet, Snapshot, analyze};
+
+fn rules(yaml: &str) -> RuleSet {
+    let mut b = RuleSet::builder();
+    b.add_source("test.yaml", yaml);
+    b.build()
+        .unwrap_or_else(|e| panic!("rules should load: {e}"))
+}
+
+fn load_errors(yaml: &str) -> Vec<String> {
+    let mut b = RuleSet::builder();
+    b.add_source("bad.yaml", yaml);
+    match b.build() {
+        Ok(_) => Vec::new(),
+        Err(e) => e.errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn run(rules: &RuleSet, inputs: &[(&str, &str)], now: Option<&str>) -> Vec<Diagnosis> {
+    let mut b = Snapshot::builder();
+    for (name, text) in inputs {
+        b.add_input(*name, text.as_bytes(), &Hint::Auto)
+            .expect("test input parses");
+    }
+    if let Some(now) = now {
+        b.capture_time(now.parse().expect("time"));
+    }
+    analyze(rules, &b.build()).diagnoses
+}
+
+const VM: &str = "apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata: {name: db, namespace: prod, uid: vm-uid}
+spec:
+  dataVolumeTemplates:
+  - metadata: {name: db-root}
+status:
+  printableStatus: CrashLoopBackOff
+  startFailure: {consecutiveFailCount: 3}
+";
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: virt-launcher-db-x2x2x
+  namespace: prod
+  labels: {kubevirt.io: virt-launcher}
+  annotations: {kubevirt.io/domain: db}
+  deletionTimestamp: '2024-05-14T10:00:00Z'
+  finalizers: [foregroundDeletion]
+spec:
+  nodeName: worker-1
+  containers:
+  - name: compute
+    resources: {limits: {memory: 2Gi}}
+status:
+  phase: Failed
+  containerStatuses:
+  - name: compute
+    state: {terminated: {reason: Error, exitCode: 137}}
+";
+
+const LOG: &str = r#"{"component":"virt-launcher","level":"info","msg":"Domain defined.","namespace":"prod","name":"db"}
+{"component":"virt-launcher-monitor","level":"error","msg":"Reaped pid 42 with status 9"}
+{"component":"virt-launcher","level":"info","msg":"Reaped pid 43 with status 9"}
+"#;
+
+fn rule(when: &str) -> String {
+    format!(
+        "id: t/rule\ncause: qemu-crash\nseverity: error\ntitle: t\nsummary: s\nwhen:\n{}",
+        when.lines().map(|l| format!("  {l}\n")).collect::<String>()
+    )
+}
+
+fn fires(when: &str, now: Option<&str>) -> bool {
+    !run(
+        &rules(&rule(when)),
+        &[("vm.yaml", VM), ("pod.yaml", POD), ("compute.log", LOG)],
+        now,
+    )
+    .is_empty()
+}
+
+#[test]
+fn equality_membership_and_regex_on_object_values() {
+    assert!(fires(
+        "on: vm\npath: $.status.printableStatus\nequals: CrashLoopBackOff",
+        None
+    ));
+    assert!(!fires(
+        "on: vm\npath: $.status.printableStatus\nequals: Running",
+        None
+    ));
+    assert!(fires(
+        "on: launcher-pod\npath: $.status.containerStatuses[*].state.terminated.exitCode\nequals: '137'",
+        None
+    ));
+    assert!(fires(
+        "on: vm\npath: $.status.printableStatus\nin: [Running, CrashLoopBackOff]",
+        None
+    ));
+    assert!(fires(
+        "on: vm\npath: .status.printableStatus\nmatches: '^Crash'",
+        None
+    ));
+    assert!(fires(
+        "on: vm\npath: '{.status.printableStatus}'\nmatches: 'Loop'",
+        None
+    ));
+}
+
+#[test]
+fn exists_absent_and_not() {
+    assert!(fires(
+        "on: vm\npath: $.status.startFailure\nexists: true",
+        None
+    ));
+    assert!(!fires("on: vm\npath: $.status.nothing\nexists: true", None));
+    assert!(fires("on: vm\npath: $.status.nothing\nabsent: true", None));
+    assert!(fires(
+        "not:\n  on: vm\n  path: $.status.printableStatus\n  equals: Running",
+        None
+    ));
+    assert!(!fires(
+        "not:\n  on: vm\n  path: $.status.printableStatus\n  exists: true",
+        None
+    ));
+}
+
+#[test]
+fn numbers_quantities_and_ages() {
+    assert!(fires(
+        "on: vm\npath: $.status.startFailure.consecutiveFailCount\ngt: 2",
+        None
+    ));
+    assert!(!fires(
+        "on: vm\npath: $.status.startFailure.consecutiveFailCount\ngt: 3",
+        None
+    ));
+    assert!(fires(
+        "on: vm\npath: $.status.startFailure.consecutiveFailCount\nge: 3",
+        None
+    ));
+    assert!(fires(
+        "on: launcher-pod\npath: $.spec.containers[*].resources.limits.memory\nlt: 4Gi",
+        None
+    ));
+    assert!(!fires(
+        "on: launcher-pod\npath: $.spec.containers[*].resources.limits.memory\ngt: 2049Mi",
+        None
+    ));
+    // 30 minutes after the deletion started.
+    assert!(fires(
+        "on: launcher-pod\npath: $.metadata.deletionTimestamp\ngt: 10m",
+        Some("2024-05-14T10:30:00Z")
+    ));
+    assert!(!fires(
+        "on: launcher-pod\npath: $.metadata.deletionTimestamp\ngt: 1h",
+        Some("2024-05-14T10:30:00Z")
+    ));
+    assert!(fires(
+        "on: launcher-pod\npath: $.metadata.deletionTimestamp\nlt: 1h",
+        Some("2024-05-14T10:30:00Z")
+    ));
+}
+
+#[test]
+fn tests_under_one_on_look_at_the_same_object() {
+    let same = "on: launcher-pod\nall:\n  - path: $.status.phase\n    equals: Failed\n  - path: $.spec.nodeName\n    equals: worker-1";
+    assert!(fires(same, None));
+    let mixed = "on: launcher-pod\nall:\n  - path: $.status.phase\n    equals: Failed\n  - path: $.spec.nodeName\n    equals: worker-2";
+    assert!(!fires(mixed, None));
+    assert!(fires(
+        "on: launcher-pod\nany:\n  - path: $.status.phase\n    equals: Running\n  - path: $.spec.nodeName\n    equals: worker-1",
+        None
+    ));
+}
+
+#[test]
+fn log_patterns_with_container_previous_and_field_filters() {
+    assert!(fires(
+        "on: log\nmatches: 'Reaped pid \\d+ with status 9'",
+        None
+    ));
+    assert!(fires(
+        "on: log\ncontainer: compute\nmatches: 'Reaped pid'",
+        None
+    ));
+    assert!(!fires(
+        "on: log\ncontainer: guest-console-log\nmatches: 'Reaped pid'",
+        None
+    ));
+    assert!(!fires(
+        "on: log\nprevious: true\nmatches: 'Reaped pid'",
+        None
+    ));
+    assert!(fires(
+        "on: log\nfields: {component: virt-launcher-monitor}\nmatches: 'Reaped pid'",
+        None
+    ));
+    assert!(!fires(
+        "on: log\nfields: {component: virt-handler}\nmatches: 'Reaped pid'",
+        None
+    ));
+}
+
+#[test]
+fn captures_and_facet_values_fill_templates_and_evidence_is_automatic() {
+    let yaml = "id: t/capture
+cause: qemu-crash
+severity: critical
+title: t
+summary: 'pid {{match.pid}} of {{pod.name}} on {{node.name}}, {{vm.namespace}}/{{vm.name}}, {{match.count}} failures'
+when:
+  all:
+    - on: log
+      matches: 'Reaped pid (?P<pid>\\d+) with status 9'
+    - on: vm
+      path: $.status.startFailure.consecutiveFailCount
+      exists: true
+      capture: count
+remediation:
+  - text: look
+    command: oc logs {{pod.name}} -n {{vm.namespace}} -c compute
+";
+    let found = run(
+        &rules(yaml),
+        &[("vm.yaml", VM), ("pod.yaml", POD), ("compute.log", LOG)],
+        None,
+    );
+    assert_eq!(found.len(), 1);
+    let d = &found[0];
+    assert_eq!(
+        d.summary,
+        "pid 42 of virt-launcher-db-x2x2x on worker-1, prod/db, 3 failures"
+    );
+    assert_eq!(
+        d.remediation[0].command.as_deref(),
+        Some("oc logs virt-launcher-db-x2x2x -n prod -c compute")
+    );
+    // Two log lines matched (lines 2 and 3: the first is shown, with the count of the rest).
+    let json = serde_json::to_value(&d.evidence).expect("json");
+    assert_eq!(json[0]["type"], "log");
+    assert_eq!(json[0]["line"], 2);
+    assert_eq!(json[1]["line"], 3);
+    assert_eq!(json[2]["type"], "object");
+    assert_eq!(
+        json[2]["path"],
+        "$.status.startFailure.consecutiveFailCount"
+    );
+    assert_eq!(json[2]["value"], 3);
+    assert_eq!(json[2]["origin"]["source"], "vm.yaml");
+}
+
+#[test]
+fn a_generic_rule_steps_aside_for_a_specific_cause_through_chains() {
+    let yaml = "id: a/generic
+cause: crashloop-unknown
+severity: error
+title: generic
+summary: s
+yields_to: [qemu-crash]
+when: {on: vm, path: $.status.printableStatus, equals: CrashLoopBackOff}
+---
+id: b/specific
+cause: qemu-crash
+severity: critical
+title: specific
+summary: s
+yields_to: [oom-killed]
+when: {on: log, matches: 'Reaped pid'}
+";
+    let found = run(&rules(yaml), &[("vm.yaml", VM), ("compute.log", LOG)], None);
+    let ids: Vec<_> = found.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(ids, ["b/specific"]);
+
+    // The specific rule itself steps aside for OOM; the generic one yields only to the specific
+    // cause, which was not kept, so the generic diagnosis stays next to the OOM one.
+    let with_oom = format!(
+        "{yaml}---\nid: c/oom\ncause: oom-killed\nseverity: critical\ntitle: oom\nsummary: s\nwhen: {{on: launcher-pod, path: $.status.phase, equals: Failed}}\n"
+    );
+    let found = run(
+        &rules(&with_oom),
+        &[("vm.yaml", VM), ("pod.yaml", POD), ("compute.log", LOG)],
+        None,
+    );
+    let mut ids: Vec<_> = found.iter().map(|d| d.rule.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["a/generic", "c/oom"]);
+}
+
+#[test]
+fn every_problem_of_a_broken_file_is_reported_with_its_location() {
+    let yaml = "id: one
+cause: oom-kiled
+severity: critical
+title: t
+summary: s
+when: {on: vm, path: $.a, equals: b}
+---
+id: two
+cause: qemu-crash
+severity: error
+title: t
+summary: s
+when:
+  on: log
+  matches: 'unclosed ('
+---
+id: three
+cause: qemu-crash
+severity: error
+title: t
+summary: s
+when:
+  on: vm
+  path: '$.a['
+  exists: true
+---
+id: four
+cause: qemu-crash
+severity: error
+title: t
+summary: s
+when:
+  on: vm
+  pth: $.a
+---
+id: five
+cause: qemu-crash
+severity: error
+title: t
+summary: '{{match.missing}}'
+when: {on: vm, path: $.a, exists: true}
+";
+    let errors = load_errors(yaml);
+    let expect = [
+        ("bad.yaml:2:8:", "unknown cause `oom-kiled`"),
+        ("bad.yaml:15:12:", "bad regex"),
+        ("bad.yaml:24:9:", "bad JSONPath `$.a[`"),
+        ("bad.yaml:34:3:", "unknown field `pth`"),
+        ("bad.yaml:40:10:", "no condition captures `missing`"),
+    ];
+    assert_eq!(errors.len(), expect.len(), "{errors:#?}");
+    for ((at, what), got) in expect.iter().zip(&errors) {
+        assert!(
+            got.starts_with(at) && got.contains(what),
+            "expected {at} {what}, got {got}"
+        );
+    }
+}
+
+#[test]
+fn structural_mistakes_are_load_errors() {
+    let cases = [
+        ("on: vms\npath: $.a\nexists: true", "unknown facet `vms`"),
+        ("path: $.a\nexists: true", "needs `on:`"),
+        ("on: vm\npath: $.a\nequals: x\nexists: true", "one operator"),
+        ("on: vm\npath: $.a", "needs one of"),
+        (
+            "on: vm\ncontainer: compute\npath: $.a\nexists: true",
+            "`container` applies to `on: log` only",
+        ),
+        ("on: log\npath: $.a\nmatches: x", "`on: log` takes"),
+        (
+            "on: vm\nall:\n  - on: vmi\n    path: $.a\n    exists: true",
+            "`on:` inside a condition",
+        ),
+        ("on: vm\npath: $.a\nexists: false", "`exists: true`"),
+        ("on: vm\npath: $.a\ngt: lots", "not a number, a quantity"),
+        ("all: []", "at least one"),
+        (
+            "on: vm\npath: $.a\nequals: x\ncapture: 'a b'",
+            "capture name",
+        ),
+    ];
+    for (when, want) in cases {
+        let errors = load_errors(&rule(when));
+        assert!(
+            errors.iter().any(|e| e.contains(want)),
+            "{when:?}: expected {want:?} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_ids_and_loops_of_yields_are_load_errors() {
+    let one = rule("on: vm\npath: $.a\nexists: true");
+    let errors = load_errors(&format!("{one}---\n{one}"));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("duplicate rule id `t/rule`")),
+        "{errors:?}"
+    );
+
+    let looped = "id: a\ncause: qemu-crash\nseverity: error\ntitle: t\nsummary: s\nyields_to: [oom-killed]\nwhen: {on: vm, path: $.a, exists: true}
+---
+id: b\ncause: oom-killed\nseverity: error\ntitle: t\nsummary: s\nyields_to: [qemu-crash]\nwhen: {on: vm, path: $.a, exists: true}
+";
+    let errors = load_errors(looped);
+    assert!(errors.iter().any(|e| e.contains("loop")), "{errors:?}");
+}
+
+#[test]
+fn the_builtin_pack_loads_and_covers_the_seed_causes() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    let causes: Vec<_> = rules.rules().iter().map(|r| r.cause.code()).collect();
+    for c in [
+        "oom-killed",
+        "guest-kernel-panic",
+        "qemu-crash",
+        "dv-not-ready",
+        "dv-import-failed",
+        "crashloop-unknown",
+    ] {
+        assert!(causes.contains(&c), "no rule for {c}");
+    }
+}
