@@ -27,12 +27,13 @@ const HITS_KEPT: usize = 1000;
 ///
 /// ```
 /// use kvdiag::{Hint, RuleSet, Snapshot, analyze};
-/// let rules = RuleSet::builtin().expect("the built-in rules load");
+/// let rules = RuleSet::builtin()?;
 /// let mut snapshot = Snapshot::builder();
 /// snapshot.add_input("vm.yaml", b"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Running}\n", &Hint::Auto).ok();
 /// let report = analyze(&rules, &snapshot.build());
 /// assert_eq!(report.subjects.len(), 1);
 /// assert!(report.diagnoses.is_empty());
+/// # Ok::<(), kvdiag::LoadError>(())
 /// ```
 pub fn analyze(rules: &RuleSet, snapshot: &Snapshot) -> Report {
     let subjects = correlate(snapshot);

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Diagnosis, Evidence, Report};
+use super::{Diagnosis, Evidence, Report, SubjectReport};
 use crate::cause::Severity;
 use crate::snapshot::CaptureTimeSource;
 
@@ -44,17 +44,12 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut subjects: Vec<_> = report.subjects.iter().filter(|s| s.diagnoses > 0).collect();
     subjects.sort_by_key(|s| std::cmp::Reverse(s.worst));
     for s in subjects {
-        let status = s
-            .status
-            .as_deref()
-            .map(|st| format!(" [{st}]"))
-            .unwrap_or_default();
         let _ = writeln!(
             out,
             "\n{}● {}{}{}",
             st.bold.render(),
             s.subject,
-            status,
+            status(s),
             st.bold.render_reset()
         );
         for d in report.diagnoses_of(&s.subject) {
@@ -70,18 +65,13 @@ pub fn render(report: &Report, color: bool) -> String {
     if !healthy.is_empty() {
         out.push('\n');
         for s in healthy {
-            let status = s
-                .status
-                .as_deref()
-                .map(|st| format!(" [{st}]"))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{}✓{} {}{}: no findings",
                 st.ok.render(),
                 st.ok.render_reset(),
                 s.subject,
-                status
+                status(s)
             );
         }
     }
@@ -197,6 +187,13 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles, folder: &str) {
     for r in &d.references {
         let _ = writeln!(out, "    See {r}");
     }
+}
+
+fn status(s: &SubjectReport) -> String {
+    s.status
+        .as_deref()
+        .map(|st| format!(" [{st}]"))
+        .unwrap_or_default()
 }
 
 fn shorten(s: &str) -> String {
