@@ -11,7 +11,7 @@ use crate::correlate::{Facet, Subject, correlate};
 use crate::measure::{parse_quantity, parse_timestamp};
 use crate::object::ObjectRef;
 use crate::report::{Diagnosis, Evidence, Remediation, Report, SCHEMA, SubjectReport, Summary};
-use crate::rules::{Cmp, Condition, Field, LogTest, Op, Rule, RuleSet, Test, Var};
+use crate::rules::{Cmp, Condition, Field, LogTest, Op, Operand, Rule, RuleSet, Test, Var};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
 
 /// Log lines kept as evidence per matched pattern and stream; the rest are counted.
@@ -100,7 +100,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
     let mut found: Vec<(&Rule, Found)> = rules
         .rules
         .iter()
-        .filter_map(|rule| Some((rule, ctx.condition(&rule.when)?)))
+        .filter_map(|rule| Some((rule, ctx.condition(&rule.when, &Captures::new())?)))
         .collect();
     let causes: Vec<Cause> = found.iter().map(|(r, _)| r.cause).collect();
     let keep = stepped_aside(&found.iter().map(|(r, _)| *r).collect::<Vec<_>>(), &causes);
@@ -162,6 +162,9 @@ impl StreamHits {
     }
 }
 
+/// Values captured so far: named regex groups and `capture:` values.
+type Captures = BTreeMap<String, String>;
+
 /// What a condition matched: evidence, captured values, and the object of each facet the
 /// diagnosis is about.
 #[derive(Default)]
@@ -192,23 +195,30 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn condition(&self, c: &Condition) -> Option<Found> {
+    /// Evaluates `c`; `known` holds what conditions evaluated before it captured, so that a
+    /// comparison can refer to them.
+    fn condition(&self, c: &Condition, known: &Captures) -> Option<Found> {
         match c {
             Condition::All(children) => {
                 let mut out = Found::default();
+                let mut known = known.clone();
                 for child in children {
-                    out.merge(self.condition(child)?);
+                    let found = self.condition(child, &known)?;
+                    for (k, v) in &found.captures {
+                        known.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                    out.merge(found);
                 }
                 Some(out)
             }
             Condition::Any(children) => {
                 let mut out: Option<Found> = None;
-                for f in children.iter().filter_map(|c| self.condition(c)) {
+                for f in children.iter().filter_map(|c| self.condition(c, known)) {
                     out.get_or_insert_with(Found::default).merge(f);
                 }
                 out
             }
-            Condition::Not(child) => match self.condition(child) {
+            Condition::Not(child) => match self.condition(child, known) {
                 Some(_) => None,
                 None => Some(Found::default()),
             },
@@ -216,7 +226,7 @@ impl Ctx<'_> {
                 let mut out: Option<Found> = None;
                 for &id in self.subject.objects(*facet) {
                     let mut values = Vec::new();
-                    let mut captures = BTreeMap::new();
+                    let mut captures = known.clone();
                     if self.test(test, id, &mut values, &mut captures) {
                         let object = self.snapshot.object(id);
                         let found = out.get_or_insert_with(Found::default);
@@ -314,15 +324,22 @@ impl Ctx<'_> {
             }
             Op::Exists | Op::Absent => true,
             Op::Compare(cmp, operand) => {
+                let (quantity, duration) = match operand {
+                    Operand::Literal { quantity, duration } => (*quantity, *duration),
+                    Operand::Capture { name, times, plus } => {
+                        let q = captures.get(name).and_then(|v| parse_quantity(v));
+                        (q.map(|q| q * times + plus), None)
+                    }
+                };
                 let text = scalar_text(value);
-                let (left, right) = match (parse_timestamp(&text), operand.duration, self.now) {
+                let (left, right) = match (parse_timestamp(&text), duration, self.now) {
                     // A timestamp compares its age with a duration.
                     (Some(t), Some(d), Some(now)) => {
                         let age = now.duration_since(t);
                         (age.as_secs_f64(), d.as_secs_f64())
                     }
                     (Some(_), _, _) => return false,
-                    (None, _, _) => match (number(value), operand.quantity) {
+                    (None, _, _) => match (number(value), quantity) {
                         (Some(l), Some(r)) => (l, r),
                         _ => return false,
                     },

@@ -420,3 +420,29 @@ fn the_builtin_pack_loads_and_covers_the_seed_causes() {
         assert!(causes.contains(&c), "no rule for {c}");
     }
 }
+
+#[test]
+fn comparisons_with_a_value_captured_by_an_earlier_condition() {
+    let vmi = "apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: db, namespace: prod}
+spec: {domain: {memory: {guest: 1920Mi}}}
+";
+    let when = |op: &str| {
+        format!(
+            "all:\n  - on: vmi\n    path: $.spec.domain.memory.guest\n    exists: true\n    capture: guest\n  - on: launcher-pod\n    path: $.spec.containers[*].resources.limits.memory\n    {op}\n"
+        )
+    };
+    let inputs = [("vm.yaml", VM), ("vmi.yaml", vmi), ("pod.yaml", POD)];
+    let fired = |op: &str| !run(&rules(&rule(&when(op))), &inputs, None).is_empty();
+    // The pod limit is 2Gi = 2048Mi: 128Mi above the guest.
+    assert!(fired("le: {match: guest, plus: 200Mi}"));
+    assert!(!fired("le: {match: guest, plus: 100Mi}"));
+    assert!(fired("gt: {match: guest}"));
+    assert!(!fired("gt: {match: guest, times: 1.1}"));
+
+    let errors = load_errors(&rule("on: vm\npath: $.a\nle: {match: nothing}"));
+    assert!(errors.iter().any(|e| e.contains("no condition before this one captures `nothing`")), "{errors:?}");
+    let errors = load_errors(&rule(&when("le: {match: guest, plus: lots}")));
+    assert!(errors.iter().any(|e| e.contains("`plus: lots` is not a quantity")), "{errors:?}");
+}

@@ -159,12 +159,18 @@ pub(crate) enum Cmp {
     Le,
 }
 
-/// The right-hand side of a comparison, read every way it can be: a number or quantity, and a
-/// duration (compared with the age of a timestamp value).
+/// The right-hand side of a comparison.
 #[derive(Clone, Debug)]
-pub(crate) struct Operand {
-    pub quantity: Option<f64>,
-    pub duration: Option<SignedDuration>,
+pub(crate) enum Operand {
+    /// A literal, read every way it can be: a number or quantity, and a duration (compared with
+    /// the age of a timestamp value).
+    Literal {
+        quantity: Option<f64>,
+        duration: Option<SignedDuration>,
+    },
+    /// A value captured by an earlier condition, as a quantity, times `times` plus `plus`:
+    /// `le: {match: guest, plus: 200Mi}`.
+    Capture { name: String, times: f64, plus: f64 },
 }
 
 /// A test on the lines of log streams.
@@ -703,20 +709,76 @@ impl Ctx<'_> {
             (Cmp::Le, &spec.le),
         ];
         let (cmp, v) = cmps.into_iter().find_map(|(c, v)| Some((c, v.as_ref()?)))?;
+        if let Value::Object(map) = &v.value {
+            return self.capture_operand(v, map).map(|o| Op::Compare(cmp, o));
+        }
         let text = match &v.value {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             _ => String::new(),
         };
-        let operand = Operand {
-            quantity: parse_quantity(&text),
-            duration: parse_duration(&text),
-        };
-        if operand.quantity.is_none() && operand.duration.is_none() {
+        let (quantity, duration) = (parse_quantity(&text), parse_duration(&text));
+        let operand = Operand::Literal { quantity, duration };
+        if quantity.is_none() && duration.is_none() {
             self.error(&v.referenced, format!("`{text}` is not a number, a quantity (`8Gi`, `500m`) or a duration (`10m`, `1h30m`)"));
             return None;
         }
         Some(Op::Compare(cmp, operand))
+    }
+
+    /// `{match: NAME, times: F, plus: Q}`: a value captured by an earlier condition.
+    fn capture_operand(
+        &mut self,
+        v: &Spanned<Value>,
+        map: &serde_json::Map<String, Value>,
+    ) -> Option<Operand> {
+        const FORM: &str = "a comparison with a captured value is `{match: NAME, times: 1.5, plus: 200Mi}` (times and plus optional)";
+        if let Some(key) = map.keys().find(|k| !["match", "times", "plus"].contains(&k.as_str())) {
+            self.error(&v.referenced, format!("unknown key `{key}`: {FORM}"));
+            return None;
+        }
+        let Some(name) = map.get("match").and_then(Value::as_str) else {
+            self.error(&v.referenced, FORM.to_owned());
+            return None;
+        };
+        if !self.captures.contains(name) {
+            self.error(
+                &v.referenced,
+                format!("`match: {name}`: no condition before this one captures `{name}`"),
+            );
+            return None;
+        }
+        let times = match map.get("times") {
+            None => 1.0,
+            Some(t) => match t.as_f64() {
+                Some(t) => t,
+                None => {
+                    self.error(&v.referenced, format!("`times` is a number; {FORM}"));
+                    return None;
+                }
+            },
+        };
+        let plus = match map.get("plus") {
+            None => 0.0,
+            Some(p) => {
+                let text = match p {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                match parse_quantity(&text) {
+                    Some(q) => q,
+                    None => {
+                        self.error(&v.referenced, format!("`plus: {text}` is not a quantity; {FORM}"));
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(Operand::Capture {
+            name: name.to_owned(),
+            times,
+            plus,
+        })
     }
 
     fn scalar(&mut self, v: &Spanned<Value>) -> bool {

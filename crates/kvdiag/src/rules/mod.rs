@@ -25,7 +25,7 @@ mod path;
 mod spec;
 mod template;
 
-pub(crate) use compile::{Cmp, Condition, LogTest, Op, Test};
+pub(crate) use compile::{Cmp, Condition, LogTest, Op, Operand, Test};
 pub use compile::{LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleSetBuilder};
 pub use path::JsonPath;
 pub(crate) use template::{Field, Var};
