@@ -72,6 +72,18 @@ pub struct RuleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
+    /// Print the documentation of one rule: what it means, when it fires, what to do.
+    Explain {
+        /// The rule id, e.g. runtime/oom-killed.
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Print the documentation of every rule as Markdown (this is docs/rules.md).
+    Docs {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// List the loaded rules: id, cause, severity, title.
     List {
         #[command(flatten)]

@@ -39,6 +39,8 @@ enum Error {
     Rules(#[from] kvdiag::LoadError),
     #[error("--now: `{0}` is not an RFC 3339 time (e.g. 2024-05-14T10:30:00Z)")]
     Now(String),
+    #[error("no rule `{0}` (see `kvdiag rules list`)")]
+    NoSuchRule(String),
     #[error("no input: give paths, or pipe data to standard input")]
     NoInput,
     #[error("writing output: {0}")]
@@ -49,6 +51,25 @@ fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Analyze(args) => run_analyze(args),
         Command::Rules(RulesCommand::List { rules, output }) => run_rules_list(&rules, output),
+        Command::Rules(RulesCommand::Explain { id, rules }) => {
+            let set = load_rules(&rules)?;
+            let rule = set.get(&id).ok_or_else(|| Error::NoSuchRule(id.clone()))?;
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                kvdiag::rules::docs::explain(rule)
+            )?;
+            Ok(CLEAN)
+        }
+        Command::Rules(RulesCommand::Docs { rules }) => {
+            let set = load_rules(&rules)?;
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                kvdiag::rules::docs::markdown(&set)
+            )?;
+            Ok(CLEAN)
+        }
     }
 }
 

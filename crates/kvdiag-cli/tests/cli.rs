@@ -185,3 +185,30 @@ fn the_readme_sample_runs() {
         "{text}"
     );
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_current_rules() {
+    let o = kvdiag(&["rules", "docs"]);
+    assert_eq!(o.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs/rules.md");
+    assert!(
+        stdout(&o) == committed,
+        "docs/rules.md is out of date: run `cargo run -p kvdiag-cli -- rules docs > docs/rules.md`"
+    );
+}
+
+#[test]
+fn rules_explain_prints_a_rules_documentation() {
+    let o = kvdiag(&["rules", "explain", "runtime/oom-killed"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(
+        text.contains("## runtime/oom-killed")
+            && text.contains("### What it means")
+            && text.contains("### When it fires"),
+        "{text}"
+    );
+    let o = kvdiag(&["rules", "explain", "no/such-rule"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no rule `no/such-rule`"));
+}

@@ -41,7 +41,7 @@ pub enum Facet {
     Dv,
     /// PersistentVolumeClaims the VM uses.
     Pvc,
-    /// Nodes the VMI or its pods run on.
+    /// Nodes the VMI or its pods run on (for a pod not placed yet: the nodes its selector admits).
     Node,
     /// Log streams of the subject's pods, and loose logs attached to it.
     Log,
@@ -101,7 +101,8 @@ pub struct Subject {
     pub dvs: Vec<ObjectId>,
     /// PersistentVolumeClaims.
     pub pvcs: Vec<ObjectId>,
-    /// Nodes.
+    /// Nodes: where the VMI and its pods run, or, for a pod not placed yet, the nodes its
+    /// node selector admits.
     pub nodes: Vec<ObjectId>,
     /// Log streams.
     pub logs: Vec<LogId>,
@@ -371,6 +372,26 @@ impl<'a> Correlator<'a> {
                     && !sub.nodes.contains(&node)
                 {
                     sub.nodes.push(node);
+                }
+            }
+            // A pod not placed yet could run on any node its node selector admits: those are
+            // the nodes that explain why it is not placed (and no others).
+            if sub.nodes.is_empty() {
+                let selectors = sub.launcher_pods.iter().filter_map(|&id| {
+                    let pod = self.s.object(id);
+                    let unplaced = pod.str_at(&["spec", "nodeName"]).is_none();
+                    unplaced.then(|| pod.value.pointer("/spec/nodeSelector")?.as_object())?
+                });
+                for selector in selectors {
+                    for &node in self.s.of_kind(NODE) {
+                        let labels = self.s.object(node).value.pointer("/metadata/labels");
+                        let admitted = selector
+                            .iter()
+                            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
+                        if admitted && !sub.nodes.contains(&node) {
+                            sub.nodes.push(node);
+                        }
+                    }
                 }
             }
         }

@@ -442,7 +442,17 @@ spec: {domain: {memory: {guest: 1920Mi}}}
     assert!(!fired("gt: {match: guest, times: 1.1}"));
 
     let errors = load_errors(&rule("on: vm\npath: $.a\nle: {match: nothing}"));
-    assert!(errors.iter().any(|e| e.contains("no condition before this one captures `nothing`")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("no condition before this one captures `nothing`")),
+        "{errors:?}"
+    );
     let errors = load_errors(&rule(&when("le: {match: guest, plus: lots}")));
-    assert!(errors.iter().any(|e| e.contains("`plus: lots` is not a quantity")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("`plus: lots` is not a quantity")),
+        "{errors:?}"
+    );
 }

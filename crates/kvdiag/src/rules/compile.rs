@@ -70,6 +70,8 @@ pub struct Rule {
     pub references: Vec<String>,
     /// Where it was defined.
     pub location: RuleLocation,
+    /// The rule's YAML document as written.
+    pub definition: String,
     pub(crate) summary: Template,
     pub(crate) remediation: Vec<Remedy>,
     pub(crate) when: Condition,
@@ -77,6 +79,24 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The summary template as written.
+    pub fn summary_template(&self) -> String {
+        self.summary.to_string()
+    }
+
+    /// The remediation steps as written: (text, command) templates.
+    pub fn remediation_templates(&self) -> Vec<(String, Option<String>)> {
+        self.remediation
+            .iter()
+            .map(|r| {
+                (
+                    r.text.to_string(),
+                    r.command.as_ref().map(ToString::to_string),
+                )
+            })
+            .collect()
+    }
+
     /// Causes this rule steps aside for: when one of them is diagnosed on the same subject, this
     /// rule's diagnosis is dropped.
     pub fn yields_to(&self) -> &[Cause] {
@@ -261,7 +281,8 @@ impl RuleSetBuilder {
                     continue;
                 }
             };
-            if let Some(rule) = ctx.rule(spec) {
+            if let Some(mut rule) = ctx.rule(spec) {
+                rule.definition = doc.trim_matches('\n').to_owned();
                 if let Some(first) = self.ids.get(&rule.id) {
                     self.errors.push(RuleError {
                         file: file.to_owned(),
@@ -481,6 +502,7 @@ impl Ctx<'_> {
             title: spec.title.value.trim().to_owned(),
             description: spec.description.map(|d| d.trim().to_owned()),
             references: spec.references,
+            definition: String::new(),
             location: RuleLocation {
                 file: self.file.to_owned(),
                 line: spec.id.referenced.line() + self.offset,
@@ -733,7 +755,10 @@ impl Ctx<'_> {
         map: &serde_json::Map<String, Value>,
     ) -> Option<Operand> {
         const FORM: &str = "a comparison with a captured value is `{match: NAME, times: 1.5, plus: 200Mi}` (times and plus optional)";
-        if let Some(key) = map.keys().find(|k| !["match", "times", "plus"].contains(&k.as_str())) {
+        if let Some(key) = map
+            .keys()
+            .find(|k| !["match", "times", "plus"].contains(&k.as_str()))
+        {
             self.error(&v.referenced, format!("unknown key `{key}`: {FORM}"));
             return None;
         }
@@ -768,7 +793,10 @@ impl Ctx<'_> {
                 match parse_quantity(&text) {
                     Some(q) => q,
                     None => {
-                        self.error(&v.referenced, format!("`plus: {text}` is not a quantity; {FORM}"));
+                        self.error(
+                            &v.referenced,
+                            format!("`plus: {text}` is not a quantity; {FORM}"),
+                        );
                         return None;
                     }
                 }

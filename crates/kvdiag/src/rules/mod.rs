@@ -21,6 +21,7 @@
 //! See the repository's README for the full format.
 
 mod compile;
+pub mod docs;
 mod path;
 mod spec;
 mod template;

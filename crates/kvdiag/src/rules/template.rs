@@ -98,6 +98,18 @@ impl Template {
     }
 }
 
+impl std::fmt::Display for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for p in &self.parts {
+            match p {
+                Part::Text(t) => f.write_str(t)?,
+                Part::Var(v) => write!(f, "{{{{{}}}}}", var_name(v))?,
+            }
+        }
+        Ok(())
+    }
+}
+
 fn parse_var(name: &str) -> Result<Var, String> {
     let (head, tail) = name.split_once('.').ok_or_else(|| {
         format!("unknown template value `{name}`: write e.g. `vm.name` or `match.NAME`")

@@ -1,0 +1,105 @@
+//! Rule documentation generated from the rules themselves: `kvdiag rules explain ID` and
+//! `docs/rules.md`.
+
+use std::fmt::Write;
+
+use super::{Rule, RuleSet};
+
+/// The documentation page of a whole rule set, in Markdown.
+pub fn markdown(rules: &RuleSet) -> String {
+    let mut out = String::from(
+        "# Built-in rules\n\n\
+         Generated from `rules/*.yaml` by `kvdiag rules docs`; do not edit by hand.\n\n\
+         | rule | cause | severity | title |\n| --- | --- | --- | --- |\n",
+    );
+    let mut sorted: Vec<&Rule> = rules.rules().iter().collect();
+    sorted.sort_by(|a, b| (a.cause, &a.id).cmp(&(b.cause, &b.id)));
+    for r in &sorted {
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | `{}` | {} | {} |",
+            r.id,
+            anchor(&r.id),
+            r.cause,
+            r.severity,
+            r.title
+        );
+    }
+    for r in sorted {
+        out.push('\n');
+        out.push_str(&explain(r));
+    }
+    out
+}
+
+/// The documentation of one rule, in Markdown: what it means, what it looks for, what to do.
+pub fn explain(rule: &Rule) -> String {
+    let mut out = format!("## {}\n\n**{}**\n\n", rule.id, rule.title);
+    let _ = writeln!(
+        out,
+        "- cause: `{}`\n- severity: {}\n- defined in: `{}` line {}",
+        rule.cause, rule.severity, rule.location.file, rule.location.line
+    );
+    if !rule.yields_to().is_empty() {
+        let y: Vec<_> = rule.yields_to().iter().map(|c| format!("`{c}`")).collect();
+        let _ = writeln!(out, "- steps aside for: {}", y.join(", "));
+    }
+    let facets: Vec<_> = rule
+        .facets()
+        .into_iter()
+        .map(|f| format!("`{}`", f.name()))
+        .collect();
+    let _ = writeln!(out, "- looks at: {}", facets.join(", "));
+    let _ = writeln!(out, "\nSummary: {}\n", rule.summary_template());
+    if let Some(d) = &rule.description {
+        let _ = writeln!(out, "### What it means\n\n{d}\n");
+    }
+    let _ = writeln!(
+        out,
+        "### When it fires\n\n```yaml\n{}\n```\n",
+        when_block(&rule.definition)
+    );
+    let remediation = rule.remediation_templates();
+    if !remediation.is_empty() {
+        out.push_str("### What to do (proposed; kvdiag never runs anything)\n\n");
+        for (n, (text, command)) in remediation.iter().enumerate() {
+            let _ = writeln!(out, "{}. {text}", n + 1);
+            if let Some(c) = command {
+                let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
+            }
+        }
+    }
+    if !rule.references.is_empty() {
+        out.push_str("\n### References\n\n");
+        for r in &rule.references {
+            let _ = writeln!(out, "- <{r}>");
+        }
+    }
+    out
+}
+
+/// The `when:` block of a rule's YAML (and `yields_to:`), as written.
+fn when_block(definition: &str) -> String {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in definition.lines() {
+        let top_level = !line.starts_with([' ', '#', '-']) && !line.is_empty();
+        if top_level {
+            inside = line.starts_with("when:") || line.starts_with("yields_to:");
+        }
+        if inside {
+            out.push(line);
+        }
+    }
+    out.join("\n").trim_end().to_owned()
+}
+
+fn anchor(id: &str) -> String {
+    id.chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
