@@ -222,6 +222,7 @@ impl Ctx<'_> {
                 Some(_) => None,
                 None => Some(Found::default()),
             },
+            Condition::Optional(child) => Some(self.condition(child, known).unwrap_or_default()),
             Condition::Object { facet, test } => {
                 let mut out: Option<Found> = None;
                 for &id in self.subject.objects(*facet) {

@@ -456,3 +456,19 @@ spec: {domain: {memory: {guest: 1920Mi}}}
         "{errors:?}"
     );
 }
+
+#[test]
+fn optional_conditions_add_evidence_and_captures_but_never_block() {
+    let yaml = rule(
+        "all:\n  - on: vm\n    path: $.status.printableStatus\n    equals: CrashLoopBackOff\n  - optional:\n      on: launcher-pod\n      path: $.spec.nodeName\n      exists: true\n      capture: node\n  - optional:\n      on: vm\n      path: $.status.nothing\n      exists: true",
+    )
+    .replace("summary: s", "summary: 'on {{match.node}}'");
+    let found = run(&rules(&yaml), &[("vm.yaml", VM), ("pod.yaml", POD)], None);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].summary, "on worker-1");
+    assert_eq!(found[0].evidence.len(), 2);
+    // Without the pod the rule still fires; the capture is then unknown.
+    let found = run(&rules(&yaml), &[("vm.yaml", VM)], None);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].summary, "on <match.node>");
+}

@@ -123,6 +123,8 @@ pub(crate) enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
+    /// Always true; adds the evidence and captures of the inner condition when it holds.
+    Optional(Box<Condition>),
     /// Some object of the facet passes the test.
     Object {
         facet: Facet,
@@ -136,7 +138,7 @@ impl Condition {
     fn facets(&self, out: &mut BTreeSet<Facet>) {
         match self {
             Condition::All(c) | Condition::Any(c) => c.iter().for_each(|c| c.facets(out)),
-            Condition::Not(c) => c.facets(out),
+            Condition::Not(c) | Condition::Optional(c) => c.facets(out),
             Condition::Object { facet, .. } => {
                 out.insert(*facet);
             }
@@ -575,6 +577,9 @@ impl Ctx<'_> {
             Ok(Comb::All(children)) => self.children(children).map(Condition::All),
             Ok(Comb::Any(children)) => self.children(children).map(Condition::Any),
             Ok(Comb::Not(child)) => self.condition(child).map(|c| Condition::Not(Box::new(c))),
+            Ok(Comb::Optional(child)) => self
+                .condition(child)
+                .map(|c| Condition::Optional(Box::new(c))),
             Err(e) => {
                 self.error(at, e);
                 None
@@ -600,10 +605,10 @@ impl Ctx<'_> {
             return None;
         }
         if let Some(path) = &spec.path {
-            if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() {
+            if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() || spec.optional.is_some() {
                 self.error(
                     at,
-                    "a test with `path` cannot also have `all`, `any` or `not`".into(),
+                    "a test with `path` cannot also have `all`, `any`, `not` or `optional`".into(),
                 );
                 return None;
             }
@@ -651,6 +656,14 @@ impl Ctx<'_> {
             Ok(Comb::All(c)) => self.tests(c, facet).map(Test::All),
             Ok(Comb::Any(c)) => self.tests(c, facet).map(Test::Any),
             Ok(Comb::Not(c)) => self.test(c, facet, false).map(|t| Test::Not(Box::new(t))),
+            Ok(Comb::Optional(_)) => {
+                self.error(
+                    at,
+                    "`optional` takes a whole condition with its own `on:`; use it outside `on:`"
+                        .into(),
+                );
+                None
+            }
             Err(_) if top => {
                 self.error(
                     at,
@@ -840,8 +853,8 @@ impl Ctx<'_> {
         if spec.path.is_some() {
             bad.push("path");
         }
-        if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() {
-            bad.push("all/any/not");
+        if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() || spec.optional.is_some() {
+            bad.push("all/any/not/optional");
         }
         if spec.capture.is_some() {
             bad.push("capture");
@@ -893,20 +906,40 @@ enum Comb<'a> {
     All(&'a [Spanned<ConditionSpec>]),
     Any(&'a [Spanned<ConditionSpec>]),
     Not(&'a Spanned<ConditionSpec>),
+    Optional(&'a Spanned<ConditionSpec>),
 }
 
 fn combinator(spec: &ConditionSpec) -> Result<Comb<'_>, String> {
-    match (&spec.all, &spec.any, &spec.not) {
-        (Some(c), None, None) if !c.is_empty() => Ok(Comb::All(c)),
-        (None, Some(c), None) if !c.is_empty() => Ok(Comb::Any(c)),
-        (None, None, Some(c)) => Ok(Comb::Not(c)),
-        (None, None, None) => {
-            Err("an empty condition: give `on:` with a test, or `all`, `any` or `not`".into())
+    let set = [
+        spec.all.is_some(),
+        spec.any.is_some(),
+        spec.not.is_some(),
+        spec.optional.is_some(),
+    ];
+    match set.iter().filter(|s| **s).count() {
+        0 => {
+            return Err(
+                "an empty condition: give `on:` with a test, or `all`, `any`, `not` or `optional`"
+                    .into(),
+            );
         }
-        (Some(c), None, None) | (None, Some(c), None) if c.is_empty() => {
+        1 => {}
+        _ => {
+            return Err(
+                "use one of `all`, `any`, `not`, `optional` per condition; nest them to combine"
+                    .into(),
+            );
+        }
+    }
+    match (&spec.all, &spec.any, &spec.not, &spec.optional) {
+        (Some(c), _, _, _) | (_, Some(c), _, _) if c.is_empty() => {
             Err("`all` and `any` need at least one condition".into())
         }
-        _ => Err("use one of `all`, `any`, `not` per condition; nest them to combine".into()),
+        (Some(c), _, _, _) => Ok(Comb::All(c)),
+        (_, Some(c), _, _) => Ok(Comb::Any(c)),
+        (_, _, Some(c), _) => Ok(Comb::Not(c)),
+        (_, _, _, Some(c)) => Ok(Comb::Optional(c)),
+        (None, None, None, None) => Err("an empty condition".into()),
     }
 }
 

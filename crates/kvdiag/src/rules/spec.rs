@@ -45,6 +45,8 @@ pub(crate) struct ConditionSpec {
     pub all: Option<Vec<Spanned<ConditionSpec>>>,
     pub any: Option<Vec<Spanned<ConditionSpec>>>,
     pub not: Option<Box<Spanned<ConditionSpec>>>,
+    /// Evidence and captures when it matches; never makes the rule fail.
+    pub optional: Option<Box<Spanned<ConditionSpec>>>,
 
     /// Object tests.
     pub path: Option<Spanned<String>>,
