@@ -156,7 +156,7 @@ fn run_rules_list(args: &RuleArgs, output: Format) -> Result<u8, Error> {
         for r in rules.rules() {
             writeln!(
                 out,
-                "{:<28} {:<20} {:<9} {}",
+                "{:<40} {:<24} {:<9} {}",
                 r.id, r.cause, r.severity, r.title
             )?;
         }

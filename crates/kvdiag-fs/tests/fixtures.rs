@@ -98,6 +98,7 @@ fn every_fixture_gets_exactly_its_expected_causes() {
     dirs.sort();
     assert!(dirs.len() >= 10, "fixtures are missing: {dirs:?}");
     let mut problems = Vec::new();
+    let mut reports = Vec::new();
     for dir in &dirs {
         let report = analyze_dir(dir);
         let name = dir
@@ -110,9 +111,13 @@ fn every_fixture_gets_exactly_its_expected_causes() {
                 .into_iter()
                 .map(|p| format!("{name}: {p}")),
         );
+        reports.push((name, report));
+    }
+    // Expectations first: they say what is wrong; snapshots then show how the output changed.
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (name, report) in reports {
         snapshot_settings().bind(|| insta::assert_yaml_snapshot!(name, report.diagnoses));
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

@@ -307,14 +307,16 @@ impl RuleSetBuilder {
     /// Compiles the set: log patterns into one scanner, and a check that no chain of
     /// `yields_to` loops.
     pub fn build(mut self) -> Result<RuleSet, LoadError> {
-        if let Some(cycle) = yield_cycle(&self.rules) {
+        if let Some((rule, chain)) = yield_cycle(&self.rules) {
+            let chain: Vec<_> = chain.iter().map(|c| c.code()).collect();
             self.errors.push(RuleError {
-                file: cycle.location.file.clone(),
-                line: cycle.location.line,
+                file: rule.location.file.clone(),
+                line: rule.location.line,
                 column: 1,
                 message: format!(
-                    "`yields_to` of rule `{}` is part of a loop of causes",
-                    cycle.id
+                    "`yields_to` of rule `{}` is part of a loop of causes: {}",
+                    rule.id,
+                    chain.join(" yields to ")
                 ),
             });
         }
@@ -370,8 +372,9 @@ fn split_documents(text: &str) -> Vec<(u64, String)> {
     docs
 }
 
-/// A chain of `yields_to` that returns to a cause it started from.
-fn yield_cycle(rules: &[Rule]) -> Option<&Rule> {
+/// A chain of `yields_to` that returns to the cause it started from: the first rule on it and
+/// the chain of causes.
+fn yield_cycle(rules: &[Rule]) -> Option<(&Rule, Vec<Cause>)> {
     let mut edges: BTreeMap<Cause, BTreeSet<Cause>> = BTreeMap::new();
     for r in rules {
         edges
@@ -379,21 +382,28 @@ fn yield_cycle(rules: &[Rule]) -> Option<&Rule> {
             .or_default()
             .extend(r.yields_to.iter().copied());
     }
-    fn reaches(
+    /// Depth-first search for a path from `path`'s last cause back to its first.
+    fn back_to_start(
         edges: &BTreeMap<Cause, BTreeSet<Cause>>,
-        from: Cause,
-        to: Cause,
+        path: &mut Vec<Cause>,
         seen: &mut BTreeSet<Cause>,
     ) -> bool {
-        edges
-            .get(&from)
-            .into_iter()
-            .flatten()
-            .any(|&next| next == to || (seen.insert(next) && reaches(edges, next, to, seen)))
+        let (Some(&start), Some(&last)) = (path.first(), path.last()) else {
+            return false;
+        };
+        for &next in edges.get(&last).into_iter().flatten() {
+            path.push(next);
+            if next == start || (seen.insert(next) && back_to_start(edges, path, seen)) {
+                return true;
+            }
+            path.pop();
+        }
+        false
     }
-    rules
-        .iter()
-        .find(|r| reaches(&edges, r.cause, r.cause, &mut BTreeSet::new()))
+    rules.iter().find_map(|r| {
+        let mut path = vec![r.cause];
+        back_to_start(&edges, &mut path, &mut BTreeSet::new()).then_some((r, path))
+    })
 }
 
 fn compile_regex(pattern: &str) -> Result<Regex, String> {
@@ -605,7 +615,11 @@ impl Ctx<'_> {
             return None;
         }
         if let Some(path) = &spec.path {
-            if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() || spec.optional.is_some() {
+            if spec.all.is_some()
+                || spec.any.is_some()
+                || spec.not.is_some()
+                || spec.optional.is_some()
+            {
                 self.error(
                     at,
                     "a test with `path` cannot also have `all`, `any`, `not` or `optional`".into(),
@@ -853,7 +867,8 @@ impl Ctx<'_> {
         if spec.path.is_some() {
             bad.push("path");
         }
-        if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() || spec.optional.is_some() {
+        if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() || spec.optional.is_some()
+        {
             bad.push("all/any/not/optional");
         }
         if spec.capture.is_some() {
