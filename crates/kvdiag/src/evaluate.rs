@@ -83,7 +83,7 @@ fn subject_key(s: &ObjectRef) -> (&Option<String>, &str, &str) {
 }
 
 /// Evaluates every rule on one subject; diagnoses most severe first, generic ones removed when
-/// a cause they yield to was found.
+/// a cause they yield to was found, and one diagnosis per cause (the most severe).
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<Diagnosis> {
     let hits: Vec<StreamHits> = subject
         .logs
@@ -114,6 +114,13 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.rule.cmp(&b.rule))
+    });
+    // One diagnosis per cause: the most severe rule for it speaks for the subject.
+    let mut seen = Vec::new();
+    out.retain(|d| {
+        let first = !seen.contains(&d.cause);
+        seen.push(d.cause);
+        first
     });
     out
 }
