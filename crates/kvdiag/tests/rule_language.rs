@@ -472,3 +472,24 @@ fn optional_conditions_add_evidence_and_captures_but_never_block() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].summary, "on <match.node>");
 }
+
+#[test]
+fn two_rules_of_one_cause_give_one_diagnosis_the_most_severe() {
+    let yaml = "id: a/warning
+cause: qemu-crash
+severity: warning
+title: w
+summary: s
+when: {on: vm, path: $.status.printableStatus, equals: CrashLoopBackOff}
+---
+id: b/critical
+cause: qemu-crash
+severity: critical
+title: c
+summary: s
+when: {on: log, matches: 'Reaped pid'}
+";
+    let found = run(&rules(yaml), &[("vm.yaml", VM), ("compute.log", LOG)], None);
+    let ids: Vec<_> = found.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(ids, ["b/critical"]);
+}
