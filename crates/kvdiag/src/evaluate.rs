@@ -225,6 +225,7 @@ impl Ctx<'_> {
                 }
                 out
             }
+            Condition::First(children) => children.iter().find_map(|c| self.condition(c, known)),
             Condition::Not(child) => match self.condition(child, known) {
                 Some(_) => None,
                 None => Some(Found::default()),
@@ -267,16 +268,39 @@ impl Ctx<'_> {
         captures: &mut BTreeMap<String, String>,
     ) -> bool {
         match test {
-            Test::All(children) => children.iter().all(|t| self.test(t, id, values, captures)),
+            Test::All(children) => {
+                // Evidence and captures count only when every test holds.
+                let (mut v, mut c) = (Vec::new(), captures.clone());
+                if !children.iter().all(|t| self.test(t, id, &mut v, &mut c)) {
+                    return false;
+                }
+                values.extend(v);
+                *captures = c;
+                true
+            }
             Test::Any(children) => {
                 // Every passing branch contributes evidence.
                 let mut any = false;
                 for t in children {
-                    any |= self.test(t, id, values, captures);
+                    let (mut v, mut c) = (Vec::new(), captures.clone());
+                    if self.test(t, id, &mut v, &mut c) {
+                        values.extend(v);
+                        *captures = c;
+                        any = true;
+                    }
                 }
                 any
             }
-            Test::Not(child) => !self.test(child, id, &mut Vec::new(), &mut BTreeMap::new()),
+            Test::First(children) => children.iter().any(|t| {
+                let (mut v, mut c) = (Vec::new(), captures.clone());
+                let holds = self.test(t, id, &mut v, &mut c);
+                if holds {
+                    values.extend(v);
+                    *captures = c;
+                }
+                holds
+            }),
+            Test::Not(child) => !self.test(child, id, &mut Vec::new(), &mut captures.clone()),
             Test::Path { path, op, capture } => {
                 let found = path.query(&self.snapshot.object(id).value);
                 let matched: Vec<(String, &Value)> = match op {

@@ -493,3 +493,22 @@ when: {on: log, matches: 'Reaped pid'}
     let ids: Vec<_> = found.iter().map(|d| d.rule.as_str()).collect();
     assert_eq!(ids, ["b/critical"]);
 }
+
+#[test]
+fn first_takes_the_first_alternative_that_holds_and_only_its_evidence() {
+    let yaml = rule(
+        "first:\n  - on: vm\n    path: $.status.nothing\n    exists: true\n  - on: vm\n    path: $.status.printableStatus\n    exists: true\n  - on: launcher-pod\n    path: $.status.phase\n    exists: true",
+    );
+    let found = run(&rules(&yaml), &[("vm.yaml", VM), ("pod.yaml", POD)], None);
+    let json = serde_json::to_value(&found[0].evidence).expect("json");
+    assert_eq!(json.as_array().map(Vec::len), Some(1));
+    assert_eq!(json[0]["path"], "$.status.printableStatus");
+    // Inside one object: a failing `all` leaves no partial evidence behind.
+    let yaml = rule(
+        "on: launcher-pod\nfirst:\n  - all:\n      - path: $.status.phase\n        exists: true\n      - path: $.nothing\n        exists: true\n  - path: $.spec.nodeName\n    exists: true",
+    );
+    let found = run(&rules(&yaml), &[("vm.yaml", VM), ("pod.yaml", POD)], None);
+    let json = serde_json::to_value(&found[0].evidence).expect("json");
+    assert_eq!(json.as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json[0]["path"], "$.spec.nodeName");
+}

@@ -121,7 +121,10 @@ pub(crate) struct Remedy {
 #[derive(Clone, Debug)]
 pub(crate) enum Condition {
     All(Vec<Condition>),
+    /// Every alternative that holds gives evidence.
     Any(Vec<Condition>),
+    /// The first alternative that holds decides and alone gives evidence.
+    First(Vec<Condition>),
     Not(Box<Condition>),
     /// Always true; adds the evidence and captures of the inner condition when it holds.
     Optional(Box<Condition>),
@@ -137,7 +140,9 @@ pub(crate) enum Condition {
 impl Condition {
     fn facets(&self, out: &mut BTreeSet<Facet>) {
         match self {
-            Condition::All(c) | Condition::Any(c) => c.iter().for_each(|c| c.facets(out)),
+            Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
+                c.iter().for_each(|c| c.facets(out))
+            }
             Condition::Not(c) | Condition::Optional(c) => c.facets(out),
             Condition::Object { facet, .. } => {
                 out.insert(*facet);
@@ -154,6 +159,7 @@ impl Condition {
 pub(crate) enum Test {
     All(Vec<Test>),
     Any(Vec<Test>),
+    First(Vec<Test>),
     Not(Box<Test>),
     Path {
         path: JsonPath,
@@ -586,6 +592,7 @@ impl Ctx<'_> {
         match combinator(spec) {
             Ok(Comb::All(children)) => self.children(children).map(Condition::All),
             Ok(Comb::Any(children)) => self.children(children).map(Condition::Any),
+            Ok(Comb::First(children)) => self.children(children).map(Condition::First),
             Ok(Comb::Not(child)) => self.condition(child).map(|c| Condition::Not(Box::new(c))),
             Ok(Comb::Optional(child)) => self
                 .condition(child)
@@ -615,15 +622,8 @@ impl Ctx<'_> {
             return None;
         }
         if let Some(path) = &spec.path {
-            if spec.all.is_some()
-                || spec.any.is_some()
-                || spec.not.is_some()
-                || spec.optional.is_some()
-            {
-                self.error(
-                    at,
-                    "a test with `path` cannot also have `all`, `any`, `not` or `optional`".into(),
-                );
+            if let Some(key) = combinator_keys(spec).first() {
+                self.error(at, format!("a test with `path` cannot also have `{key}`"));
                 return None;
             }
             let path_c = match JsonPath::parse(&path.value) {
@@ -669,6 +669,7 @@ impl Ctx<'_> {
         match combinator(spec) {
             Ok(Comb::All(c)) => self.tests(c, facet).map(Test::All),
             Ok(Comb::Any(c)) => self.tests(c, facet).map(Test::Any),
+            Ok(Comb::First(c)) => self.tests(c, facet).map(Test::First),
             Ok(Comb::Not(c)) => self.test(c, facet, false).map(|t| Test::Not(Box::new(t))),
             Ok(Comb::Optional(_)) => {
                 self.error(
@@ -682,7 +683,7 @@ impl Ctx<'_> {
                 self.error(
                     at,
                     format!(
-                        "`on: {}` needs a `path` test, or `all`/`any`/`not` of tests",
+                        "`on: {}` needs a `path` test, or `all`/`any`/`first`/`not` of tests",
                         facet.name()
                     ),
                 );
@@ -867,10 +868,7 @@ impl Ctx<'_> {
         if spec.path.is_some() {
             bad.push("path");
         }
-        if spec.all.is_some() || spec.any.is_some() || spec.not.is_some() || spec.optional.is_some()
-        {
-            bad.push("all/any/not/optional");
-        }
+        bad.extend(combinator_keys(spec));
         if spec.capture.is_some() {
             bad.push("capture");
         }
@@ -920,41 +918,53 @@ impl Ctx<'_> {
 enum Comb<'a> {
     All(&'a [Spanned<ConditionSpec>]),
     Any(&'a [Spanned<ConditionSpec>]),
+    First(&'a [Spanned<ConditionSpec>]),
     Not(&'a Spanned<ConditionSpec>),
     Optional(&'a Spanned<ConditionSpec>),
 }
 
+/// The combinator keys a node sets.
+fn combinator_keys(spec: &ConditionSpec) -> Vec<&'static str> {
+    [
+        ("all", spec.all.is_some()),
+        ("any", spec.any.is_some()),
+        ("first", spec.first.is_some()),
+        ("not", spec.not.is_some()),
+        ("optional", spec.optional.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, on)| *on)
+    .map(|(k, _)| k)
+    .collect()
+}
+
 fn combinator(spec: &ConditionSpec) -> Result<Comb<'_>, String> {
-    let set = [
-        spec.all.is_some(),
-        spec.any.is_some(),
-        spec.not.is_some(),
-        spec.optional.is_some(),
-    ];
-    match set.iter().filter(|s| **s).count() {
-        0 => {
-            return Err(
-                "an empty condition: give `on:` with a test, or `all`, `any`, `not` or `optional`"
-                    .into(),
-            );
-        }
-        1 => {}
-        _ => {
-            return Err(
-                "use one of `all`, `any`, `not`, `optional` per condition; nest them to combine"
-                    .into(),
-            );
-        }
+    let keys = combinator_keys(spec);
+    if keys.len() > 1 {
+        return Err(format!(
+            "one of `all`, `any`, `first`, `not`, `optional` per condition (found {}); nest them to combine",
+            keys.join(", ")
+        ));
     }
-    match (&spec.all, &spec.any, &spec.not, &spec.optional) {
-        (Some(c), _, _, _) | (_, Some(c), _, _) if c.is_empty() => {
-            Err("`all` and `any` need at least one condition".into())
+    let list = |c: &'_ Vec<Spanned<ConditionSpec>>, key: &str| {
+        if c.is_empty() {
+            Err(format!("`{key}` needs at least one condition"))
+        } else {
+            Ok(())
         }
-        (Some(c), _, _, _) => Ok(Comb::All(c)),
-        (_, Some(c), _, _) => Ok(Comb::Any(c)),
-        (_, _, Some(c), _) => Ok(Comb::Not(c)),
-        (_, _, _, Some(c)) => Ok(Comb::Optional(c)),
-        (None, None, None, None) => Err("an empty condition".into()),
+    };
+    if let Some(c) = &spec.all {
+        list(c, "all").map(|()| Comb::All(c))
+    } else if let Some(c) = &spec.any {
+        list(c, "any").map(|()| Comb::Any(c))
+    } else if let Some(c) = &spec.first {
+        list(c, "first").map(|()| Comb::First(c))
+    } else if let Some(c) = &spec.not {
+        Ok(Comb::Not(c))
+    } else if let Some(c) = &spec.optional {
+        Ok(Comb::Optional(c))
+    } else {
+        Err("an empty condition: give `on:` with a test, or `all`, `any`, `first`, `not` or `optional`".into())
     }
 }
 

@@ -44,6 +44,8 @@ pub(crate) struct ConditionSpec {
     pub on: Option<Spanned<String>>,
     pub all: Option<Vec<Spanned<ConditionSpec>>>,
     pub any: Option<Vec<Spanned<ConditionSpec>>>,
+    /// Ordered alternatives: the first that holds decides and alone gives evidence.
+    pub first: Option<Vec<Spanned<ConditionSpec>>>,
     pub not: Option<Box<Spanned<ConditionSpec>>>,
     /// Evidence and captures when it matches; never makes the rule fail.
     pub optional: Option<Box<Spanned<ConditionSpec>>>,
