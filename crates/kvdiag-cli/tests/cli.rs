@@ -118,7 +118,10 @@ fn a_missing_path_or_broken_rules_cannot_run() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("bad.yaml:2:8: unknown cause `nope`"), "{err}");
+    assert!(
+        err.contains("bad.yaml:2:8: error[unknown-cause]: unknown cause `nope`"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -48,6 +48,7 @@ pub mod report;
 pub mod rules;
 mod snapshot;
 mod source;
+pub mod testing;
 
 pub use cause::{Cause, Severity};
 pub use correlate::{Facet, Subject, correlate};

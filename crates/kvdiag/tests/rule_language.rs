@@ -19,6 +19,12 @@ fn load_errors(yaml: &str) -> Vec<String> {
     }
 }
 
+fn load_hints(yaml: &str) -> Vec<String> {
+    let mut b = RuleSet::builder();
+    b.add_source("bad.yaml", yaml);
+    b.lint().into_iter().filter_map(|e| e.hint).collect()
+}
+
 fn run(rules: &RuleSet, inputs: &[(&str, &str)], now: Option<&str>) -> Vec<Diagnosis> {
     let mut b = Snapshot::builder();
     for (name, text) in inputs {
@@ -337,11 +343,25 @@ summary: '{{match.missing}}'
 when: {on: vm, path: $.a, exists: true}
 ";
     let errors = load_errors(yaml);
+    let hints = load_hints(yaml);
+    assert!(
+        hints.iter().any(|h| h == "did you mean `oom-killed`?"),
+        "{hints:?}"
+    );
+    assert!(
+        hints.iter().any(|h| h == "did you mean `path`?"),
+        "{hints:?}"
+    );
     let expect = [
-        ("bad.yaml:2:8:", "unknown cause `oom-kiled`"),
-        ("bad.yaml:15:12:", "bad regex"),
+        (
+            "bad.yaml:2:8:",
+            "error[unknown-cause]: unknown cause `oom-kiled`",
+        ),
+        ("bad.yaml:15:12:", "error[bad-regex]: bad regex"),
         ("bad.yaml:24:9:", "bad JSONPath `$.a[`"),
-        ("bad.yaml:34:3:", "unknown field `pth`"),
+        ("bad.yaml:34:3:", "error[unknown-key]: unknown key `pth`"),
+        // A consequence of the misspelling, at the condition it leaves without a test.
+        ("bad.yaml:33:3:", "needs a `path` test"),
         ("bad.yaml:40:10:", "no condition captures `missing`"),
     ];
     assert_eq!(errors.len(), expect.len(), "{errors:#?}");

@@ -8,8 +8,9 @@ use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
+use super::keys;
 use super::path::JsonPath;
-use super::spec::{ConditionSpec, RuleSpec};
+use super::spec::{ConditionSpec, RuleSpec, TestSpec};
 use super::template::Template;
 use crate::cause::{Cause, Severity};
 use crate::correlate::Facet;
@@ -22,9 +23,28 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The built-in rule pack, embedded at compile time: (file name, content).
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// A problem in a rule file, located.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
+/// How bad a problem in a rule file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The rule works but is likely not what its author meant.
+    Warning,
+    /// The rule cannot load.
+    Error,
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Level::Warning => "warning",
+            Level::Error => "error",
+        })
+    }
+}
+
+/// A problem in a rule file, located, with a stable code (`unknown-key`, `bad-regex`, ...).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("{file}:{line}:{column}: {level}[{code}]: {message}")]
 pub struct RuleError {
     /// The rule file's name.
     pub file: String,
@@ -32,15 +52,22 @@ pub struct RuleError {
     pub line: u64,
     /// 1-based column (0 when unknown).
     pub column: u64,
-    /// What is wrong and, where it helps, how to fix it.
+    /// Error or warning.
+    pub level: Level,
+    /// Stable identifier of the kind of problem.
+    pub code: &'static str,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when there is something specific to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
-/// Rules that failed to load: every problem found, not just the first.
+/// Rules that failed to load: every error found, not just the first.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{} problem(s) in rules:\n{}", errors.len(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct LoadError {
-    /// The problems, in file order.
+    /// The errors, in file order.
     pub errors: Vec<RuleError>,
 }
 
@@ -76,9 +103,34 @@ pub struct Rule {
     pub(crate) remediation: Vec<Remedy>,
     pub(crate) when: Condition,
     pub(crate) yields_to: Vec<Cause>,
+    pub(crate) tests: Vec<RuleTest>,
+}
+
+/// An inline test of a rule, ready to run.
+#[derive(Clone, Debug)]
+pub struct RuleTest {
+    /// Its name.
+    pub name: String,
+    /// Line of the test in the rule file.
+    pub line: u64,
+    /// Objects of the snapshot.
+    pub objects: Vec<Value>,
+    /// Log streams of the snapshot: where each comes from and its text.
+    pub logs: Vec<(crate::parse::LogSource, String)>,
+    /// The capture time, when the test sets one.
+    pub now: Option<jiff::Timestamp>,
+    /// Whether the rule must fire.
+    pub fires: bool,
+    /// The summary the diagnosis must have, when given.
+    pub summary: Option<String>,
 }
 
 impl Rule {
+    /// The rule's inline tests.
+    pub fn tests(&self) -> &[RuleTest] {
+        &self.tests
+    }
+
     /// The summary template as written.
     pub fn summary_template(&self) -> String {
         self.summary.to_string()
@@ -267,7 +319,8 @@ impl RuleSetBuilder {
         self
     }
 
-    /// Adds the rules of one file (one rule per YAML document).
+    /// Adds the rules of one file (one rule per YAML document). Problems are collected; see
+    /// [`RuleSetBuilder::build`] and [`RuleSetBuilder::lint`].
     pub fn add_source(&mut self, file: &str, text: &str) -> &mut Self {
         for (offset, doc) in split_documents(text) {
             let mut ctx = Ctx {
@@ -275,17 +328,61 @@ impl RuleSetBuilder {
                 offset,
                 errors: &mut self.errors,
                 patterns: &mut self.patterns,
-                captures: BTreeSet::new(),
+                captures: BTreeMap::new(),
+                used_captures: BTreeSet::new(),
             };
-            let spec = match yaml::documents::<RuleSpec>(doc.as_bytes(), yaml::rule_options()) {
-                Ok(mut specs) if specs.len() == 1 => specs.remove(0),
-                Ok(specs) if specs.is_empty() => continue,
+            // First the keys, so that a misspelled one is reported with every other problem.
+            let tree = match yaml::documents::<Spanned<keys::Node>>(
+                doc.as_bytes(),
+                yaml::rule_options(),
+            ) {
+                Ok(mut trees) if trees.len() == 1 => trees.remove(0),
+                Ok(trees) if trees.is_empty() => continue,
                 Ok(_) => {
-                    ctx.error_at(1, 1, "several documents where one was expected".into());
+                    ctx.push(
+                        1,
+                        1,
+                        Level::Error,
+                        "yaml-syntax",
+                        "several documents where one was expected".into(),
+                    );
                     continue;
                 }
                 Err(e) => {
-                    ctx.error_at(e.line.unwrap_or(1), e.column.unwrap_or(1), e.message);
+                    ctx.push(
+                        e.line.unwrap_or(1),
+                        e.column.unwrap_or(1),
+                        Level::Error,
+                        "yaml-syntax",
+                        e.message,
+                    );
+                    continue;
+                }
+            };
+            for u in keys::unknown_keys(&tree) {
+                let hint = match u.suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known keys here: {}", u.allowed.join(", ")),
+                };
+                ctx.error("unknown-key", &u.at, format!("unknown key `{}`", u.key));
+                ctx.hint(hint);
+            }
+            let spec = match yaml::documents::<RuleSpec>(doc.as_bytes(), yaml::rule_options()) {
+                Ok(mut specs) if specs.len() == 1 => specs.remove(0),
+                Ok(_) => continue,
+                Err(e) => {
+                    let code = if e.message.starts_with("missing field") {
+                        "missing-key"
+                    } else {
+                        "invalid-value"
+                    };
+                    ctx.push(
+                        e.line.unwrap_or(1),
+                        e.column.unwrap_or(1),
+                        Level::Error,
+                        code,
+                        e.message,
+                    );
                     continue;
                 }
             };
@@ -296,10 +393,10 @@ impl RuleSetBuilder {
                         file: file.to_owned(),
                         line: rule.location.line,
                         column: 1,
-                        message: format!(
-                            "duplicate rule id `{}` (first defined at {}:{})",
-                            rule.id, first.file, first.line
-                        ),
+                        level: Level::Error,
+                        code: "duplicate-id",
+                        message: format!("duplicate rule id `{}`", rule.id),
+                        hint: Some(format!("first defined at {}:{}", first.file, first.line)),
                     });
                     continue;
                 }
@@ -310,47 +407,72 @@ impl RuleSetBuilder {
         self
     }
 
+    /// Every problem found so far and by the whole-set checks, errors and warnings, in file
+    /// order: what `kvdiag rules lint` prints.
+    pub fn lint(self) -> Vec<RuleError> {
+        self.finish().1
+    }
+
     /// Compiles the set: log patterns into one scanner, and a check that no chain of
-    /// `yields_to` loops.
-    pub fn build(mut self) -> Result<RuleSet, LoadError> {
+    /// `yields_to` loops. Fails with every error; warnings do not stop it.
+    pub fn build(self) -> Result<RuleSet, LoadError> {
+        let (set, problems) = self.finish();
+        set.ok_or_else(|| LoadError {
+            errors: problems
+                .into_iter()
+                .filter(|p| p.level == Level::Error)
+                .collect(),
+        })
+    }
+
+    fn finish(mut self) -> (Option<RuleSet>, Vec<RuleError>) {
         if let Some((rule, chain)) = yield_cycle(&self.rules) {
             let chain: Vec<_> = chain.iter().map(|c| c.code()).collect();
             self.errors.push(RuleError {
                 file: rule.location.file.clone(),
                 line: rule.location.line,
                 column: 1,
+                level: Level::Error,
+                code: "yields-loop",
                 message: format!(
                     "`yields_to` of rule `{}` is part of a loop of causes: {}",
                     rule.id,
                     chain.join(" yields to ")
                 ),
-            });
-        }
-        if !self.errors.is_empty() {
-            return Err(LoadError {
-                errors: self.errors,
+                hint: Some("a generic cause yields to specific ones, never the reverse".into()),
             });
         }
         let set = RegexSetBuilder::new(&self.patterns)
             .size_limit(REGEX_SIZE_LIMIT * self.patterns.len().max(1))
-            .build()
-            .map_err(|e| LoadError {
-                errors: vec![RuleError {
+            .build();
+        let set = match set {
+            Ok(set) => Some(set),
+            Err(e) => {
+                self.errors.push(RuleError {
                     file: "<rule set>".into(),
                     line: 0,
                     column: 0,
+                    level: Level::Error,
+                    code: "too-large",
                     message: format!("the log patterns together are too large: {e}"),
-                }],
-            })?;
+                    hint: None,
+                });
+                None
+            }
+        };
+        if self.errors.iter().any(|e| e.level == Level::Error) {
+            return (None, self.errors);
+        }
         let regexes = self
             .patterns
             .iter()
             .filter_map(|p| compile_regex(p).ok())
             .collect();
-        Ok(RuleSet {
+        let set = set.map(|set| RuleSet {
             rules: self.rules,
             logs: LogPatterns { set, regexes },
-        })
+        });
+        (set, self.errors)
     }
 }
 
@@ -432,22 +554,39 @@ struct Ctx<'a> {
     offset: u64,
     errors: &'a mut Vec<RuleError>,
     patterns: &'a mut Vec<String>,
-    /// Names a template may use as `match.NAME` in the rule being compiled.
-    captures: BTreeSet<String>,
+    /// Names a template may use as `match.NAME` in the rule being compiled, and where each was
+    /// first declared.
+    captures: BTreeMap<String, Location>,
+    /// Capture names templates and comparisons of the rule use.
+    used_captures: BTreeSet<String>,
 }
 
 impl Ctx<'_> {
-    fn error_at(&mut self, line: u64, column: u64, message: String) {
+    fn push(&mut self, line: u64, column: u64, level: Level, code: &'static str, message: String) {
         self.errors.push(RuleError {
             file: self.file.to_owned(),
             line: line + self.offset,
             column,
+            level,
+            code,
             message,
+            hint: None,
         });
     }
 
-    fn error(&mut self, at: &Location, message: String) {
-        self.error_at(at.line(), at.column(), message);
+    fn error(&mut self, code: &'static str, at: &Location, message: String) {
+        self.push(at.line(), at.column(), Level::Error, code, message);
+    }
+
+    fn warning(&mut self, code: &'static str, at: &Location, message: String) {
+        self.push(at.line(), at.column(), Level::Warning, code, message);
+    }
+
+    /// Attaches a fix hint to the last problem reported.
+    fn hint(&mut self, hint: String) {
+        if let Some(last) = self.errors.last_mut() {
+            last.hint = Some(hint);
+        }
     }
 
     fn rule(&mut self, spec: RuleSpec) -> Option<Rule> {
@@ -455,6 +594,7 @@ impl Ctx<'_> {
         let id = spec.id.value.trim().to_owned();
         if id.is_empty() || id.contains(char::is_whitespace) {
             self.error(
+                "invalid-value",
                 &spec.id.referenced,
                 "a rule id is a non-empty word, e.g. `runtime/oom-killed`".into(),
             );
@@ -463,17 +603,16 @@ impl Ctx<'_> {
         if cause.is_none() {
             let codes: Vec<_> = Cause::ALL.iter().map(|c| c.code()).collect();
             self.error(
+                "unknown-cause",
                 &spec.cause.referenced,
-                format!(
-                    "unknown cause `{}`; causes are: {}",
-                    spec.cause.value,
-                    codes.join(", ")
-                ),
+                format!("unknown cause `{}`", spec.cause.value),
             );
+            self.hint(did_you_mean(&spec.cause.value, &codes, "causes"));
         }
         let severity = Severity::from_name(&spec.severity.value);
         if severity.is_none() {
             self.error(
+                "unknown-severity",
                 &spec.severity.referenced,
                 format!(
                     "unknown severity `{}`; use critical, error, warning or info",
@@ -483,17 +622,26 @@ impl Ctx<'_> {
         }
         for (field, value) in [("title", &spec.title), ("summary", &spec.summary)] {
             if value.value.trim().is_empty() {
-                self.error(&value.referenced, format!("`{field}` must not be empty"));
+                self.error(
+                    "empty-text",
+                    &value.referenced,
+                    format!("`{field}` must not be empty"),
+                );
             }
         }
         let mut yields_to = Vec::new();
         for y in &spec.yields_to {
             match Cause::from_code(&y.value) {
                 Some(c) => yields_to.push(c),
-                None => self.error(
-                    &y.referenced,
-                    format!("`yields_to` names unknown cause `{}`", y.value),
-                ),
+                None => {
+                    self.error(
+                        "unknown-cause",
+                        &y.referenced,
+                        format!("`yields_to` names unknown cause `{}`", y.value),
+                    );
+                    let codes: Vec<_> = Cause::ALL.iter().map(|c| c.code()).collect();
+                    self.hint(did_you_mean(&y.value, &codes, "causes"));
+                }
             }
         }
         let when = self.condition(&spec.when);
@@ -510,7 +658,31 @@ impl Ctx<'_> {
                 Some(Remedy { text, command })
             })
             .collect();
-        if self.errors.len() > errors_before {
+        let tests = spec
+            .tests
+            .iter()
+            .filter_map(|t| self.rule_test(t, &id))
+            .collect();
+        let unused: Vec<(String, Location)> = self
+            .captures
+            .iter()
+            .filter(|(name, _)| !self.used_captures.contains(*name))
+            .map(|(name, at)| (name.clone(), *at))
+            .collect();
+        for (name, at) in unused {
+            self.warning(
+                "unused-capture",
+                &at,
+                format!("`{name}` is captured but no template or comparison uses it"),
+            );
+            self.hint(format!(
+                "use `{{{{match.{name}}}}}` in the summary or remediation, or make the group non-capturing: `(?:...)`"
+            ));
+        }
+        if self.errors[errors_before..]
+            .iter()
+            .any(|e| e.level == Level::Error)
+        {
             return None;
         }
         Some(Rule {
@@ -529,19 +701,83 @@ impl Ctx<'_> {
             remediation,
             when: when?,
             yields_to,
+            tests,
+        })
+    }
+
+    fn rule_test(&mut self, t: &Spanned<TestSpec>, rule: &str) -> Option<RuleTest> {
+        let spec = &t.value;
+        let fires = match spec.expect.value.as_str() {
+            "fire" => true,
+            "silent" => false,
+            other => {
+                self.error(
+                    "invalid-value",
+                    &spec.expect.referenced,
+                    format!("`expect: {other}`: a test expects `fire` or `silent`"),
+                );
+                return None;
+            }
+        };
+        let now = match &spec.now {
+            None => None,
+            Some(n) => match n.value.parse() {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    self.error(
+                        "invalid-value",
+                        &n.referenced,
+                        format!("`now: {}` is not an RFC 3339 time", n.value),
+                    );
+                    return None;
+                }
+            },
+        };
+        if spec.objects.is_empty() && spec.logs.is_empty() {
+            self.error(
+                "invalid-value",
+                &t.referenced,
+                "a test needs `objects` or `logs`".into(),
+            );
+            return None;
+        }
+        let origin = format!("test `{}` of {rule}", spec.name.value);
+        let logs = spec
+            .logs
+            .iter()
+            .map(|l| {
+                let source = crate::parse::LogSource {
+                    origin: origin.as_str().into(),
+                    namespace: l.namespace.clone(),
+                    pod: l.pod.clone(),
+                    container: l.container.clone(),
+                    previous: l.previous,
+                };
+                (source, l.lines.clone())
+            })
+            .collect();
+        Some(RuleTest {
+            name: spec.name.value.clone(),
+            line: t.referenced.line() + self.offset,
+            objects: spec.objects.clone(),
+            logs,
+            now,
+            fires,
+            summary: spec.summary.clone(),
         })
     }
 
     fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
         match Template::parse(&text.value) {
             Ok(t) => {
+                self.used_captures.extend(t.captures().map(str::to_owned));
                 let unknown: Vec<_> = t
                     .captures()
-                    .filter(|c| !self.captures.contains(*c))
+                    .filter(|c| !self.captures.contains_key(*c))
                     .map(str::to_owned)
                     .collect();
                 for c in unknown {
-                    self.error(
+                    self.error("unknown-capture", 
                         &text.referenced,
                         format!("template uses `match.{c}` but no condition captures `{c}` (a named group `(?P<{c}>...)` or `capture: {c}`)"),
                     );
@@ -549,7 +785,7 @@ impl Ctx<'_> {
                 Some(t)
             }
             Err(e) => {
-                self.error(&text.referenced, e);
+                self.error("unknown-template-value", &text.referenced, e);
                 None
             }
         }
@@ -562,20 +798,22 @@ impl Ctx<'_> {
             let Some(facet) = Facet::from_name(&on.value) else {
                 let names: Vec<_> = Facet::ALL.iter().map(|f| f.name()).collect();
                 self.error(
+                    "unknown-facet",
                     &on.referenced,
-                    format!(
-                        "unknown facet `{}`; use one of: {}",
-                        on.value,
-                        names.join(", ")
-                    ),
+                    format!("unknown facet `{}`", on.value),
                 );
+                self.hint(did_you_mean(&on.value, &names, "facets"));
                 return None;
             };
             if facet == Facet::Log {
                 return self.log_test(node).map(Condition::Log);
             }
             if let Some(key) = log_keys(spec).first() {
-                self.error(at, format!("`{key}` applies to `on: log` only"));
+                self.error(
+                    "bad-condition",
+                    at,
+                    format!("`{key}` applies to `on: log` only"),
+                );
                 return None;
             }
             return self
@@ -583,7 +821,7 @@ impl Ctx<'_> {
                 .map(|test| Condition::Object { facet, test });
         }
         if spec.path.is_some() || !ops(spec).is_empty() || !log_keys(spec).is_empty() {
-            self.error(
+            self.error("bad-condition", 
                 at,
                 "a test needs `on:` to say what it looks at (vm, vmi, launcher-pod, pod, event, dv, pvc, node, log)".into(),
             );
@@ -598,7 +836,7 @@ impl Ctx<'_> {
                 .condition(child)
                 .map(|c| Condition::Optional(Box::new(c))),
             Err(e) => {
-                self.error(at, e);
+                self.error("bad-condition", at, e);
                 None
             }
         }
@@ -614,22 +852,31 @@ impl Ctx<'_> {
         let spec = &node.value;
         let at = &node.referenced;
         if !top && let Some(on) = &spec.on {
-            self.error(&on.referenced, format!("`on:` inside a condition already `on: {}`: its tests all look at the same object", facet.name()));
+            self.error("bad-condition", &on.referenced, format!("`on:` inside a condition already `on: {}`: its tests all look at the same object", facet.name()));
             return None;
         }
         if let Some(key) = log_keys(spec).first() {
-            self.error(at, format!("`{key}` applies to `on: log` only"));
+            self.error(
+                "bad-condition",
+                at,
+                format!("`{key}` applies to `on: log` only"),
+            );
             return None;
         }
         if let Some(path) = &spec.path {
             if let Some(key) = combinator_keys(spec).first() {
-                self.error(at, format!("a test with `path` cannot also have `{key}`"));
+                self.error(
+                    "bad-condition",
+                    at,
+                    format!("a test with `path` cannot also have `{key}`"),
+                );
                 return None;
             }
             let path_c = match JsonPath::parse(&path.value) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     self.error(
+                        "bad-jsonpath",
                         &path.referenced,
                         format!("bad JSONPath `{}`: {e}", path.value),
                     );
@@ -645,11 +892,12 @@ impl Ctx<'_> {
                     || c.value.is_empty()
                 {
                     self.error(
+                        "invalid-value",
                         &c.referenced,
                         "a capture name is letters, digits and `_`".into(),
                     );
                 }
-                self.captures.insert(c.value.clone());
+                self.captures.entry(c.value.clone()).or_insert(c.referenced);
                 c.value.clone()
             });
             return Some(Test::Path {
@@ -659,20 +907,35 @@ impl Ctx<'_> {
             });
         }
         if !ops(spec).is_empty() {
-            self.error(at, format!("`{}` needs a `path` to test", ops(spec)[0]));
+            self.error(
+                "bad-condition",
+                at,
+                format!("`{}` needs a `path` to test", ops(spec)[0]),
+            );
             return None;
         }
         if spec.capture.is_some() {
-            self.error(at, "`capture` needs a `path`".into());
+            self.error("bad-condition", at, "`capture` needs a `path`".into());
             return None;
         }
         match combinator(spec) {
-            Ok(Comb::All(c)) => self.tests(c, facet).map(Test::All),
+            Ok(Comb::All(c)) => {
+                let tests = self.tests(c, facet)?;
+                if let Some(why) = contradiction(&tests) {
+                    self.warning(
+                        "never-matches",
+                        at,
+                        format!("this `all` can never hold: {why}"),
+                    );
+                }
+                Some(Test::All(tests))
+            }
             Ok(Comb::Any(c)) => self.tests(c, facet).map(Test::Any),
             Ok(Comb::First(c)) => self.tests(c, facet).map(Test::First),
             Ok(Comb::Not(c)) => self.test(c, facet, false).map(|t| Test::Not(Box::new(t))),
             Ok(Comb::Optional(_)) => {
                 self.error(
+                    "bad-condition",
                     at,
                     "`optional` takes a whole condition with its own `on:`; use it outside `on:`"
                         .into(),
@@ -681,6 +944,7 @@ impl Ctx<'_> {
             }
             Err(_) if top => {
                 self.error(
+                    "bad-condition",
                     at,
                     format!(
                         "`on: {}` needs a `path` test, or `all`/`any`/`first`/`not` of tests",
@@ -690,7 +954,7 @@ impl Ctx<'_> {
                 None
             }
             Err(e) => {
-                self.error(at, e);
+                self.error("bad-condition", at, e);
                 None
             }
         }
@@ -717,7 +981,7 @@ impl Ctx<'_> {
                     set.join(", ")
                 )
             };
-            self.error(&node.referenced, msg);
+            self.error("bad-condition", &node.referenced, msg);
             return None;
         }
         if let Some(v) = &spec.equals {
@@ -730,6 +994,7 @@ impl Ctx<'_> {
                 .all(|x| !(x.is_object() || x.is_array() || x.is_null()));
             if !ok || v.value.is_empty() {
                 self.error(
+                    "invalid-value",
                     &v.referenced,
                     "`in` takes a non-empty list of strings, numbers or booleans".into(),
                 );
@@ -744,6 +1009,7 @@ impl Ctx<'_> {
             if let Some(f) = flag {
                 if !f.value {
                     self.error(
+                        "invalid-value",
                         &f.referenced,
                         "write `exists: true` or `absent: true`; `false` is not accepted".into(),
                     );
@@ -770,7 +1036,7 @@ impl Ctx<'_> {
         let (quantity, duration) = (parse_quantity(&text), parse_duration(&text));
         let operand = Operand::Literal { quantity, duration };
         if quantity.is_none() && duration.is_none() {
-            self.error(&v.referenced, format!("`{text}` is not a number, a quantity (`8Gi`, `500m`) or a duration (`10m`, `1h30m`)"));
+            self.error("bad-operand", &v.referenced, format!("`{text}` is not a number, a quantity (`8Gi`, `500m`) or a duration (`10m`, `1h30m`)"));
             return None;
         }
         Some(Op::Compare(cmp, operand))
@@ -787,15 +1053,21 @@ impl Ctx<'_> {
             .keys()
             .find(|k| !["match", "times", "plus"].contains(&k.as_str()))
         {
-            self.error(&v.referenced, format!("unknown key `{key}`: {FORM}"));
+            self.error(
+                "bad-operand",
+                &v.referenced,
+                format!("unknown key `{key}`: {FORM}"),
+            );
             return None;
         }
         let Some(name) = map.get("match").and_then(Value::as_str) else {
-            self.error(&v.referenced, FORM.to_owned());
+            self.error("bad-operand", &v.referenced, FORM.to_owned());
             return None;
         };
-        if !self.captures.contains(name) {
+        self.used_captures.insert(name.to_owned());
+        if !self.captures.contains_key(name) {
             self.error(
+                "unknown-capture",
                 &v.referenced,
                 format!("`match: {name}`: no condition before this one captures `{name}`"),
             );
@@ -806,7 +1078,11 @@ impl Ctx<'_> {
             Some(t) => match t.as_f64() {
                 Some(t) => t,
                 None => {
-                    self.error(&v.referenced, format!("`times` is a number; {FORM}"));
+                    self.error(
+                        "bad-operand",
+                        &v.referenced,
+                        format!("`times` is a number; {FORM}"),
+                    );
                     return None;
                 }
             },
@@ -822,6 +1098,7 @@ impl Ctx<'_> {
                     Some(q) => q,
                     None => {
                         self.error(
+                            "bad-operand",
                             &v.referenced,
                             format!("`plus: {text}` is not a quantity; {FORM}"),
                         );
@@ -841,6 +1118,7 @@ impl Ctx<'_> {
         let ok = !(v.value.is_object() || v.value.is_array() || v.value.is_null());
         if !ok {
             self.error(
+                "invalid-value",
                 &v.referenced,
                 "`equals` takes a string, a number or a boolean".into(),
             );
@@ -851,12 +1129,13 @@ impl Ctx<'_> {
     fn regex(&mut self, p: &Spanned<String>) -> Option<Regex> {
         match compile_regex(&p.value) {
             Ok(re) => {
-                self.captures
-                    .extend(re.capture_names().flatten().map(str::to_owned));
+                for name in re.capture_names().flatten() {
+                    self.captures.entry(name.to_owned()).or_insert(p.referenced);
+                }
                 Some(re)
             }
             Err(e) => {
-                self.error(&p.referenced, format!("bad regex: {e}"));
+                self.error("bad-regex", &p.referenced, format!("bad regex: {e}"));
                 None
             }
         }
@@ -874,6 +1153,7 @@ impl Ctx<'_> {
         }
         if !bad.is_empty() {
             self.error(
+                "bad-condition",
                 &node.referenced,
                 format!(
                     "`on: log` takes matches, container, previous and fields; not {}",
@@ -884,6 +1164,7 @@ impl Ctx<'_> {
         }
         let Some(pattern) = &spec.matches else {
             self.error(
+                "bad-condition",
                 &node.referenced,
                 "`on: log` needs `matches: <regex>`".into(),
             );
@@ -921,6 +1202,50 @@ enum Comb<'a> {
     First(&'a [Spanned<ConditionSpec>]),
     Not(&'a Spanned<ConditionSpec>),
     Optional(&'a Spanned<ConditionSpec>),
+}
+
+/// "did you mean `x`?" for the closest known word, else the list of known words.
+fn did_you_mean(word: &str, known: &[&str], what: &str) -> String {
+    let best = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(word, k), *k))
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4));
+    match best {
+        Some((_, k)) => format!("did you mean `{k}`?"),
+        None => format!("{what}: {}", known.join(", ")),
+    }
+}
+
+/// Why tests that must all hold on one object cannot, if they obviously cannot: one value
+/// (a path without wildcards or filters) that must equal two different things, or exist and be
+/// absent.
+fn contradiction(tests: &[Test]) -> Option<String> {
+    let singular: Vec<(&str, &Op)> = tests
+        .iter()
+        .filter_map(|t| match t {
+            Test::Path { path, op, .. } => Some((path.as_str(), op)),
+            _ => None,
+        })
+        .filter(|(p, _)| !p.contains(['*', '?', ':']) && !p.contains(".."))
+        .collect();
+    for (i, (p, a)) in singular.iter().enumerate() {
+        for (q, b) in &singular[i + 1..] {
+            if p != q {
+                continue;
+            }
+            let clash = match (a, b) {
+                (Op::Equals(x), Op::Equals(y)) => x != y,
+                (Op::Exists, Op::Absent) | (Op::Absent, Op::Exists) => true,
+                (Op::Equals(x), Op::In(list)) | (Op::In(list), Op::Equals(x)) => !list.contains(x),
+                _ => false,
+            };
+            if clash {
+                return Some(format!("`{p}` is tested twice with incompatible operators"));
+            }
+        }
+    }
+    None
 }
 
 /// The combinator keys a node sets.

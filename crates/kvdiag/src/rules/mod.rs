@@ -22,11 +22,14 @@
 
 mod compile;
 pub mod docs;
+mod keys;
 mod path;
 mod spec;
 mod template;
 
 pub(crate) use compile::{Cmp, Condition, LogTest, Op, Operand, Test};
-pub use compile::{LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleSetBuilder};
+pub use compile::{
+    Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleSetBuilder, RuleTest,
+};
 pub use path::JsonPath;
 pub(crate) use template::{Field, Var};

@@ -1,5 +1,6 @@
 //! The rule file format as written: serde types that mirror the YAML, with source locations
-//! kept for every value a later check may reject.
+//! kept for every value a later check may reject. Unknown keys are found before these types are
+//! read (`keys.rs`), so that they are reported together with every other problem.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,6 @@ use serde_saphyr::Spanned;
 
 /// One rule document.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RuleSpec {
     pub id: Spanned<String>,
     pub cause: Spanned<String>,
@@ -25,11 +25,41 @@ pub(crate) struct RuleSpec {
     pub remediation: Vec<RemedySpec>,
     #[serde(default)]
     pub references: Vec<String>,
+    #[serde(default)]
+    pub tests: Vec<Spanned<TestSpec>>,
+}
+
+/// An inline test: a small snapshot the rule must (or must not) fire on.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TestSpec {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub objects: Vec<Value>,
+    #[serde(default)]
+    pub logs: Vec<TestLogSpec>,
+    #[serde(default)]
+    pub now: Option<Spanned<String>>,
+    pub expect: Spanned<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// A log stream of an inline test.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TestLogSpec {
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub pod: Option<String>,
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub previous: bool,
+    pub lines: String,
 }
 
 /// One proposed step.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RemedySpec {
     pub text: Spanned<String>,
     #[serde(default)]
@@ -38,7 +68,6 @@ pub(crate) struct RemedySpec {
 
 /// A condition node. Which keys are set decides what it is; `compile` checks the combination.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct ConditionSpec {
     /// The facet this node (and everything under it) looks at.
     pub on: Option<Spanned<String>>,
