@@ -72,6 +72,28 @@ pub struct RuleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
+    /// Check rule files: every problem with file:line:column, a stable code and a fix hint.
+    /// Without paths, checks the built-in pack. Exits 1 when there are errors.
+    Lint {
+        /// Rule files or directories of them.
+        paths: Vec<PathBuf>,
+        /// Check the files on their own, not together with the built-in pack.
+        #[arg(long)]
+        no_builtin_rules: bool,
+    },
+    /// Run the inline tests of the rules (`tests:`) and check fixture folders (with an
+    /// `expected.yaml`). Without paths, runs the built-in pack's tests. Exits 1 on a failure.
+    Test {
+        /// Rule files or directories (their rules are added and tested), fixture folders, or
+        /// folders of fixture folders.
+        paths: Vec<PathBuf>,
+        /// Only tests whose `rule-id/test name` (or fixture path) contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Do not load the built-in rule pack.
+        #[arg(long)]
+        no_builtin_rules: bool,
+    },
     /// Print the documentation of one rule: what it means, when it fires, what to do.
     Explain {
         /// The rule id, e.g. runtime/oom-killed.

@@ -8,6 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kvdiag::report::{markdown, text};
+use std::path::PathBuf;
+
+use kvdiag::rules::Level;
 use kvdiag::{RuleSet, Severity, Snapshot, analyze};
 
 use cli::{AnalyzeArgs, Cli, ColorChoice, Command, FailOn, Format, RuleArgs, RulesCommand};
@@ -51,6 +54,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Analyze(args) => run_analyze(args),
         Command::Rules(RulesCommand::List { rules, output }) => run_rules_list(&rules, output),
+        Command::Rules(RulesCommand::Lint {
+            paths,
+            no_builtin_rules,
+        }) => run_rules_lint(&paths, no_builtin_rules),
+        Command::Rules(RulesCommand::Test {
+            paths,
+            filter,
+            no_builtin_rules,
+        }) => run_rules_test(&paths, filter.as_deref(), no_builtin_rules),
         Command::Rules(RulesCommand::Explain { id, rules }) => {
             let set = load_rules(&rules)?;
             let rule = set.get(&id).ok_or_else(|| Error::NoSuchRule(id.clone()))?;
@@ -162,4 +174,106 @@ fn run_rules_list(args: &RuleArgs, output: Format) -> Result<u8, Error> {
         }
     }
     Ok(CLEAN)
+}
+
+fn run_rules_lint(paths: &[PathBuf], no_builtin: bool) -> Result<u8, Error> {
+    let mut builder = RuleSet::builder();
+    if !no_builtin {
+        builder.add_builtin();
+    }
+    for path in paths {
+        kvdiag_fs::add_rules(&mut builder, path)?;
+    }
+    let problems = builder.lint();
+    // With paths, speak of those files only (the built-in pack is there for duplicate ids).
+    let shown: Vec<_> = problems
+        .iter()
+        .filter(|p| paths.is_empty() || no_builtin || !p.file.starts_with("rules/"))
+        .collect();
+    let mut out = anstream::stdout().lock();
+    for p in &shown {
+        writeln!(out, "{p}")?;
+        if let Some(hint) = &p.hint {
+            writeln!(out, "    = hint: {hint}")?;
+        }
+    }
+    let errors = shown.iter().filter(|p| p.level == Level::Error).count();
+    writeln!(
+        out,
+        "{} error(s), {} warning(s)",
+        errors,
+        shown.len() - errors
+    )?;
+    Ok(if errors > 0 { FINDINGS } else { CLEAN })
+}
+
+fn run_rules_test(paths: &[PathBuf], filter: Option<&str>, no_builtin: bool) -> Result<u8, Error> {
+    let mut builder = RuleSet::builder();
+    if !no_builtin {
+        builder.add_builtin();
+    }
+    let mut fixtures = Vec::new();
+    for path in paths {
+        if kvdiag_fs::fixture::is_fixture(path) {
+            fixtures.push(path.clone());
+            continue;
+        }
+        let children = fixture_children(path);
+        if children.is_empty() {
+            kvdiag_fs::add_rules(&mut builder, path)?;
+        } else {
+            fixtures.extend(children);
+        }
+    }
+    let rules = builder.build()?;
+    let mut out = anstream::stdout().lock();
+    let (mut passed, mut failed) = (0, 0);
+    for o in kvdiag::testing::run_rule_tests(&rules, filter) {
+        match &o.failure {
+            None => {
+                passed += 1;
+                writeln!(out, "ok      {} / {}", o.rule, o.test)?;
+            }
+            Some(why) => {
+                failed += 1;
+                writeln!(out, "FAILED  {} / {} ({}:{})", o.rule, o.test, o.file, o.line)?;
+                for line in why.lines() {
+                    writeln!(out, "        {line}")?;
+                }
+            }
+        }
+    }
+    for dir in fixtures {
+        let name = dir.display().to_string();
+        if filter.is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let outcome = kvdiag_fs::fixture::check_fixture(&dir, &rules)?;
+        if outcome.problems.is_empty() {
+            passed += 1;
+            writeln!(out, "ok      fixture {name}")?;
+        } else {
+            failed += 1;
+            writeln!(out, "FAILED  fixture {name}")?;
+            for p in &outcome.problems {
+                writeln!(out, "        {p}")?;
+            }
+        }
+    }
+    writeln!(out, "{passed} passed, {failed} failed")?;
+    Ok(if failed > 0 { FINDINGS } else { CLEAN })
+}
+
+/// The fixture folders directly inside `path`, in name order.
+fn fixture_children(path: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| kvdiag_fs::fixture::is_fixture(p))
+        .collect();
+    dirs.sort();
+    dirs
 }

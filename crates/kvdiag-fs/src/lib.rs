@@ -12,6 +12,7 @@
 //! # Ok::<(), kvdiag_fs::Error>(())
 //! ```
 
+pub mod fixture;
 pub mod layout;
 
 use std::io::Read;
@@ -38,6 +39,14 @@ pub enum Error {
     /// Standard input could not be read.
     #[error("standard input: {0}")]
     Stdin(std::io::Error),
+    /// A fixture's `expected.yaml` is not valid.
+    #[error("{path}: {reason}")]
+    Expected {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Adds a file or a directory tree.

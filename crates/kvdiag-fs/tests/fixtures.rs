@@ -2,67 +2,22 @@
 //! causes each VM must get. This harness analyses each one with the built-in rules, checks the
 //! expectation, and snapshots the diagnoses (reviewed with `cargo insta review`).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kvdiag::{Report, RuleSet, Severity, Snapshot, analyze};
-use serde::Deserialize;
-
-/// `expected.yaml`: for each subject (`namespace/name`), the exact set of cause codes found at
-/// severity warning or above. Subjects not listed must have none.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expected {
-    subjects: BTreeMap<String, Vec<String>>,
-}
+use kvdiag::{Report, RuleSet, Snapshot, analyze};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn analyze_dir(dir: &Path) -> Report {
-    let rules = RuleSet::builtin().expect("the built-in rules load");
-    let mut builder = Snapshot::builder();
-    kvdiag_fs::add_path(&mut builder, dir).expect("the fixture folder exists");
-    analyze(&rules, &builder.build())
+fn rules() -> RuleSet {
+    RuleSet::builtin().expect("the built-in rules load")
 }
 
-/// Checks `expected.yaml` against the report; returns the problems found.
-fn check_expected(dir: &Path, report: &Report) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("expected.yaml")).expect("expected.yaml");
-    let expected: Expected = serde_saphyr::from_str(&text).expect("expected.yaml parses");
-    let mut problems = Vec::new();
-    for s in &report.subjects {
-        let key = format!(
-            "{}/{}",
-            s.subject.namespace.as_deref().unwrap_or(""),
-            s.subject.name
-        );
-        let mut found: Vec<String> = report
-            .diagnoses_of(&s.subject)
-            .filter(|d| d.severity >= Severity::Warning)
-            .map(|d| d.cause.code().to_owned())
-            .collect();
-        found.sort();
-        let mut want = expected.subjects.get(&key).cloned().unwrap_or_default();
-        want.sort();
-        if found != want {
-            problems.push(format!("{key}: expected {want:?}, found {found:?}"));
-        }
-    }
-    for key in expected.subjects.keys() {
-        let analysed = report.subjects.iter().any(|s| {
-            format!(
-                "{}/{}",
-                s.subject.namespace.as_deref().unwrap_or(""),
-                s.subject.name
-            ) == *key
-        });
-        if !analysed {
-            problems.push(format!("{key}: expected subject was not analysed"));
-        }
-    }
-    problems
+fn analyze_dir(dir: &Path) -> Report {
+    let mut builder = Snapshot::builder();
+    kvdiag_fs::add_path(&mut builder, dir).expect("the fixture folder exists");
+    analyze(&rules(), &builder.build())
 }
 
 fn snapshot_settings() -> insta::Settings {
@@ -93,25 +48,22 @@ fn every_fixture_gets_exactly_its_expected_causes() {
         .expect("fixtures/")
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.join("expected.yaml").is_file())
+        .filter(|p| kvdiag_fs::fixture::is_fixture(p))
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 10, "fixtures are missing: {dirs:?}");
     let mut problems = Vec::new();
     let mut reports = Vec::new();
+    let rules = rules();
     for dir in &dirs {
-        let report = analyze_dir(dir);
         let name = dir
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("?")
             .to_owned();
-        problems.extend(
-            check_expected(dir, &report)
-                .into_iter()
-                .map(|p| format!("{name}: {p}")),
-        );
-        reports.push((name, report));
+        let outcome = kvdiag_fs::fixture::check_fixture(dir, &rules).expect("fixture reads");
+        problems.extend(outcome.problems.iter().map(|p| format!("{name}: {p}")));
+        reports.push((name, outcome.report));
     }
     // Expectations first: they say what is wrong; snapshots then show how the output changed.
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -123,10 +75,9 @@ fn every_fixture_gets_exactly_its_expected_causes() {
 #[test]
 fn the_bundled_sample_gets_one_cause_per_failing_vm_and_nothing_for_the_healthy_one() {
     let dir = workspace().join("examples/sample");
-    let report = analyze_dir(&dir);
-    let problems = check_expected(&dir, &report);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(report.subjects.len() >= 6, "{:?}", report.subjects);
+    let outcome = kvdiag_fs::fixture::check_fixture(&dir, &rules()).expect("sample reads");
+    assert!(outcome.problems.is_empty(), "{}", outcome.problems.join("\n"));
+    assert!(outcome.report.subjects.len() >= 6, "{:?}", outcome.report.subjects);
 }
 
 #[test]
