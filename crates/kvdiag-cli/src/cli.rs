@@ -57,6 +57,11 @@ pub struct AnalyzeArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Also say, per VM, which inputs were not captured and which rules could therefore not
+    /// run (e.g. no guest console log: the kernel panic and boot rules could not run).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use kvdiag::report::{markdown, text};
 use std::path::PathBuf;
 
 use kvdiag::rules::Level;
-use kvdiag::{RuleSet, Severity, Snapshot, analyze};
+use kvdiag::{RuleSet, Severity, Snapshot};
 
 use cli::{AnalyzeArgs, Cli, ColorChoice, Command, FailOn, Format, RuleArgs, RulesCommand};
 
@@ -116,7 +116,8 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
             kvdiag_fs::add_path(&mut snapshot, path)?;
         }
     }
-    let report = analyze(&rules, &snapshot.build());
+    let options = kvdiag::Options::default().explain(args.explain);
+    let report = kvdiag::analyze_with(&rules, &snapshot.build(), &options);
     let rendered = match args.output {
         Format::Json => report.to_json(),
         Format::Markdown => markdown::render(&report),
@@ -236,7 +237,11 @@ fn run_rules_test(paths: &[PathBuf], filter: Option<&str>, no_builtin: bool) -> 
             }
             Some(why) => {
                 failed += 1;
-                writeln!(out, "FAILED  {} / {} ({}:{})", o.rule, o.test, o.file, o.line)?;
+                writeln!(
+                    out,
+                    "FAILED  {} / {} ({}:{})",
+                    o.rule, o.test, o.file, o.line
+                )?;
                 for line in why.lines() {
                     writeln!(out, "        {line}")?;
                 }

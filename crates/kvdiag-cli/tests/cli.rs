@@ -215,3 +215,84 @@ fn rules_explain_prints_a_rules_documentation() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no rule `no/such-rule`"));
 }
+
+#[test]
+fn explain_names_the_rules_that_could_not_run_for_lack_of_a_console_log() {
+    // The OOM fixture has a compute log but no guest console log.
+    let o = kvdiag(&[
+        "analyze",
+        "--explain",
+        "--color",
+        "never",
+        "fixtures/oom-killed",
+    ]);
+    let text = stdout(&o);
+    let line = text
+        .lines()
+        .find(|l| l.contains("no log of container guest-console-log"))
+        .unwrap_or_else(|| panic!("no console line in:\n{text}"));
+    assert!(
+        line.contains("could not run")
+            && line.contains("guest/kernel-panic")
+            && line.contains("guest/boot-failure"),
+        "{line}"
+    );
+
+    let o = kvdiag(&["analyze", "--explain", "-o", "json", "fixtures/oom-killed"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let missing = v["coverage"][0]["missing"].as_array().expect("coverage");
+    let console = missing
+        .iter()
+        .find(|m| m["input"] == "no log of container guest-console-log")
+        .expect("console entry");
+    assert!(
+        console["rules_not_run"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x == "guest/kernel-panic"))
+    );
+
+    let o = kvdiag(&[
+        "analyze",
+        "--explain",
+        "-o",
+        "markdown",
+        "fixtures/oom-killed",
+    ]);
+    assert!(stdout(&o).contains("**Not checked for VirtualMachine prod-db/rhel9-db**"));
+    // Without --explain, nothing of it.
+    let o = kvdiag(&["analyze", "-o", "json", "fixtures/oom-killed"]);
+    assert!(!stdout(&o).contains("\"coverage\""));
+}
+
+#[test]
+fn rules_lint_reports_every_problem_of_a_broken_file_and_fails() {
+    let dir = std::env::temp_dir().join(format!("kvdiag-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let bad = dir.join("broken.yaml");
+    std::fs::write(
+        &bad,
+        "id: site/broken\ncause: oom-kiled\nseverity: error\ntitle: t\nsummary: s\nwhen:\n  all:\n    - on: log\n      matches: 'unclosed ('\n    - on: vm\n      pth: $.a\n    - on: vm\n      path: '$.a['\n      exists: true\n",
+    )
+    .expect("write");
+    let o = kvdiag(&["rules", "lint", bad.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for want in [
+        "broken.yaml:2:8: error[unknown-cause]",
+        "= hint: did you mean `oom-killed`?",
+        "broken.yaml:9:16: error[bad-regex]",
+        "broken.yaml:11:7: error[unknown-key]: unknown key `pth`",
+        "= hint: did you mean `path`?",
+        "broken.yaml:13:13: error[bad-jsonpath]",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let o = kvdiag(&["rules", "lint"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the built-in pack lints clean:\n{}",
+        stdout(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

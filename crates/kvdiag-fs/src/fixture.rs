@@ -44,11 +44,10 @@ pub fn check_fixture(dir: &Path, rules: &RuleSet) -> Result<FixtureOutcome, crat
         path: path.clone(),
         source,
     })?;
-    let expected: Expected =
-        serde_saphyr::from_str(&text).map_err(|e| crate::Error::Expected {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+    let expected: Expected = serde_saphyr::from_str(&text).map_err(|e| crate::Error::Expected {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
     let mut builder = Snapshot::builder();
     crate::add_path(&mut builder, dir)?;
     let report = analyze(rules, &builder.build());

@@ -76,8 +76,16 @@ fn every_fixture_gets_exactly_its_expected_causes() {
 fn the_bundled_sample_gets_one_cause_per_failing_vm_and_nothing_for_the_healthy_one() {
     let dir = workspace().join("examples/sample");
     let outcome = kvdiag_fs::fixture::check_fixture(&dir, &rules()).expect("sample reads");
-    assert!(outcome.problems.is_empty(), "{}", outcome.problems.join("\n"));
-    assert!(outcome.report.subjects.len() >= 6, "{:?}", outcome.report.subjects);
+    assert!(
+        outcome.problems.is_empty(),
+        "{}",
+        outcome.problems.join("\n")
+    );
+    assert!(
+        outcome.report.subjects.len() >= 6,
+        "{:?}",
+        outcome.report.subjects
+    );
 }
 
 #[test]

@@ -106,6 +106,8 @@ pub struct Subject {
     pub nodes: Vec<ObjectId>,
     /// Log streams.
     pub logs: Vec<LogId>,
+    /// Names of the DataVolumes and PVCs the VM or VMI refers to (captured or not).
+    pub volume_refs: Vec<String>,
 }
 
 impl Subject {
@@ -121,6 +123,7 @@ impl Subject {
             pvcs: Vec::new(),
             nodes: Vec::new(),
             logs: Vec::new(),
+            volume_refs: Vec::new(),
         }
     }
 
@@ -291,15 +294,20 @@ impl<'a> Correlator<'a> {
         for sub in 0..self.subjects.len() {
             let subject = &self.subjects[sub];
             let mut names = Vec::new();
+            let mut refs = Vec::new();
             for &id in subject.vm.iter().chain(&subject.vmi) {
                 let o = self.obj(id);
                 volume_names(&o.value, &mut names);
                 for name in names.drain(..) {
                     self.by_volume
-                        .entry((o.namespace.clone(), name))
+                        .entry((o.namespace.clone(), name.clone()))
                         .or_insert(sub);
+                    refs.push(name);
                 }
             }
+            refs.sort();
+            refs.dedup();
+            self.subjects[sub].volume_refs = refs;
         }
         for &id in self.s.of_kind(DV) {
             let o = self.obj(id);

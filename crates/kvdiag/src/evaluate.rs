@@ -36,6 +36,28 @@ const HITS_KEPT: usize = 1000;
 /// # Ok::<(), kvdiag::LoadError>(())
 /// ```
 pub fn analyze(rules: &RuleSet, snapshot: &Snapshot) -> Report {
+    analyze_with(rules, snapshot, &Options::default())
+}
+
+/// What an analysis adds beyond the diagnoses.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Add, per subject, the inputs that were not captured and the rules that therefore could
+    /// not run ([`Report::coverage`]).
+    pub explain: bool,
+}
+
+impl Options {
+    /// Options with `explain` set.
+    pub fn explain(mut self, explain: bool) -> Options {
+        self.explain = explain;
+        self
+    }
+}
+
+/// [`analyze`] with options.
+pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> Report {
     let subjects = correlate(snapshot);
     let mut diagnoses = Vec::new();
     let mut reports = Vec::with_capacity(subjects.len());
@@ -74,6 +96,11 @@ pub fn analyze(rules: &RuleSet, snapshot: &Snapshot) -> Report {
         summary,
         subjects: reports,
         diagnoses,
+        coverage: if options.explain {
+            crate::coverage::coverage(rules, snapshot, &subjects)
+        } else {
+            Vec::new()
+        },
         inputs: snapshot.inputs().clone(),
     }
 }

@@ -40,6 +40,7 @@
 
 mod cause;
 pub mod correlate;
+pub mod coverage;
 mod evaluate;
 pub mod measure;
 mod object;
@@ -52,7 +53,7 @@ pub mod testing;
 
 pub use cause::{Cause, Severity};
 pub use correlate::{Facet, Subject, correlate};
-pub use evaluate::{analyze, evaluate};
+pub use evaluate::{Options, analyze, analyze_with, evaluate};
 pub use object::{Object, ObjectRef};
 pub use parse::{Hint, LogSource, LogStream, ParseError, Parsed, parse_input};
 pub use report::{Diagnosis, Evidence, Remediation, Report};

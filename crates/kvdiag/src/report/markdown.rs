@@ -100,6 +100,7 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(out, "\nReferences: {}", links.join(", "));
             }
         }
+        not_checked(&mut out, report, &s.subject);
     }
 
     let healthy: Vec<_> = report
@@ -116,6 +117,9 @@ pub fn render(report: &Report) -> String {
                 .map(|st| format!(" — `{st}`"))
                 .unwrap_or_default();
             let _ = writeln!(out, "- {}{}", s.subject, status);
+        }
+        for s in report.subjects.iter().filter(|s| s.diagnoses == 0) {
+            not_checked(&mut out, report, &s.subject);
         }
     }
 
@@ -134,6 +138,30 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The `--explain` section of a subject.
+fn not_checked(out: &mut String, report: &Report, subject: &crate::object::ObjectRef) {
+    let Some(c) = report.coverage_of(subject) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n**Not checked for {subject}** (inputs not captured)\n"
+    );
+    for m in &c.missing {
+        let mut parts = Vec::new();
+        if !m.rules_not_run.is_empty() {
+            parts.push(format!("could not run: `{}`", m.rules_not_run.join("`, `")));
+        }
+        if !m.rules_partly_run.is_empty() {
+            parts.push(format!(
+                "ran in part: `{}`",
+                m.rules_partly_run.join("`, `")
+            ));
+        }
+        let _ = writeln!(out, "- {}: {}", m.input, parts.join("; "));
+    }
 }
 
 /// Text safe inside a Markdown code span: backticks replaced, length bounded.

@@ -134,6 +134,10 @@ pub struct Report {
     pub subjects: Vec<SubjectReport>,
     /// Every diagnosis, most severe first.
     pub diagnoses: Vec<Diagnosis>,
+    /// With `--explain`: per subject, inputs that were not captured and the rules that could
+    /// therefore not run, or only partly.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<crate::coverage::Coverage>,
     /// What was read, skipped and unreadable.
     pub inputs: Inputs,
 }
@@ -142,6 +146,11 @@ impl Report {
     /// The most severe diagnosis, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.diagnoses.iter().map(|d| d.severity).max()
+    }
+
+    /// What was missing for one subject (with `explain`).
+    pub fn coverage_of(&self, subject: &ObjectRef) -> Option<&crate::coverage::Coverage> {
+        self.coverage.iter().find(|c| &c.subject == subject)
     }
 
     /// The diagnoses of one subject.

@@ -6,6 +6,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{Diagnosis, Evidence, Report, SubjectReport};
 use crate::cause::Severity;
+use crate::object::ObjectRef;
 use crate::snapshot::CaptureTimeSource;
 
 /// Longest log line or value shown; the JSON output keeps them whole.
@@ -55,6 +56,7 @@ pub fn render(report: &Report, color: bool) -> String {
         for d in report.diagnoses_of(&s.subject) {
             diagnosis(&mut out, d, &st, &folder);
         }
+        not_checked(&mut out, report, &s.subject, &st);
     }
 
     let healthy: Vec<_> = report
@@ -73,6 +75,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 s.subject,
                 status(s)
             );
+            not_checked(&mut out, report, &s.subject, &st);
         }
     }
 
@@ -186,6 +189,29 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles, folder: &str) {
     }
     for r in &d.references {
         let _ = writeln!(out, "    See {r}");
+    }
+}
+
+/// The `--explain` lines of a subject: inputs not captured and the rules they kept from running.
+fn not_checked(out: &mut String, report: &Report, subject: &ObjectRef, st: &Styles) {
+    let Some(c) = report.coverage_of(subject) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "    {}Not checked (inputs not captured):{}",
+        st.dim.render(),
+        st.dim.render_reset()
+    );
+    for m in &c.missing {
+        let mut parts = Vec::new();
+        if !m.rules_not_run.is_empty() {
+            parts.push(format!("could not run: {}", m.rules_not_run.join(", ")));
+        }
+        if !m.rules_partly_run.is_empty() {
+            parts.push(format!("ran in part: {}", m.rules_partly_run.join(", ")));
+        }
+        let _ = writeln!(out, "      - {}: {}", m.input, parts.join("; "));
     }
 }
 

@@ -1,0 +1,164 @@
+//! "Why didn't it fire": for each subject, the inputs that were not captured and the rules that
+//! therefore could not run, or ran on part of what they look at.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::correlate::{Facet, Subject};
+use crate::object::ObjectRef;
+use crate::rules::{Condition, LogTest, RuleSet};
+use crate::snapshot::Snapshot;
+
+/// What was missing for one subject, and which rules that affected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// The subject.
+    pub subject: ObjectRef,
+    /// One entry per missing input.
+    pub missing: Vec<Missing>,
+}
+
+/// One kind of input that was not captured for a subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// What is missing, for people: `no log of container guest-console-log`.
+    pub input: String,
+    /// Rules that could not run at all without it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules_not_run: Vec<String>,
+    /// Rules that ran on their other inputs only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules_partly_run: Vec<String>,
+}
+
+/// A thing a rule looks at.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Need {
+    Object(Facet),
+    /// A log stream, of one of these containers when the rule says.
+    Log(Option<Vec<String>>),
+}
+
+/// The coverage of every subject that missed something a rule looks at.
+pub fn coverage(rules: &RuleSet, snapshot: &Snapshot, subjects: &[Subject]) -> Vec<Coverage> {
+    subjects
+        .iter()
+        .filter_map(|s| {
+            let c = subject_coverage(rules, snapshot, s);
+            (!c.missing.is_empty()).then_some(c)
+        })
+        .collect()
+}
+
+fn subject_coverage(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Coverage {
+    let have = Have { snapshot, subject };
+    let mut missing: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for rule in rules.rules() {
+        let mut needs = Vec::new();
+        needs_of(&rule.when, &mut needs);
+        needs.sort();
+        needs.dedup();
+        let absent: Vec<&Need> = needs.iter().filter(|n| !have.has(n)).collect();
+        if absent.is_empty() {
+            continue;
+        }
+        let runs = have.can_hold(&rule.when);
+        for need in absent {
+            let Some(input) = have.describe(need) else {
+                continue;
+            };
+            let entry = missing.entry(input).or_default();
+            if runs {
+                entry.1.push(rule.id.clone());
+            } else {
+                entry.0.push(rule.id.clone());
+            }
+        }
+    }
+    Coverage {
+        subject: subject.id.clone(),
+        missing: missing
+            .into_iter()
+            .map(|(input, (not_run, partly))| Missing {
+                input,
+                rules_not_run: not_run,
+                rules_partly_run: partly,
+            })
+            .collect(),
+    }
+}
+
+fn needs_of(c: &Condition, out: &mut Vec<Need>) {
+    match c {
+        Condition::All(cs) | Condition::Any(cs) | Condition::First(cs) => {
+            cs.iter().for_each(|c| needs_of(c, out))
+        }
+        // What a `not` or `optional` looks at cannot make a rule fire.
+        Condition::Not(_) | Condition::Optional(_) => {}
+        Condition::Object { facet, .. } => out.push(Need::Object(*facet)),
+        Condition::Log(t) => out.push(Need::Log(t.containers.clone())),
+    }
+}
+
+struct Have<'a> {
+    snapshot: &'a Snapshot,
+    subject: &'a Subject,
+}
+
+impl Have<'_> {
+    fn has(&self, need: &Need) -> bool {
+        match need {
+            Need::Object(f) => self.subject.has(*f),
+            Need::Log(containers) => self.subject.logs.iter().any(|&id| {
+                let log = self.snapshot.log(id);
+                !log.is_empty()
+                    && log_matches(containers.as_deref(), log.source.container.as_deref())
+            }),
+        }
+    }
+
+    /// Whether the condition could hold given what was captured (not whether it does).
+    fn can_hold(&self, c: &Condition) -> bool {
+        match c {
+            Condition::All(cs) => cs.iter().all(|c| self.can_hold(c)),
+            Condition::Any(cs) | Condition::First(cs) => cs.iter().any(|c| self.can_hold(c)),
+            Condition::Not(_) | Condition::Optional(_) => true,
+            Condition::Object { facet, .. } => self.subject.has(*facet),
+            Condition::Log(LogTest { containers, .. }) => self.has(&Need::Log(containers.clone())),
+        }
+    }
+
+    /// The missing input in words; `None` when its absence is normal (a VM without
+    /// DataVolumes has none to capture).
+    fn describe(&self, need: &Need) -> Option<String> {
+        let vm_like = !self.subject.vm.is_empty() || !self.subject.vmi.is_empty();
+        Some(match need {
+            Need::Object(Facet::Vm) => "no VirtualMachine object".into(),
+            Need::Object(Facet::Vmi) => "no VirtualMachineInstance object".into(),
+            Need::Object(Facet::LauncherPod) => "no virt-launcher pod".into(),
+            Need::Object(Facet::Pod) => "no pod".into(),
+            Need::Object(Facet::Event) => "no events".into(),
+            Need::Object(Facet::Dv | Facet::Pvc)
+                if vm_like && self.subject.volume_refs.is_empty() =>
+            {
+                return None;
+            }
+            Need::Object(Facet::Dv) => "no DataVolume object".into(),
+            Need::Object(Facet::Pvc) => "no PersistentVolumeClaim object".into(),
+            Need::Object(Facet::Node) => "no Node object".into(),
+            Need::Object(Facet::Log) | Need::Log(None) => "no log".into(),
+            Need::Log(Some(containers)) => {
+                format!("no log of container {}", containers.join(" or "))
+            }
+        })
+    }
+}
+
+/// A log of an unknown container may be any container.
+fn log_matches(want: Option<&[String]>, have: Option<&str>) -> bool {
+    match (want, have) {
+        (Some(want), Some(have)) => want.iter().any(|w| w == have),
+        _ => true,
+    }
+}
