@@ -106,6 +106,8 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Print the JSON Schema of rule files (this is docs/rule.schema.json), for editors.
+    Schema,
     /// Print the documentation of every rule as Markdown (this is docs/rules.md).
     Docs {
         #[command(flatten)]

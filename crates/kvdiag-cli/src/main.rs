@@ -73,6 +73,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             )?;
             Ok(CLEAN)
         }
+        Command::Rules(RulesCommand::Schema) => {
+            let schema = serde_json::to_string_pretty(&kvdiag::rules::schema()).unwrap_or_default();
+            writeln!(std::io::stdout().lock(), "{schema}")?;
+            Ok(CLEAN)
+        }
         Command::Rules(RulesCommand::Docs { rules }) => {
             let set = load_rules(&rules)?;
             write!(

@@ -296,3 +296,15 @@ fn rules_lint_reports_every_problem_of_a_broken_file_and_fails() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn docs_rule_schema_json_is_the_current_schema() {
+    let o = kvdiag(&["rules", "schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("docs/rule.schema.json"))
+        .expect("docs/rule.schema.json");
+    assert!(
+        stdout(&o) == committed,
+        "docs/rule.schema.json is out of date: run `cargo run -p kvdiag-cli -- rules schema > docs/rule.schema.json`"
+    );
+}

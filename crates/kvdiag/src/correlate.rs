@@ -24,7 +24,19 @@ const NODE: &str = "Node";
 pub const LOG_SUBJECT_KIND: &str = "Log";
 
 /// One aspect of a subject that a rule condition can look at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Facet {
     /// The VirtualMachine.

@@ -32,4 +32,5 @@ pub use compile::{
     Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleSetBuilder, RuleTest,
 };
 pub use path::JsonPath;
+pub use spec::schema;
 pub(crate) use template::{Field, Var};
