@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use kvdiag::Hint;
+use kvdiag::{Hint, LogHint};
 
 /// What to do with one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,12 +84,10 @@ pub fn classify(path: &Path) -> Decision {
     let ext = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("yaml" | "yml" | "json") => Decision::Read(Hint::Document),
-        Some("log") => Decision::Read(Hint::Log {
-            namespace: None,
-            pod: None,
-            container: None,
+        Some("log") => Decision::Read(Hint::Log(LogHint {
             previous: stem.ends_with("previous") || file.contains(".previous."),
-        }),
+            ..LogHint::default()
+        })),
         Some("txt") | None => Decision::Read(Hint::Auto),
         Some(_) => Decision::Skip("file type not read"),
     }
@@ -110,12 +108,13 @@ fn pod_log(parts: &[&str]) -> Option<Hint> {
         "previous.log" | "previous.insecure.log" => true,
         _ => return None,
     };
-    Some(Hint::Log {
+    Some(Hint::Log(LogHint {
         namespace: Some(parts[n - 7].to_owned()),
         pod: Some(parts[n - 5].to_owned()),
         container: Some(parts[n - 3].to_owned()),
         previous,
-    })
+        ..LogHint::default()
+    }))
 }
 
 /// `namespaces/<ns>/<pod>/<pod>.log`: the KubeVirt must-gather's CDI pod logs (plain
@@ -126,11 +125,12 @@ fn cdi_pod_log(parts: &[&str]) -> Option<Hint> {
         return None;
     }
     let pod = parts[n - 1].strip_suffix(".log")?;
-    (pod == parts[n - 2]).then(|| Hint::Log {
-        namespace: Some(parts[n - 3].to_owned()),
-        pod: Some(pod.to_owned()),
-        container: None,
-        previous: false,
+    (pod == parts[n - 2]).then(|| {
+        Hint::Log(LogHint {
+            namespace: Some(parts[n - 3].to_owned()),
+            pod: Some(pod.to_owned()),
+            ..LogHint::default()
+        })
     })
 }
 
@@ -152,12 +152,13 @@ mod tests {
         );
         assert_eq!(
             hint,
-            Some(Hint::Log {
+            Some(Hint::Log(LogHint {
                 namespace: Some("prod".into()),
                 pod: Some("virt-launcher-db-abcde".into()),
                 container: Some("compute".into()),
                 previous: true,
-            })
+                ..LogHint::default()
+            }))
         );
     }
 
@@ -167,14 +168,14 @@ mod tests {
         assert_eq!(read("pods.json"), Some(Hint::Document));
         assert!(matches!(
             read("console.log"),
-            Some(Hint::Log {
+            Some(Hint::Log(LogHint {
                 previous: false,
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             read("compute.previous.log"),
-            Some(Hint::Log { previous: true, .. })
+            Some(Hint::Log(LogHint { previous: true, .. }))
         ));
         assert_eq!(read("namespaces/a/core/secrets.yaml"), None);
         assert_eq!(read("namespaces/a/core/secrets/s.yaml"), None);
@@ -185,7 +186,7 @@ mod tests {
         assert_eq!(read("mg/timestamp"), None);
         assert!(matches!(
             read("mg/namespaces/ns/importer-disk/importer-disk.log"),
-            Some(Hint::Log { pod: Some(p), .. }) if p == "importer-disk"
+            Some(Hint::Log(LogHint { pod: Some(p), .. })) if p == "importer-disk"
         ));
     }
 }

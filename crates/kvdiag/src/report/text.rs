@@ -29,6 +29,7 @@ pub fn render(report: &Report, color: bool) -> String {
         Some(t) => {
             let from = match t.source {
                 CaptureTimeSource::Given => "given",
+                CaptureTimeSource::TimestampFile => "end of the capture, from its timestamp file",
                 CaptureTimeSource::NewestInData => "newest timestamp in the data",
             };
             let _ = writeln!(out, " (captured {}, {from})", t.time);
