@@ -140,9 +140,7 @@ fn parse_input_at(
         return Ok(Parsed::Empty);
     }
     if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
-        return Err(ParseError::new(
-            "binary content (NUL bytes), not a document or a log",
-        ));
+        return Err(binary_content_error());
     }
     match hint {
         Hint::Document => match mcp::detect(name, bytes, depth) {
@@ -161,6 +159,11 @@ fn parse_input_at(
             None => auto(name, bytes),
         },
     }
+}
+
+/// The error for binary content (a NUL byte in the first 8 KiB), for readers that stream.
+pub fn binary_content_error() -> ParseError {
+    ParseError::new("binary content (NUL bytes), not a document or a log")
 }
 
 /// A log stream read elsewhere (e.g. streamed with [`LogStreamBuilder`]): its writer is
