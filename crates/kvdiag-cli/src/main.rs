@@ -83,7 +83,10 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
             kvdiag_fs::add_path(&mut snapshot, path)?;
         }
     }
-    let report = analyze(&rules, &snapshot.build());
+    let mut report = analyze(&rules, &snapshot.build());
+    if !args.namespaces.is_empty() || !args.vms.is_empty() {
+        report.retain_subjects(|s| args.wants(s));
+    }
     let rendered = match args.output {
         Format::Json => report.to_json(),
         Format::Markdown => markdown::render(&report),
