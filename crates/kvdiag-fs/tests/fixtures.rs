@@ -96,6 +96,8 @@ fn every_fixture_gets_exactly_its_expected_causes() {
         .filter(|p| p.join("expected.yaml").is_file())
         .collect();
     dirs.sort();
+    // The README's sample is a realistic must-gather: it is snapshotted like a fixture.
+    dirs.push(workspace().join("examples/sample"));
     assert!(dirs.len() >= 10, "fixtures are missing: {dirs:?}");
     let mut problems = Vec::new();
     for dir in &dirs {
@@ -103,6 +105,7 @@ fn every_fixture_gets_exactly_its_expected_causes() {
         let name = dir
             .file_name()
             .and_then(|n| n.to_str())
+            .map(|n| if n == "sample" { "examples-sample" } else { n })
             .unwrap_or("?")
             .to_owned();
         problems.extend(
