@@ -503,10 +503,17 @@ fn loose(parts: &[&str]) -> Plan {
                 ..LogHint::default()
             }),
         ),
-        Some("txt") | None => read(F, Hint::Auto),
-        Some(_) => skip(F, "file type not read"),
+        Some(e) if NOT_INPUT_EXTENSIONS.contains(&e) => skip(F, "file type not read"),
+        // Anything else (`.txt`, `.out`, no extension, ...): the content decides.
+        _ => read(F, Hint::Auto),
     }
 }
+
+/// Extensions of files that are never captured data (notes, pages, pictures, scripts).
+const NOT_INPUT_EXTENSIONS: &[&str] = &[
+    "md", "html", "htm", "png", "jpg", "jpeg", "gif", "svg", "pdf", "css", "js", "py", "sh", "rs",
+    "toml", "lock", "xml", "zst", "xz", "bz2", "7z", "rar", "doc", "docx", "xls", "xlsx",
+];
 
 /// Object names per list file, as read: used to decide which copies are needed.
 pub type ListContents = HashMap<String, BTreeSet<String>>;
@@ -667,6 +674,7 @@ mod tests {
         ));
         assert!(matches!(f(".DS_Store"), Decision::Skip(_)));
         assert!(matches!(f("image.png"), Decision::Skip(_)));
+        assert_eq!(f("serial-capture.out"), Decision::Read(Hint::Auto));
         assert!(plan_file("console.log.gz").gzip);
     }
 }

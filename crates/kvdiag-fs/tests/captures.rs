@@ -221,3 +221,27 @@ fn the_report_says_what_was_read_skipped_and_when_the_capture_ended() {
     );
     assert!(i.read.iter().all(|r| !r.source.contains("/crs/")));
 }
+
+#[test]
+fn a_loose_kernel_log_reaches_the_vm_whose_pod_cgroup_it_names() {
+    let mut builder = Snapshot::builder();
+    kvdiag_fs::add_path(&mut builder, &workspace().join("fixtures/loose-files")).expect("exists");
+    let snapshot = builder.build();
+    let subjects = kvdiag::correlate(&snapshot);
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    let kernel: Vec<_> = subjects[0]
+        .logs
+        .iter()
+        .map(|&id| snapshot.log(id))
+        .filter(|l| l.source.kind == Some(kvdiag::LogKind::Kernel))
+        .collect();
+    assert_eq!(kernel.len(), 1);
+    let excerpt = kernel[0];
+    assert_eq!(
+        excerpt.source.pod.as_deref(),
+        Some("virt-launcher-billing-app-fb249")
+    );
+    // The cgroup line (5) and the line printed in the same second (4); not the earlier ones.
+    let numbers: Vec<usize> = excerpt.lines().map(|l| l.number).collect();
+    assert_eq!(numbers, [4, 5]);
+}
