@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::object::{Object, ObjectRef};
-use crate::parse::LogKind;
+use crate::parse::{HANDLER, LogKind};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
 
 /// The kinds the correlator relates; objects of other kinds are not kept.
@@ -422,6 +422,11 @@ impl<'a> Correlator<'a> {
             // A node's kernel log explains no VM as a whole; its per-pod excerpts do, once
             // their pod is known (see `parse::kernel`).
             if src.kind == Some(LogKind::Kernel) && src.pod.is_none() {
+                continue;
+            }
+            // Likewise a virt-handler log speaks of every VMI of its node: only its per-VMI
+            // excerpts (with `vm`) are attached.
+            if src.container.as_deref() == Some(HANDLER) && src.vm.is_none() {
                 continue;
             }
             if src.pod.is_none()

@@ -251,12 +251,20 @@ impl SnapshotBuilder {
                 self.logs.push(log);
             }
             Ok(Parsed::Logs(logs)) => {
-                // Excerpts repeat lines of the first stream: count the input's lines once.
-                let lines = logs
-                    .iter()
-                    .filter(|l| l.source.pod_uid.is_none())
-                    .map(LogStream::len)
-                    .sum();
+                // Excerpts (kernel, virt-handler) repeat lines of the first stream: count the
+                // input's lines once.
+                let excerpts = logs.first().is_some_and(|first| {
+                    logs[1..]
+                        .iter()
+                        .all(|l| l.source.origin == first.source.origin)
+                        && (first.source.kind == Some(crate::parse::LogKind::Kernel)
+                            || first.source.container.as_deref() == Some(crate::parse::HANDLER))
+                });
+                let lines = if excerpts {
+                    logs.first().map_or(0, LogStream::len)
+                } else {
+                    logs.iter().map(LogStream::len).sum()
+                };
                 self.inputs.read.push(record(Content::Log, lines, 0));
                 self.logs.extend(logs);
             }

@@ -6,6 +6,7 @@
 
 mod cluster_info;
 mod document;
+mod handler;
 pub mod kernel;
 mod log;
 mod mcp;
@@ -161,18 +162,24 @@ fn parse_input_at(
     }
 }
 
+/// The container of virt-handler pods; its logs are cut into per-VMI excerpts.
+pub const HANDLER: &str = "virt-handler";
+
 /// The error for binary content (a NUL byte in the first 8 KiB), for readers that stream.
 pub fn binary_content_error() -> ParseError {
     ParseError::new("binary content (NUL bytes), not a document or a log")
 }
 
 /// A log stream read elsewhere (e.g. streamed with [`LogStreamBuilder`]): its writer is
-/// recognised from the content when its source does not say, and a node kernel log is cut into
-/// per-pod excerpts.
+/// recognised from the content when its source does not say; a node kernel log is cut into
+/// per-pod excerpts and a virt-handler log into per-VMI excerpts (the whole stream is kept too).
 pub fn log_parsed(mut stream: LogStream) -> Parsed {
     sniff::identify(&mut stream);
     if stream.source.kind == Some(LogKind::Kernel) && stream.source.pod_uid.is_none() {
         return Parsed::Logs(kernel::split(stream));
+    }
+    if stream.source.container.as_deref() == Some(HANDLER) && stream.source.vm.is_none() {
+        return Parsed::Logs(handler::split(stream));
     }
     Parsed::Log(stream)
 }
