@@ -29,14 +29,22 @@ pub struct McpPart {
     pub parsed: Result<Parsed, ParseError>,
 }
 
-/// Recognises an MCP output; `None` when the input is not one.
+/// Bytes looked at to recognise an MCP output; the rest is read only when it is one.
+const HEAD: usize = 4096;
+
+/// Recognises an MCP output; `None` when the input is not one. Costs a look at the first bytes
+/// for anything else (a large document is not parsed twice).
 pub(super) fn detect(name: &Arc<str>, bytes: &[u8], depth: u8) -> Option<Parsed> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let trimmed = text.trim();
-    if trimmed.starts_with('{') {
-        return json_rpc(name, trimmed, depth);
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(HEAD)]);
+    let head = head.trim_start();
+    if head.starts_with('{') {
+        if !(head.contains("\"jsonrpc\"") || head.contains("\"content\"")) {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        return json_rpc(name, text.trim(), depth);
     }
-    let first = trimmed.lines().next()?.trim();
+    let first = head.lines().next()?.trim();
     let bare = first.strip_prefix("# ").unwrap_or(first);
     let single = |parsed| {
         Some(Parsed::Mcp(vec![McpPart {
@@ -44,22 +52,23 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], depth: u8) -> Option<Parsed>
             parsed,
         }]))
     };
+    let one_line = || bytes.trim_ascii().iter().all(|&b| b != b'\n');
     if bare == EVENTS_HEADER {
-        let rest = &trimmed[first.len()..];
-        return single(events(name, rest));
+        let text = std::str::from_utf8(bytes).ok()?.trim_start();
+        return single(events(name, &text[first.len()..]));
     }
-    if bare == NO_EVENTS && trimmed.lines().count() == 1 {
+    if bare == NO_EVENTS && one_line() {
         return single(Ok(Parsed::Empty));
     }
-    if trimmed.lines().count() == 1
-        && first.starts_with(NO_LOG_PREFIX)
+    if first.starts_with(NO_LOG_PREFIX)
         && first.ends_with(NO_LOG_SUFFIX)
         && first.contains(" in namespace ")
+        && one_line()
     {
         return single(Ok(Parsed::Empty));
     }
-    let columns: Vec<&str> = first.split_whitespace().collect();
-    if columns.starts_with(&["NAMESPACE", "APIVERSION", "KIND", "NAME"]) {
+    let columns: Vec<&str> = first.split_whitespace().take(4).collect();
+    if columns == ["NAMESPACE", "APIVERSION", "KIND", "NAME"] {
         return single(Err(ParseError::new(
             "an MCP list table (list_output \"table\") holds no object data: configure the \
              server with list_output = \"yaml\", or use pods_get / resources_get",
