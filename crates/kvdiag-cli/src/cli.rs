@@ -62,6 +62,29 @@ pub struct AnalyzeArgs {
     /// run (e.g. no guest console log: the kernel panic and boot rules could not run).
     #[arg(long)]
     pub explain: bool,
+
+    /// Report only the VMs (subjects) of this namespace (repeatable). Everything is still read
+    /// and related, so evidence from other namespaces' files is kept.
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+
+    /// Report only this VM: NAME (in any namespace, or in those of -n) or NS/NAME (repeatable).
+    #[arg(long = "vm", value_name = "NAME|NS/NAME")]
+    pub vms: Vec<String>,
+}
+
+impl AnalyzeArgs {
+    /// Whether a subject passes the `--namespace` and `--vm` filters.
+    pub fn wants(&self, subject: &kvdiag::ObjectRef) -> bool {
+        let ns = subject.namespace.as_deref().unwrap_or("");
+        let in_namespace = self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == ns);
+        let is_vm = self.vms.is_empty()
+            || self.vms.iter().any(|v| match v.split_once('/') {
+                Some((n, name)) => n == ns && name == subject.name,
+                None => *v == subject.name,
+            });
+        in_namespace && is_vm
+    }
 }
 
 #[derive(Debug, Args)]
@@ -154,5 +177,26 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn filters_select_subjects() {
+        use clap::Parser;
+        let subject = |ns: &str, name: &str| kvdiag::ObjectRef {
+            kind: "VirtualMachine".into(),
+            namespace: Some(ns.into()),
+            name: name.into(),
+        };
+        let args = |argv: &[&str]| match super::Cli::parse_from(argv).command {
+            super::Command::Analyze(a) => a,
+            super::Command::Rules(_) => panic!("analyze"),
+        };
+        let a = args(&["kvdiag", "analyze", "-n", "prod"]);
+        assert!(a.wants(&subject("prod", "db")) && !a.wants(&subject("dev", "db")));
+        let a = args(&["kvdiag", "analyze", "--vm", "prod/db", "--vm", "web"]);
+        assert!(a.wants(&subject("prod", "db")) && !a.wants(&subject("dev", "db")));
+        assert!(a.wants(&subject("dev", "web")));
+        let a = args(&["kvdiag", "analyze", "-n", "dev", "--vm", "web"]);
+        assert!(a.wants(&subject("dev", "web")) && !a.wants(&subject("prod", "web")));
     }
 }

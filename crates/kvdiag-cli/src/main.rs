@@ -122,7 +122,10 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         }
     }
     let options = kvdiag::Options::default().explain(args.explain);
-    let report = kvdiag::analyze_with(&rules, &snapshot.build(), &options);
+    let mut report = kvdiag::analyze_with(&rules, &snapshot.build(), &options);
+    if !args.namespaces.is_empty() || !args.vms.is_empty() {
+        report.retain_subjects(|s| args.wants(s));
+    }
     let rendered = match args.output {
         Format::Json => report.to_json(),
         Format::Markdown => markdown::render(&report),

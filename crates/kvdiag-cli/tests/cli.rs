@@ -308,3 +308,47 @@ fn docs_rule_schema_json_is_the_current_schema() {
         "docs/rule.schema.json is out of date: run `cargo run -p kvdiag-cli -- rules schema > docs/rule.schema.json`"
     );
 }
+
+#[test]
+fn namespace_and_vm_filters_restrict_the_subjects_reported() {
+    let sample = "examples/sample/must-gather.local.5203181046512837";
+    let o = kvdiag(&["analyze", "-o", "json", "-n", "web-prod", sample]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let names: Vec<&str> = v["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["web-cache", "web-frontend-01", "web-legacy"]);
+    assert_eq!(v["summary"]["subjects"], 3);
+    let o = kvdiag(&[
+        "analyze",
+        "-o",
+        "json",
+        "--vm",
+        "data-team/etl-worker",
+        sample,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["summary"]["subjects"], 1);
+    assert_eq!(v["diagnoses"][0]["cause"], "qemu-crash");
+    // A healthy VM alone: nothing at or above the threshold.
+    let o = kvdiag(&["analyze", "--vm", "web-frontend-01", sample]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn text_output_names_the_capture_time_source_and_skips_by_reason() {
+    let o = kvdiag(&[
+        "analyze",
+        "examples/sample/must-gather.local.5203181046512837",
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains("from its timestamp file"), "{text}");
+    assert!(text.contains("secrets are never read"), "{text}");
+    assert!(
+        !text.contains("core/secrets.yaml"),
+        "skips are aggregated, not listed: {text}"
+    );
+}

@@ -1,21 +1,68 @@
-//! The one place that knows what paths in a capture mean: which files to read, as what, and
-//! which to skip before opening them.
+//! The one place that knows what paths in a capture mean: where its roots are, which files to
+//! read, as what, and which to skip before opening them.
+//!
+//! A capture is what the user named: a directory tree, or the entries of an archive. Its files
+//! are planned together, because a file's meaning depends on its neighbours:
+//!
+//! - a **must-gather root** is a directory holding `namespaces/` or `cluster-scoped-resources/`
+//!   (an image folder of `oc adm must-gather`, an `oc adm inspect` destination); there may be
+//!   several side by side, at any depth, each planned on its own;
+//! - a **cluster-info root** holds `nodes.json` (or `.yaml`) and per-namespace folders with
+//!   `pods.json` or `events.json`: `kubectl cluster-info dump --output-directory`;
+//! - everything else is a loose file, read by its extension and content.
+//!
+//! Inside a must-gather root only what can explain a VM is read: pods, events, VMs, VMIs,
+//! migrations, DataVolumes, PVCs, nodes, their logs, the QEMU logs and domain XML of
+//! `--vms_details`, and node kernel logs. The same object is written up to four times (the
+//! namespace's list file, a per-object file, the KubeVirt must-gather's `crs/` and VM copies):
+//! copies are planned as [`Plan::copy_of`] their list file and read only when that list does
+//! not hold the object (it is missing, unreadable, or lacks the name).
 
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap};
 
-use kvdiag::Hint;
+use kvdiag::{Hint, InputKind, LogHint, LogKind};
 
 /// What to do with one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Read it, with this hint.
     Read(Hint),
+    /// A `timestamp` file: read for the capture time.
+    CaptureTime,
     /// Do not open it; the reason goes into the report.
     Skip(&'static str),
 }
 
+/// The plan for one file of a capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// What to do.
+    pub decision: Decision,
+    /// The kind of capture the file belongs to.
+    pub kind: InputKind,
+    /// The file is gzip-compressed (`.gz`): decompress while reading.
+    pub gzip: bool,
+    /// The file is a copy of an object of a list file: (list file path, object name).
+    pub copy_of: Option<(String, String)>,
+}
+
+/// Reason given for a copy that was not read.
+pub const COPY_REASON: &str = "copy of an object already read from its list file";
+
+/// Resources (plural, lowercase) read from must-gathers.
+const RELEVANT_RESOURCES: &[&str] = &[
+    "pods",
+    "events",
+    "virtualmachines",
+    "virtualmachineinstances",
+    "virtualmachineinstancemigrations",
+    "datavolumes",
+    "persistentvolumeclaims",
+    "nodes",
+];
+
 /// Resource files that never explain a VM failure, by the resource name in the file or folder
-/// name (`core/configmaps.yaml`, `core/configmaps/<name>.yaml`).
+/// name (`core/configmaps.yaml`, `core/configmaps/<name>.yaml`), for loose files.
 const IRRELEVANT_RESOURCES: &[&str] = &[
     "configmaps",
     "endpoints",
@@ -33,159 +80,613 @@ const IRRELEVANT_RESOURCES: &[&str] = &[
     "routes",
     "leases",
     "controllerrevisions",
+    "replication-controllers",
 ];
 
 /// Files must-gather writes about the collection itself.
 const MUST_GATHER_METADATA: &[&str] = &[
-    "timestamp",
     "version",
     "must-gather.logs",
     "must-gather.log",
     "gather.logs",
     "event-filter.html",
+    "aggregated-discovery-api.yaml",
+    "aggregated-discovery-apis.yaml",
 ];
 
-/// Decides from the path alone. `path` is relative to the folder the user named (or the file's
-/// own name when a file was named).
-pub fn classify(path: &Path) -> Decision {
-    let parts: Vec<&str> = path
-        .components()
-        .filter_map(|c| c.as_os_str().to_str())
-        .collect();
-    let Some(&file) = parts.last() else {
-        return Decision::Skip("not a file name");
+const SECRETS: &str = "secrets are never read";
+const NOT_USED: &str = "resource kind not used for VM diagnosis";
+const METADATA: &str = "must-gather metadata";
+
+/// Whether a file name is an archive kvdiag reads (`.tar`, `.tar.gz`, `.tgz`, `.zip`).
+pub fn archive_kind(name: &str) -> Option<ArchiveKind> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+        Some(ArchiveKind::TarGz)
+    } else if lower.ends_with(".tar") {
+        Some(ArchiveKind::Tar)
+    } else if lower.ends_with(".zip") {
+        Some(ArchiveKind::Zip)
+    } else {
+        None
+    }
+}
+
+/// Archive formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchiveKind {
+    /// `.tar`
+    Tar,
+    /// `.tar.gz`, `.tgz`
+    TarGz,
+    /// `.zip`
+    Zip,
+}
+
+/// Plans every file of one capture. `paths` are relative to the capture (components split on
+/// `/`); the plans are in the same order.
+pub fn plan(paths: &[Vec<String>]) -> Vec<Plan> {
+    let dirs = Dirs::new(paths);
+    paths.iter().map(|p| plan_one(p, &dirs)).collect()
+}
+
+/// Plans a single file named on its own (not part of a tree).
+pub fn plan_file(name: &str) -> Plan {
+    plan(&[vec![name.to_owned()]]).remove(0)
+}
+
+/// What the directories of a capture are.
+struct Dirs {
+    /// Directories holding `namespaces/` or `cluster-scoped-resources/`.
+    must_gather: BTreeSet<Vec<String>>,
+    /// Directories holding `nodes.json` / `nodes.yaml`.
+    cluster_info: BTreeSet<Vec<String>>,
+    /// Every directory that lies above a must-gather root (`must-gather.local.*`).
+    above_must_gather: BTreeSet<Vec<String>>,
+}
+
+impl Dirs {
+    fn new(paths: &[Vec<String>]) -> Dirs {
+        let mut must_gather = BTreeSet::new();
+        let mut cluster_info = BTreeSet::new();
+        for p in paths {
+            let n = p.len();
+            for i in 0..n.saturating_sub(1) {
+                if matches!(p[i].as_str(), "namespaces" | "cluster-scoped-resources") {
+                    must_gather.insert(p[..i].to_vec());
+                    break;
+                }
+            }
+            if n >= 1 && matches!(p[n - 1].as_str(), "nodes.json" | "nodes.yaml") {
+                cluster_info.insert(p[..n - 1].to_vec());
+            }
+        }
+        // `nodes.yaml` is also what `oc get nodes -o yaml > nodes.yaml` leaves among loose
+        // files: a dump also has per-namespace `<ns>/pods.*` or `<ns>/events.*`.
+        cluster_info.retain(|d: &Vec<String>| {
+            paths.iter().any(|p| {
+                p.len() == d.len() + 2
+                    && p.starts_with(d)
+                    && matches!(
+                        p[p.len() - 1].as_str(),
+                        "pods.json" | "pods.yaml" | "events.json" | "events.yaml"
+                    )
+            })
+        });
+        // A `nodes.json` inside a must-gather is not a cluster-info dump.
+        cluster_info.retain(|d: &Vec<String>| !must_gather.iter().any(|m| d.starts_with(m)));
+        let mut above = BTreeSet::new();
+        for m in &must_gather {
+            for i in 0..m.len() {
+                above.insert(m[..i].to_vec());
+            }
+        }
+        Dirs {
+            must_gather,
+            cluster_info,
+            above_must_gather: above,
+        }
+    }
+
+    /// The root a file lies under (the outermost), with its kind.
+    fn root_of(&self, path: &[String]) -> Option<(usize, InputKind)> {
+        for i in 0..path.len() {
+            let dir = &path[..i];
+            if self.must_gather.contains(dir) {
+                return Some((i, InputKind::MustGather));
+            }
+            if self.cluster_info.contains(dir) {
+                return Some((i, InputKind::ClusterInfoDump));
+            }
+        }
+        None
+    }
+}
+
+fn plan_one(path: &[String], dirs: &Dirs) -> Plan {
+    let Some(file) = path.last() else {
+        return skip(InputKind::File, "not a file name");
     };
-    if file.starts_with('.') {
-        return Decision::Skip("hidden file");
-    }
-    // Secrets are never opened: their data must not reach a report.
-    if parts
+    let (gzip, file) = match file.strip_suffix(".gz") {
+        Some(inner) if archive_kind(file).is_none() => (true, inner.to_owned()),
+        _ => (false, file.clone()),
+    };
+    let parts: Vec<&str> = path[..path.len() - 1]
         .iter()
-        .any(|p| *p == "secrets" || *p == "secrets.yaml" || *p == "secrets.json")
-    {
-        return Decision::Skip("secrets are never read");
+        .map(String::as_str)
+        .chain([file.as_str()])
+        .collect();
+    let mut plan = match dirs.root_of(path) {
+        Some((at, InputKind::MustGather)) => must_gather(&parts[at..], &parts[..at]),
+        Some((at, InputKind::ClusterInfoDump)) => cluster_info(&parts[at..]),
+        _ => {
+            let above = dirs.above_must_gather.contains(&path[..path.len() - 1]);
+            let mut plan = loose(&parts);
+            if above {
+                plan.kind = InputKind::MustGather;
+            }
+            plan
+        }
+    };
+    plan.gzip = gzip;
+    plan
+}
+
+fn read(kind: InputKind, hint: Hint) -> Plan {
+    Plan {
+        decision: Decision::Read(hint),
+        kind,
+        gzip: false,
+        copy_of: None,
     }
-    let stem = file.split('.').next().unwrap_or(file);
-    if IRRELEVANT_RESOURCES.contains(&stem)
+}
+
+fn skip(kind: InputKind, reason: &'static str) -> Plan {
+    Plan {
+        decision: Decision::Skip(reason),
+        kind,
+        gzip: false,
+        copy_of: None,
+    }
+}
+
+fn copy(list: String, name: &str) -> Plan {
+    Plan {
+        copy_of: Some((list, name.to_owned())),
+        ..read(InputKind::MustGather, Hint::Document)
+    }
+}
+
+fn is_document(file: &str) -> bool {
+    [".yaml", ".yml", ".json"].iter().any(|e| file.ends_with(e))
+}
+
+fn stem(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(s, _)| s)
+}
+
+/// A file inside a must-gather root; `p` is relative to the root, `root` the root's path.
+fn must_gather(p: &[&str], root: &[&str]) -> Plan {
+    use InputKind::MustGather as MG;
+    let n = p.len();
+    let file = p[n - 1];
+    let join = |rel: &[&str]| {
+        root.iter()
+            .chain(rel)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    if p.contains(&"secrets") || matches!(file, "secrets.yaml" | "secrets.json") {
+        return skip(MG, SECRETS);
+    }
+    if n == 1 {
+        return match file {
+            "timestamp" => Plan {
+                decision: Decision::CaptureTime,
+                ..skip(MG, METADATA)
+            },
+            f if MUST_GATHER_METADATA.contains(&f) => skip(MG, METADATA),
+            _ => skip(MG, "must-gather file not used for VM diagnosis"),
+        };
+    }
+    match p {
+        // nodes/<node>/dmesg, nodes/<node>/kernel_bsod_indicators.log: the node's kernel log.
+        ["nodes", node, "dmesg" | "kernel_bsod_indicators.log"] => read(
+            MG,
+            Hint::Log(LogHint {
+                node: Some((*node).to_owned()),
+                kind: Some(LogKind::Kernel),
+                ..LogHint::default()
+            }),
+        ),
+        ["nodes", ..] => skip(MG, "node network and hardware details not used"),
+        ["namespaces", ns, rest @ ..] => namespaced(ns, rest, &join),
+        ["cluster-scoped-resources", group, resource, name] if is_document(name) => {
+            if RELEVANT_RESOURCES.contains(resource) {
+                let list = join(&[
+                    "cluster-scoped-resources",
+                    group,
+                    &format!("{resource}.yaml"),
+                ]);
+                copy(list, stem(name))
+            } else if let Some((res, _)) = group.split_once('.')
+                && RELEVANT_RESOURCES.contains(&res)
+            {
+                // crs of cluster-scoped CRDs: cluster-scoped-resources/<crd-name>/<name>.yaml
+                read(MG, Hint::Document)
+            } else {
+                skip(MG, NOT_USED)
+            }
+        }
+        ["cluster-scoped-resources", _group, list] if is_document(list) => {
+            if RELEVANT_RESOURCES.contains(&stem(list)) {
+                read(MG, Hint::Document)
+            } else {
+                skip(MG, NOT_USED)
+            }
+        }
+        _ => skip(MG, "must-gather file not used for VM diagnosis"),
+    }
+}
+
+/// `namespaces/<ns>/<rest>`.
+fn namespaced(ns: &str, rest: &[&str], join: &dyn Fn(&[&str]) -> String) -> Plan {
+    use InputKind::MustGather as MG;
+    let list =
+        |group: &str, resource: &str| join(&["namespaces", ns, group, &format!("{resource}.yaml")]);
+    match rest {
+        // The Namespace object.
+        [file] if stem(file) == ns => skip(MG, NOT_USED),
+        // Container logs of a namespace inspect.
+        ["pods", pod, c1, c2, "logs", file] if c1 == c2 => {
+            let previous = match *file {
+                "current.log" | "current.insecure.log" => false,
+                "previous.log" | "previous.insecure.log" => true,
+                _ => return skip(MG, "container file not used"),
+            };
+            read(MG, container_log(ns, pod, c1, previous))
+        }
+        // Rotated logs (`--rotated-pod-logs`): CRI format, older output of the container.
+        ["pods", pod, c1, c2, "logs", "rotated", file] if c1 == c2 && is_rotated(file) => {
+            read(MG, container_log(ns, pod, c1, false))
+        }
+        ["pods", pod, file] if stem(file) == *pod && is_document(file) => {
+            copy(list("core", "pods"), pod)
+        }
+        ["pods", ..] => skip(MG, "container file not used"),
+        // KubeVirt must-gather --vms_details: QEMU log and domain XML of each VM.
+        ["vms", vm, file] => {
+            let qemu = format!("{ns}_{vm}.log");
+            if *file == qemu {
+                read(
+                    MG,
+                    Hint::Log(LogHint {
+                        namespace: Some(ns.to_owned()),
+                        vm: Some((*vm).to_owned()),
+                        kind: Some(LogKind::Qemu),
+                        ..LogHint::default()
+                    }),
+                )
+            } else if let Some(pod) = file.strip_suffix(".dumpxml.xml") {
+                read(
+                    MG,
+                    Hint::Log(LogHint {
+                        namespace: Some(ns.to_owned()),
+                        pod: Some(pod.to_owned()),
+                        vm: Some((*vm).to_owned()),
+                        kind: Some(LogKind::DomainXml),
+                        ..LogHint::default()
+                    }),
+                )
+            } else {
+                skip(
+                    MG,
+                    "VM host details (capabilities, network, block jobs) not used",
+                )
+            }
+        }
+        // KubeVirt must-gather VM copies (vmConvertor).
+        [
+            "kubevirt.io",
+            "virtualmachines",
+            "custom" | "template-based",
+            file,
+        ] if is_document(file) => copy(list("kubevirt.io", "virtualmachines"), stem(file)),
+        // KubeVirt must-gather `crs/<resource>.<group>/<name>.yaml`.
+        ["crs", crd, file] if is_document(file) => match crd.split_once('.') {
+            Some((resource, group)) if RELEVANT_RESOURCES.contains(&resource) => {
+                copy(list(group, resource), stem(file))
+            }
+            _ => skip(MG, NOT_USED),
+        },
+        // CDI pod logs of the KubeVirt must-gather: `<pod>/<pod>.log`, plain `oc logs`.
+        [pod, file] if file.strip_suffix(".log") == Some(pod) => read(
+            MG,
+            Hint::Log(LogHint {
+                namespace: Some(ns.to_owned()),
+                pod: Some((*pod).to_owned()),
+                ..LogHint::default()
+            }),
+        ),
+        [_group, file] if is_document(file) => {
+            if RELEVANT_RESOURCES.contains(&stem(file)) {
+                read(MG, Hint::Document)
+            } else {
+                skip(MG, NOT_USED)
+            }
+        }
+        [group, resource, file] if is_document(file) => {
+            if RELEVANT_RESOURCES.contains(resource) {
+                copy(list(group, resource), stem(file))
+            } else {
+                skip(MG, NOT_USED)
+            }
+        }
+        [_, resource, _] if RELEVANT_RESOURCES.contains(resource) => {
+            skip(MG, "describe output (the objects are read instead)")
+        }
+        _ => skip(MG, "must-gather file not used for VM diagnosis"),
+    }
+}
+
+fn container_log(ns: &str, pod: &str, container: &str, previous: bool) -> Hint {
+    Hint::Log(LogHint {
+        namespace: Some(ns.to_owned()),
+        pod: Some(pod.to_owned()),
+        container: Some(container.to_owned()),
+        previous,
+        ..LogHint::default()
+    })
+}
+
+/// `<n>.log.<timestamp>` (the `.gz` is already removed).
+fn is_rotated(file: &str) -> bool {
+    file.split_once(".log.").is_some_and(|(n, ts)| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !ts.is_empty()
+    })
+}
+
+/// A file inside a `kubectl cluster-info dump` root.
+fn cluster_info(p: &[&str]) -> Plan {
+    use InputKind::ClusterInfoDump as CI;
+    match p {
+        [file] if matches!(stem(file), "nodes") => read(CI, Hint::Document),
+        [_ns, file] if matches!(stem(file), "pods" | "events") => read(CI, Hint::Document),
+        [ns, pod, "logs.txt"] => read(
+            CI,
+            Hint::ClusterInfoLogs {
+                namespace: Some((*ns).to_owned()),
+                pod: Some((*pod).to_owned()),
+            },
+        ),
+        _ => skip(CI, NOT_USED),
+    }
+}
+
+/// A file outside any root: by its name, then its content.
+fn loose(parts: &[&str]) -> Plan {
+    use InputKind::File as F;
+    let file = parts[parts.len() - 1];
+    if file.starts_with('.') {
+        return skip(F, "hidden file");
+    }
+    if parts.contains(&"secrets") || matches!(stem(file), "secrets" | "secret") {
+        return skip(F, SECRETS);
+    }
+    let s = file.split('.').next().unwrap_or(file);
+    if IRRELEVANT_RESOURCES.contains(&s)
         || parts
             .iter()
             .rev()
             .skip(1)
             .any(|p| IRRELEVANT_RESOURCES.contains(p))
     {
-        return Decision::Skip("resource kind not used for VM diagnosis");
+        return skip(F, NOT_USED);
+    }
+    if file == "timestamp" {
+        return Plan {
+            decision: Decision::CaptureTime,
+            ..skip(F, METADATA)
+        };
     }
     if MUST_GATHER_METADATA.contains(&file) {
-        return Decision::Skip("must-gather metadata");
+        return skip(F, METADATA);
     }
-    if let Some(hint) = pod_log(&parts).or_else(|| cdi_pod_log(&parts)) {
-        return Decision::Read(hint);
+    if matches!(file, "dmesg" | "dmesg.txt" | "dmesg.log") {
+        return read(
+            F,
+            Hint::Log(LogHint {
+                kind: Some(LogKind::Kernel),
+                ..LogHint::default()
+            }),
+        );
+    }
+    if archive_kind(file).is_some() {
+        return skip(F, "archive inside an archive (unpack the outer one)");
     }
     let ext = file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
-        Some("yaml" | "yml" | "json") => Decision::Read(Hint::Document),
-        Some("log") => Decision::Read(Hint::Log {
-            namespace: None,
-            pod: None,
-            container: None,
-            previous: stem.ends_with("previous") || file.contains(".previous."),
-        }),
-        Some("txt") | None => Decision::Read(Hint::Auto),
-        Some(_) => Decision::Skip("file type not read"),
+        Some("yaml" | "yml" | "json") => read(F, Hint::Document),
+        Some("log") => read(
+            F,
+            Hint::Log(LogHint {
+                previous: s.ends_with("previous") || file.contains(".previous."),
+                ..LogHint::default()
+            }),
+        ),
+        Some(e) if NOT_INPUT_EXTENSIONS.contains(&e) => skip(F, "file type not read"),
+        // Anything else (`.txt`, `.out`, no extension, ...): the content decides.
+        _ => read(F, Hint::Auto),
     }
 }
 
-/// `namespaces/<ns>/pods/<pod>/<c>/<c>/logs/{current,previous}[.insecure].log`, the layout
-/// `oc adm inspect` (and so every must-gather) writes container logs in.
-fn pod_log(parts: &[&str]) -> Option<Hint> {
-    let n = parts.len();
-    if n < 8 || parts[n - 2] != "logs" || parts[n - 3] != parts[n - 4] || parts[n - 6] != "pods" {
-        return None;
-    }
-    if parts[n - 8] != "namespaces" {
-        return None;
-    }
-    let previous = match parts[n - 1] {
-        "current.log" | "current.insecure.log" => false,
-        "previous.log" | "previous.insecure.log" => true,
-        _ => return None,
-    };
-    Some(Hint::Log {
-        namespace: Some(parts[n - 7].to_owned()),
-        pod: Some(parts[n - 5].to_owned()),
-        container: Some(parts[n - 3].to_owned()),
-        previous,
-    })
-}
+/// Extensions of files that are never captured data (notes, pages, pictures, scripts).
+const NOT_INPUT_EXTENSIONS: &[&str] = &[
+    "md", "html", "htm", "png", "jpg", "jpeg", "gif", "svg", "pdf", "css", "js", "py", "sh", "rs",
+    "toml", "lock", "xml", "zst", "xz", "bz2", "7z", "rar", "doc", "docx", "xls", "xlsx",
+];
 
-/// `namespaces/<ns>/<pod>/<pod>.log`: the KubeVirt must-gather's CDI pod logs (plain
-/// `oc logs` of the default container).
-fn cdi_pod_log(parts: &[&str]) -> Option<Hint> {
-    let n = parts.len();
-    if n < 4 || parts[n - 4] != "namespaces" {
-        return None;
-    }
-    let pod = parts[n - 1].strip_suffix(".log")?;
-    (pod == parts[n - 2]).then(|| Hint::Log {
-        namespace: Some(parts[n - 3].to_owned()),
-        pod: Some(pod.to_owned()),
-        container: None,
-        previous: false,
-    })
+/// Object names per list file, as read: used to decide which copies are needed.
+pub type ListContents = HashMap<String, BTreeSet<String>>;
+
+/// Whether a copy must be read: its list file was not read (missing or unreadable), or does not
+/// hold the object.
+pub fn copy_needed(copy_of: &(String, String), lists: &ListContents) -> bool {
+    lists
+        .get(&copy_of.0)
+        .is_none_or(|names| !names.contains(&copy_of.1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read(p: &str) -> Option<Hint> {
-        match classify(Path::new(p)) {
+    fn plans(paths: &[&str]) -> Vec<Plan> {
+        let split: Vec<Vec<String>> = paths
+            .iter()
+            .map(|p| p.split('/').map(str::to_owned).collect())
+            .collect();
+        plan(&split)
+    }
+
+    fn one(path: &str) -> Plan {
+        plans(&[path, "mg/img/namespaces/x/x.yaml"]).remove(0)
+    }
+
+    fn hint(path: &str) -> Option<Hint> {
+        match one(path).decision {
             Decision::Read(h) => Some(h),
-            Decision::Skip(_) => None,
+            _ => None,
         }
     }
 
     #[test]
     fn must_gather_pod_logs_name_their_pod_and_container() {
-        let hint = read(
-            "mg/namespaces/prod/pods/virt-launcher-db-abcde/compute/compute/logs/previous.log",
+        let h = hint(
+            "mg/img/namespaces/prod/pods/virt-launcher-db-abcde/compute/compute/logs/previous.insecure.log",
         );
         assert_eq!(
-            hint,
-            Some(Hint::Log {
+            h,
+            Some(Hint::Log(LogHint {
                 namespace: Some("prod".into()),
                 pod: Some("virt-launcher-db-abcde".into()),
                 container: Some("compute".into()),
                 previous: true,
-            })
+                ..LogHint::default()
+            }))
+        );
+        let p = one("mg/img/namespaces/prod/pods/p/c/c/logs/rotated/0.log.20211027-082023.gz");
+        assert!(p.gzip);
+        assert!(
+            matches!(p.decision, Decision::Read(Hint::Log(LogHint { container: Some(c), .. })) if c == "c")
         );
     }
 
     #[test]
-    fn documents_logs_and_skips() {
-        assert_eq!(read("vm.yaml"), Some(Hint::Document));
-        assert_eq!(read("pods.json"), Some(Hint::Document));
+    fn copies_point_at_their_list_file() {
+        let p = one("mg/img/namespaces/prod/crs/virtualmachineinstances.kubevirt.io/db.yaml");
+        assert_eq!(
+            p.copy_of,
+            Some((
+                "mg/img/namespaces/prod/kubevirt.io/virtualmachineinstances.yaml".into(),
+                "db".into()
+            ))
+        );
+        let p = one("mg/img/namespaces/prod/kubevirt.io/virtualmachines/template-based/db.yaml");
+        assert_eq!(
+            p.copy_of.map(|c| c.0).as_deref(),
+            Some("mg/img/namespaces/prod/kubevirt.io/virtualmachines.yaml")
+        );
+        let p =
+            one("mg/img/namespaces/prod/pods/virt-launcher-db-abcde/virt-launcher-db-abcde.yaml");
+        assert_eq!(
+            p.copy_of.map(|c| c.0).as_deref(),
+            Some("mg/img/namespaces/prod/core/pods.yaml")
+        );
+        let p = one("mg/img/cluster-scoped-resources/core/nodes/n1.yaml");
+        assert_eq!(p.copy_of.map(|c| c.1).as_deref(), Some("n1"));
+    }
+
+    #[test]
+    fn vms_details_and_node_logs() {
+        assert!(matches!(hint("mg/img/namespaces/prod/vms/db/prod_db.log"),
+            Some(Hint::Log(LogHint { vm: Some(v), kind: Some(LogKind::Qemu), .. })) if v == "db"));
         assert!(matches!(
-            read("console.log"),
-            Some(Hint::Log {
-                previous: false,
+            hint("mg/img/namespaces/prod/vms/db/virt-launcher-db-abcde.dumpxml.xml"),
+            Some(Hint::Log(LogHint {
+                kind: Some(LogKind::DomainXml),
+                pod: Some(_),
                 ..
-            })
+            }))
+        ));
+        assert_eq!(
+            hint("mg/img/namespaces/prod/vms/db/virt-launcher-db-abcde.ip.txt"),
+            None
+        );
+        assert!(matches!(hint("mg/img/nodes/worker-0/dmesg"),
+            Some(Hint::Log(LogHint { node: Some(n), kind: Some(LogKind::Kernel), .. })) if n == "worker-0"));
+        assert_eq!(hint("mg/img/nodes/worker-0/lspci"), None);
+    }
+
+    #[test]
+    fn irrelevant_and_secret_files_are_skipped() {
+        for p in [
+            "mg/img/namespaces/a/core/secrets.yaml",
+            "mg/img/namespaces/a/core/secrets/s.yaml",
+            "mg/img/namespaces/a/core/configmaps.yaml",
+            "mg/img/namespaces/a/apps/deployments/x.yaml",
+            "mg/img/namespaces/a/a.yaml",
+            "mg/img/namespaces/a/core/persistentvolumeclaims/x_describe.txt",
+            "mg/img/version",
+            "mg/img/webhooks/validating/x/validatingwebhookconfiguration.yaml",
+        ] {
+            assert_eq!(hint(p), None, "{p}");
+        }
+        assert_eq!(one("mg/img/timestamp").decision, Decision::CaptureTime);
+        assert_eq!(one("mg/timestamp").decision, Decision::CaptureTime);
+        assert_eq!(one("mg/timestamp").kind, InputKind::MustGather);
+        assert_eq!(
+            one("mg/event-filter.html").decision,
+            Decision::Skip(METADATA)
+        );
+    }
+
+    #[test]
+    fn cluster_info_dumps() {
+        let p = plans(&[
+            "dump/nodes.json",
+            "dump/prod/pods.json",
+            "dump/prod/services.json",
+            "dump/prod/virt-launcher-db-abcde/logs.txt",
+        ]);
+        assert!(p.iter().all(|p| p.kind == InputKind::ClusterInfoDump));
+        assert_eq!(p[1].decision, Decision::Read(Hint::Document));
+        assert!(matches!(p[2].decision, Decision::Skip(_)));
+        assert!(
+            matches!(&p[3].decision, Decision::Read(Hint::ClusterInfoLogs { pod: Some(x), .. }) if x == "virt-launcher-db-abcde")
+        );
+    }
+
+    #[test]
+    fn loose_files() {
+        let f = |p: &str| plan_file(p).decision;
+        assert_eq!(f("vm.yaml"), Decision::Read(Hint::Document));
+        assert_eq!(f("notes.txt"), Decision::Read(Hint::Auto));
+        assert!(matches!(
+            f("compute.previous.log"),
+            Decision::Read(Hint::Log(LogHint { previous: true, .. }))
         ));
         assert!(matches!(
-            read("compute.previous.log"),
-            Some(Hint::Log { previous: true, .. })
+            f("dmesg"),
+            Decision::Read(Hint::Log(LogHint {
+                kind: Some(LogKind::Kernel),
+                ..
+            }))
         ));
-        assert_eq!(read("namespaces/a/core/secrets.yaml"), None);
-        assert_eq!(read("namespaces/a/core/secrets/s.yaml"), None);
-        assert_eq!(read("namespaces/a/core/configmaps.yaml"), None);
-        assert_eq!(read("namespaces/a/core/configmaps/x.yaml"), None);
-        assert_eq!(read("event-filter.html"), None);
-        assert_eq!(read(".DS_Store"), None);
-        assert_eq!(read("mg/timestamp"), None);
-        assert!(matches!(
-            read("mg/namespaces/ns/importer-disk/importer-disk.log"),
-            Some(Hint::Log { pod: Some(p), .. }) if p == "importer-disk"
-        ));
+        assert!(matches!(f(".DS_Store"), Decision::Skip(_)));
+        assert!(matches!(f("image.png"), Decision::Skip(_)));
+        assert_eq!(f("serial-capture.out"), Decision::Read(Hint::Auto));
+        assert!(plan_file("console.log.gz").gzip);
     }
 }

@@ -1,9 +1,15 @@
 //! kvdiag-fs: reads kvdiag inputs from disk and standard input into a
 //! [`SnapshotBuilder`](kvdiag::SnapshotBuilder).
 //!
-//! Directories are walked recursively in name order; each file is classified by its path first
-//! ([`layout::classify`]) so irrelevant files and Secrets are never opened; the rest are read and
-//! parsed in parallel, then added in path order so that the result does not depend on timing.
+//! A path is a file, a directory tree or an archive (`.tar`, `.tar.gz`/`.tgz`, `.zip`, read as a
+//! stream, never extracted to disk). All files of a tree or an archive are planned together by
+//! [`layout::plan`] from their paths alone, so that irrelevant files and Secrets are never
+//! opened; the rest are read and parsed in parallel and added in path order, so that the result
+//! does not depend on timing, nor on whether the tree was packed.
+//!
+//! Inputs are named by their path; an archive's entries are named
+//! `<archive path>!/<path inside the archive>` (e.g. `case.tar.gz!/must-gather.local.1/...`).
+//! A tree and the same tree packed give the same report but for that prefix.
 //!
 //! ```no_run
 //! let mut builder = kvdiag::Snapshot::builder();
@@ -12,20 +18,24 @@
 //! # Ok::<(), kvdiag_fs::Error>(())
 //! ```
 
+mod archive;
 pub mod fixture;
 pub mod layout;
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kvdiag::{Hint, ParseError, Parsed, SnapshotBuilder, parse_input};
+use jiff::Timestamp;
+use kvdiag::parse::{capture_timestamp, log_parsed};
+use kvdiag::{Hint, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
 use rayon::prelude::*;
 
-use layout::Decision;
+use layout::{Decision, ListContents, Plan};
 
 /// Errors that stop a run: an input the user named cannot be used at all. Problems with single
-/// files inside a folder are not errors; they are recorded in the report.
+/// files inside a folder or an archive are not errors; they are recorded in the report.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A path given by the user does not exist or cannot be read.
@@ -49,37 +59,38 @@ pub enum Error {
     },
 }
 
-/// Adds a file or a directory tree.
+/// Bytes read at a time from a log.
+const CHUNK: usize = 64 * 1024;
+/// Bytes inspected to tell binary data from text (as the core does).
+const SNIFF_BYTES: usize = 8192;
+/// Largest `timestamp` file read.
+const MAX_TIMESTAMP_FILE: u64 = 64 * 1024;
+
+/// Adds a file, a directory tree or an archive.
 pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error> {
     let meta = std::fs::metadata(path).map_err(|source| Error::Path {
         path: path.to_owned(),
         source,
     })?;
-    let mut files = Vec::new();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
     if meta.is_dir() {
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let rel = e.path().strip_prefix(path).unwrap_or(e.path()).to_owned();
-                    files.push((e.path().to_owned(), layout::classify(&rel)));
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    let p = e
-                        .path()
-                        .map_or_else(|| path.display().to_string(), |p| p.display().to_string());
-                    builder.fail(p, e.to_string());
-                }
-            }
-        }
+        add_dir(builder, path);
+    } else if let Some(kind) = layout::archive_kind(&file_name) {
+        archive::add(builder, path, kind);
     } else {
-        let name = path
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| path.to_owned());
-        files.push((path.to_owned(), layout::classify(&name)));
+        let plan = layout::plan_file(&file_name);
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let outcome = read_planned(&plan, &name, || std::fs::File::open(path));
+        let item = Item {
+            rel: vec![file_name],
+            name,
+            plan,
+        };
+        add_outcomes(builder, vec![(item, outcome)]);
     }
-    add_files(builder, files);
     Ok(())
 }
 
@@ -126,35 +137,215 @@ pub fn add_rules(builder: &mut kvdiag::RuleSetBuilder, path: &Path) -> Result<()
     Ok(())
 }
 
-/// Reads and parses in parallel, then adds in the given (sorted) order.
-fn add_files(builder: &mut SnapshotBuilder, files: Vec<(PathBuf, Decision)>) {
-    let results: Vec<(Arc<str>, Outcome)> = files
-        .into_par_iter()
-        .map(|(path, decision)| {
-            let name: Arc<str> = Arc::from(path.display().to_string());
-            let outcome = match decision {
-                Decision::Skip(reason) => Outcome::Skipped(reason),
-                Decision::Read(hint) => match std::fs::read(&path) {
-                    Ok(bytes) => Outcome::Parsed(parse_input(&name, &bytes, &hint)),
-                    Err(e) => Outcome::Unreadable(e.to_string()),
-                },
-            };
-            (name, outcome)
+/// One planned file of a capture.
+struct Item {
+    /// Path inside the capture, by component: the order inputs are added in.
+    rel: Vec<String>,
+    /// The input's name in the report.
+    name: Arc<str>,
+    plan: Plan,
+}
+
+/// What reading one file gave.
+enum Outcome {
+    Skipped(&'static str),
+    Unreadable(String),
+    Parsed(Result<Parsed, ParseError>),
+    CaptureTime(Option<Timestamp>),
+}
+
+/// Walks a directory, plans every file, reads the needed ones in parallel (copies last, only
+/// when their list file did not hold the object), then the archives found in the tree.
+fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
+    let mut items = Vec::new();
+    let mut archives = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let rel: Vec<String> = e
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(e.path())
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                let name = e.file_name().to_string_lossy();
+                match layout::archive_kind(&name) {
+                    Some(kind) => archives.push((e.path().to_owned(), kind)),
+                    None => items.push((e.path().to_owned(), rel)),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let p = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                builder.fail(p, e.to_string());
+            }
+        }
+    }
+    let rels: Vec<Vec<String>> = items.iter().map(|(_, rel)| rel.clone()).collect();
+    let plans = layout::plan(&rels);
+    let items: Vec<(PathBuf, Item)> = items
+        .into_iter()
+        .zip(plans)
+        .map(|((path, rel), plan)| {
+            let name = Arc::from(path.display().to_string());
+            (path, Item { rel, name, plan })
         })
         .collect();
-    for (name, outcome) in results {
+    let read = |(path, item): (PathBuf, Item)| {
+        let outcome = read_planned(&item.plan, &item.name, || std::fs::File::open(&path));
+        (item, outcome)
+    };
+    let (copies, firsts): (Vec<_>, Vec<_>) = items
+        .into_iter()
+        .partition(|(_, item)| item.plan.copy_of.is_some());
+    let mut done: Vec<(Item, Outcome)> = firsts.into_par_iter().map(read).collect();
+    let lists = list_contents(done.iter().map(|(i, o)| (i, o)));
+    let seconds: Vec<(Item, Outcome)> = copies
+        .into_par_iter()
+        .map(|(path, item)| {
+            let needed = item
+                .plan
+                .copy_of
+                .as_ref()
+                .is_none_or(|c| layout::copy_needed(c, &lists));
+            if needed {
+                read((path, item))
+            } else {
+                (item, Outcome::Skipped(layout::COPY_REASON))
+            }
+        })
+        .collect();
+    done.extend(seconds);
+    add_outcomes(builder, done);
+    for (path, kind) in archives {
+        archive::add(builder, &path, kind);
+    }
+}
+
+/// The object names each list file held, keyed by the file's path inside the capture.
+fn list_contents<'a>(done: impl Iterator<Item = (&'a Item, &'a Outcome)>) -> ListContents {
+    let mut lists = ListContents::new();
+    for (item, outcome) in done {
+        if let Outcome::Parsed(Ok(Parsed::Objects(docs))) = outcome {
+            let names: BTreeSet<String> =
+                docs.objects.iter().filter_map(|o| o.name.clone()).collect();
+            lists.insert(item.rel.join("/"), names);
+        }
+    }
+    lists
+}
+
+/// Adds outcomes in path order.
+fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
+    done.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    for (item, outcome) in done {
+        let kind = item.plan.kind;
         match outcome {
-            Outcome::Skipped(reason) => builder.skip(name, reason),
-            Outcome::Unreadable(reason) => builder.fail(name, reason),
+            Outcome::Skipped(reason) => builder.skip_as(item.name, kind, reason),
+            Outcome::Unreadable(reason) => builder.fail_as(item.name, kind, reason),
             Outcome::Parsed(parsed) => {
-                let _ = builder.add_parsed(name, parsed);
+                let _ = builder.add_parsed_as(item.name, kind, parsed);
+            }
+            Outcome::CaptureTime(Some(time)) => {
+                builder.capture_time_file(Arc::clone(&item.name), time);
+                builder.skip_as(item.name, kind, "capture time (timestamp file)");
+            }
+            Outcome::CaptureTime(None) => builder.fail_as(
+                item.name,
+                kind,
+                "a timestamp file without a Go time line (`2024-05-01 12:34:56.1 +0000 UTC`)",
+            ),
+        }
+    }
+}
+
+/// Reads and parses one planned file from the reader `open` gives.
+fn read_planned<R: Read>(
+    plan: &Plan,
+    name: &Arc<str>,
+    open: impl FnOnce() -> std::io::Result<R>,
+) -> Outcome {
+    if let Decision::Skip(reason) = plan.decision {
+        return Outcome::Skipped(reason);
+    }
+    match open() {
+        Ok(reader) => read_from(plan, name, reader),
+        Err(e) => Outcome::Unreadable(e.to_string()),
+    }
+}
+
+/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`.
+fn read_from(plan: &Plan, name: &Arc<str>, reader: impl Read) -> Outcome {
+    if plan.gzip {
+        return read_plain(plan, name, flate2::read::MultiGzDecoder::new(reader));
+    }
+    read_plain(plan, name, reader)
+}
+
+fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
+    match &plan.decision {
+        Decision::Skip(reason) => Outcome::Skipped(reason),
+        Decision::CaptureTime => {
+            let mut bytes = Vec::new();
+            match reader.take(MAX_TIMESTAMP_FILE).read_to_end(&mut bytes) {
+                Ok(_) => Outcome::CaptureTime(capture_timestamp(&bytes)),
+                Err(e) => Outcome::Unreadable(e.to_string()),
+            }
+        }
+        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, reader) {
+            Ok(parsed) => Outcome::Parsed(parsed),
+            Err(e) => Outcome::Unreadable(e.to_string()),
+        },
+        Decision::Read(hint) => {
+            let mut bytes = Vec::new();
+            match reader.read_to_end(&mut bytes) {
+                Ok(_) => Outcome::Parsed(parse_input(name, &bytes, hint)),
+                Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
     }
 }
 
-enum Outcome {
-    Skipped(&'static str),
-    Unreadable(String),
-    Parsed(Result<Parsed, ParseError>),
+/// Reads a log in chunks straight into its stream: a large log is held once, as text.
+fn stream_log(
+    name: &Arc<str>,
+    hint: &kvdiag::LogHint,
+    mut reader: impl Read,
+) -> std::io::Result<Result<Parsed, ParseError>> {
+    let source = kvdiag::LogSource {
+        namespace: hint.namespace.clone(),
+        pod: hint.pod.clone(),
+        container: hint.container.clone(),
+        previous: hint.previous,
+        vm: hint.vm.clone(),
+        node: hint.node.clone(),
+        kind: hint.kind,
+        ..kvdiag::LogSource::new(Arc::clone(name))
+    };
+    let mut builder = LogStreamBuilder::new(source);
+    let mut buf = vec![0u8; CHUNK];
+    let mut seen = 0usize;
+    let mut blank = true;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        if seen < SNIFF_BYTES && chunk[..n.min(SNIFF_BYTES - seen)].contains(&0) {
+            return Ok(Err(kvdiag::parse::binary_content_error()));
+        }
+        seen += n;
+        blank &= chunk.iter().all(u8::is_ascii_whitespace);
+        builder.push(chunk);
+    }
+    if blank {
+        return Ok(Ok(Parsed::Empty));
+    }
+    Ok(Ok(log_parsed(builder.finish())))
 }

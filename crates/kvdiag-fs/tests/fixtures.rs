@@ -51,6 +51,8 @@ fn every_fixture_gets_exactly_its_expected_causes() {
         .filter(|p| kvdiag_fs::fixture::is_fixture(p))
         .collect();
     dirs.sort();
+    // The README's sample is a realistic must-gather: it is snapshotted like a fixture.
+    dirs.push(workspace().join("examples/sample"));
     assert!(dirs.len() >= 10, "fixtures are missing: {dirs:?}");
     let mut problems = Vec::new();
     let mut reports = Vec::new();
@@ -59,6 +61,7 @@ fn every_fixture_gets_exactly_its_expected_causes() {
         let name = dir
             .file_name()
             .and_then(|n| n.to_str())
+            .map(|n| if n == "sample" { "examples-sample" } else { n })
             .unwrap_or("?")
             .to_owned();
         let outcome = kvdiag_fs::fixture::check_fixture(dir, &rules).expect("fixture reads");

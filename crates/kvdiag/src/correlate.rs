@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::object::{Object, ObjectRef};
+use crate::parse::{HANDLER, LogKind};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
 
 /// The kinds the correlator relates; objects of other kinds are not kept.
@@ -459,6 +460,35 @@ impl<'a> Correlator<'a> {
         for (log_id, log) in self.s.logs().iter().enumerate() {
             let src = &log.source;
             let ns = src.namespace.clone();
+            // A node's kernel log explains no VM as a whole; its per-pod excerpts do, once
+            // their pod is known (see `parse::kernel`).
+            if src.kind == Some(LogKind::Kernel) && src.pod.is_none() {
+                continue;
+            }
+            // Likewise a virt-handler log speaks of every VMI of its node: only its per-VMI
+            // excerpts (with `vm`) are attached.
+            if src.container.as_deref() == Some(HANDLER) && src.vm.is_none() {
+                continue;
+            }
+            if src.pod.is_none()
+                && let Some(vm) = &src.vm
+            {
+                let key = (ns.clone(), vm.clone());
+                let sub = match self.by_vm_name.get(&key) {
+                    Some(&sub) => sub,
+                    None => {
+                        self.subjects.push(Subject::new(ObjectRef {
+                            kind: VMI.to_owned(),
+                            namespace: ns,
+                            name: vm.clone(),
+                        }));
+                        self.by_vm_name.insert(key, self.subjects.len() - 1);
+                        self.subjects.len() - 1
+                    }
+                };
+                self.subjects[sub].logs.push(log_id);
+                continue;
+            }
             let sub = match &src.pod {
                 Some(pod) => match self.by_pod_name(ns.clone(), pod) {
                     Some(sub) => sub,

@@ -55,11 +55,13 @@ pub use cause::{Cause, Severity};
 pub use correlate::{Facet, Subject, correlate};
 pub use evaluate::{Options, analyze, analyze_with, evaluate};
 pub use object::{Object, ObjectRef};
-pub use parse::{Hint, LogSource, LogStream, ParseError, Parsed, parse_input};
+pub use parse::{
+    Hint, LogHint, LogKind, LogSource, LogStream, LogStreamBuilder, ParseError, Parsed, parse_input,
+};
 pub use report::{Diagnosis, Evidence, Remediation, Report};
 pub use rules::{LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
 pub use snapshot::{
-    CaptureTime, CaptureTimeSource, Content, InputProblem, InputRecord, Inputs, LogId, ObjectId,
-    Snapshot, SnapshotBuilder,
+    CaptureTime, CaptureTimeSource, Content, InputKind, InputProblem, InputRecord, Inputs,
+    KindCounts, LogId, ObjectId, ReasonCount, Snapshot, SnapshotBuilder,
 };
 pub use source::Origin;

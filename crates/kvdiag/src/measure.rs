@@ -13,6 +13,20 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     t.parse().ok()
 }
 
+/// Parses a time as Go prints a `time.Time` (`%v`, `String()`):
+/// `2024-05-01 12:34:56.123456789 +0000 UTC`, optionally followed by the monotonic clock reading
+/// (`m=+0.012345678`). The zone abbreviation is ignored; the numeric offset counts.
+pub fn parse_go_time(text: &str) -> Option<Timestamp> {
+    let mut parts = text.split_whitespace();
+    let (date, time, offset) = (parts.next()?, parts.next()?, parts.next()?);
+    let ob = offset.as_bytes();
+    if ob.len() != 5 || !matches!(ob[0], b'+' | b'-') || !ob[1..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let rfc3339 = format!("{date}T{time}{}:{}", &offset[..3], &offset[3..]);
+    parse_timestamp(&rfc3339)
+}
+
 /// Parses a duration written as `90s`, `10m`, `1h30m`, `2d` (units d, h, m, s; whole numbers).
 pub fn parse_duration(text: &str) -> Option<SignedDuration> {
     let mut total: i64 = 0;
@@ -132,5 +146,27 @@ mod tests {
         assert!(parse_timestamp("2024-04-26T12:09:49.683947000Z").is_some());
         assert!(parse_timestamp("2024-05-14T10:30:00+02:00").is_some());
         assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn go_times() {
+        let t = parse_go_time("2024-05-01 12:34:56.123456789 +0000 UTC m=+0.012345678");
+        assert_eq!(
+            t.map(|t| t.to_string()).as_deref(),
+            Some("2024-05-01T12:34:56.123456789Z")
+        );
+        let t = parse_go_time("2024-05-01 14:34:56 +0200 CEST");
+        assert_eq!(
+            t.map(|t| t.to_string()).as_deref(),
+            Some("2024-05-01T12:34:56Z")
+        );
+        assert_eq!(
+            parse_go_time("0001-01-01 00:00:00 +0000 UTC")
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some("0001-01-01T00:00:00Z")
+        );
+        assert!(parse_go_time("2024-05-01 12:34:56").is_none());
+        assert!(parse_go_time("not a time at all").is_none());
     }
 }

@@ -32,22 +32,42 @@ pub struct Snapshot {
 }
 
 /// The moment the snapshot describes; ages ("deleted 10 minutes ago") are measured from it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CaptureTime {
     /// The time.
     pub time: Timestamp,
     /// Where it came from.
     pub source: CaptureTimeSource,
+    /// The file it was read from (a must-gather `timestamp` file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
 }
 
 /// Where the capture time came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaptureTimeSource {
-    /// Given by the caller (`--now`, a must-gather `timestamp` file).
+    /// Given by the caller (`--now`).
     Given,
+    /// The newest line of the capture's `timestamp` file(s): the end of the must-gather run.
+    TimestampFile,
     /// The newest timestamp found in the captured data.
     NewestInData,
+}
+
+/// The kind of capture an input belongs to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// A file on its own (`oc get -o yaml` output, a saved log) or standard input.
+    #[default]
+    File,
+    /// A file of a must-gather or `oc adm inspect` tree.
+    MustGather,
+    /// A file of a `kubectl cluster-info dump --output-directory` tree.
+    ClusterInfoDump,
+    /// An MCP tool output (or a part of a JSON-RPC result).
+    Mcp,
 }
 
 /// What was read, skipped and found unreadable, for the report.
@@ -59,6 +79,68 @@ pub struct Inputs {
     pub skipped: Vec<InputProblem>,
     /// Inputs that could not be read or parsed, with the reason.
     pub failed: Vec<InputProblem>,
+    /// Counts per kind of input.
+    pub by_kind: Vec<KindCounts>,
+    /// Skipped inputs counted by reason, most frequent first.
+    pub skipped_by_reason: Vec<ReasonCount>,
+}
+
+/// How many inputs of one kind were read, skipped and unreadable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    /// The kind.
+    pub kind: InputKind,
+    /// Inputs read.
+    pub read: usize,
+    /// Inputs skipped.
+    pub skipped: usize,
+    /// Inputs that could not be read or parsed.
+    pub unreadable: usize,
+}
+
+/// How many inputs were skipped for one reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    /// The reason.
+    pub reason: String,
+    /// Inputs skipped for it.
+    pub count: usize,
+}
+
+impl Inputs {
+    fn summarise(&mut self) {
+        let mut kinds: BTreeMap<InputKind, KindCounts> = BTreeMap::new();
+        let mut count = |kind: InputKind, field: fn(&mut KindCounts) -> &mut usize| {
+            let k = kinds.entry(kind).or_insert_with(|| KindCounts {
+                kind,
+                ..KindCounts::default()
+            });
+            *field(k) += 1;
+        };
+        for r in &self.read {
+            count(r.kind, |k| &mut k.read);
+        }
+        for r in &self.skipped {
+            count(r.kind, |k| &mut k.skipped);
+        }
+        for r in &self.failed {
+            count(r.kind, |k| &mut k.unreadable);
+        }
+        self.by_kind = kinds.into_values().collect();
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &self.skipped {
+            *reasons.entry(&r.reason).or_default() += 1;
+        }
+        let mut reasons: Vec<ReasonCount> = reasons
+            .into_iter()
+            .map(|(reason, count)| ReasonCount {
+                reason: reason.to_owned(),
+                count,
+            })
+            .collect();
+        reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
+        self.skipped_by_reason = reasons;
+    }
 }
 
 /// One input that was read.
@@ -66,6 +148,8 @@ pub struct Inputs {
 pub struct InputRecord {
     /// The input's name.
     pub source: Arc<str>,
+    /// The kind of capture it belongs to.
+    pub kind: InputKind,
     /// What it held.
     pub content: Content,
     /// Objects kept, or log lines.
@@ -96,6 +180,8 @@ pub enum Content {
 pub struct InputProblem {
     /// The input's name.
     pub source: Arc<str>,
+    /// The kind of capture it belongs to.
+    pub kind: InputKind,
     /// Why.
     pub reason: String,
 }
@@ -117,6 +203,7 @@ pub struct SnapshotBuilder {
     logs: Vec<LogStream>,
     inputs: Inputs,
     capture_time: Option<Timestamp>,
+    capture_file: Option<(Timestamp, Arc<str>)>,
 }
 
 impl SnapshotBuilder {
@@ -139,8 +226,20 @@ impl SnapshotBuilder {
         name: Arc<str>,
         parsed: Result<Parsed, ParseError>,
     ) -> Result<(), ParseError> {
+        self.add_parsed_as(name, InputKind::File, parsed)
+    }
+
+    /// Adds an input parsed elsewhere that belongs to a capture of `kind`. The parts of an MCP
+    /// output are recorded one by one, as [`InputKind::Mcp`].
+    pub fn add_parsed_as(
+        &mut self,
+        name: Arc<str>,
+        kind: InputKind,
+        parsed: Result<Parsed, ParseError>,
+    ) -> Result<(), ParseError> {
         let record = |content, count, ignored| InputRecord {
             source: Arc::clone(&name),
+            kind,
             content,
             count,
             ignored,
@@ -150,6 +249,35 @@ impl SnapshotBuilder {
             Ok(Parsed::Log(log)) => {
                 self.inputs.read.push(record(Content::Log, log.len(), 0));
                 self.logs.push(log);
+            }
+            Ok(Parsed::Logs(logs)) => {
+                // Excerpts (kernel, virt-handler) repeat lines of the first stream: count the
+                // input's lines once.
+                let excerpts = logs.first().is_some_and(|first| {
+                    logs[1..]
+                        .iter()
+                        .all(|l| l.source.origin == first.source.origin)
+                        && (first.source.kind == Some(crate::parse::LogKind::Kernel)
+                            || first.source.container.as_deref() == Some(crate::parse::HANDLER))
+                });
+                let lines = if excerpts {
+                    logs.first().map_or(0, LogStream::len)
+                } else {
+                    logs.iter().map(LogStream::len).sum()
+                };
+                self.inputs.read.push(record(Content::Log, lines, 0));
+                self.logs.extend(logs);
+            }
+            Ok(Parsed::Mcp(parts)) => {
+                let mut first_error = None;
+                for part in parts {
+                    if let Err(e) = self.add_parsed_as(part.name, InputKind::Mcp, part.parsed) {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                if let Some(e) = first_error {
+                    return Err(e);
+                }
             }
             Ok(Parsed::Objects(docs)) => {
                 let before = self.objects.len();
@@ -165,7 +293,7 @@ impl SnapshotBuilder {
                     .push(record(Content::Objects, kept, ignored));
             }
             Err(e) => {
-                self.fail(Arc::clone(&name), e.to_string());
+                self.fail_as(Arc::clone(&name), kind, e.to_string());
                 return Err(e);
             }
         }
@@ -194,16 +322,38 @@ impl SnapshotBuilder {
 
     /// Records an input deliberately not read.
     pub fn skip(&mut self, name: impl Into<Arc<str>>, reason: impl Into<String>) {
+        self.skip_as(name, InputKind::File, reason);
+    }
+
+    /// Records an input of a capture of `kind` deliberately not read.
+    pub fn skip_as(
+        &mut self,
+        name: impl Into<Arc<str>>,
+        kind: InputKind,
+        reason: impl Into<String>,
+    ) {
         self.inputs.skipped.push(InputProblem {
             source: name.into(),
+            kind,
             reason: reason.into(),
         });
     }
 
     /// Records an input that could not be read.
     pub fn fail(&mut self, name: impl Into<Arc<str>>, reason: impl Into<String>) {
+        self.fail_as(name, InputKind::File, reason);
+    }
+
+    /// Records an input of a capture of `kind` that could not be read.
+    pub fn fail_as(
+        &mut self,
+        name: impl Into<Arc<str>>,
+        kind: InputKind,
+        reason: impl Into<String>,
+    ) {
         self.inputs.failed.push(InputProblem {
             source: name.into(),
+            kind,
             reason: reason.into(),
         });
     }
@@ -214,19 +364,37 @@ impl SnapshotBuilder {
         self
     }
 
+    /// Offers the time read from a capture's `timestamp` file (see
+    /// [`capture_timestamp`](crate::parse::capture_timestamp)); of several, the newest is used.
+    /// A time given with [`SnapshotBuilder::capture_time`] takes precedence.
+    pub fn capture_time_file(&mut self, file: impl Into<Arc<str>>, time: Timestamp) -> &mut Self {
+        if self.capture_file.as_ref().is_none_or(|(t, _)| time > *t) {
+            self.capture_file = Some((time, file.into()));
+        }
+        self
+    }
+
     /// Deduplicates, indexes and fixes the capture time.
-    pub fn build(self) -> Snapshot {
+    pub fn build(mut self) -> Snapshot {
         let objects = dedupe(self.objects);
-        let capture_time = match self.capture_time {
-            Some(time) => Some(CaptureTime {
+        let capture_time = match (self.capture_time, self.capture_file) {
+            (Some(time), _) => Some(CaptureTime {
                 time,
                 source: CaptureTimeSource::Given,
+                file: None,
             }),
-            None => newest_timestamp(&objects, &self.logs).map(|time| CaptureTime {
+            (None, Some((time, file))) => Some(CaptureTime {
+                time,
+                source: CaptureTimeSource::TimestampFile,
+                file: Some(file),
+            }),
+            (None, None) => newest_timestamp(&objects, &self.logs).map(|time| CaptureTime {
                 time,
                 source: CaptureTimeSource::NewestInData,
+                file: None,
             }),
         };
+        self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
         let mut by_name = HashMap::new();
         let mut by_uid = HashMap::new();
@@ -239,15 +407,42 @@ impl SnapshotBuilder {
                 by_uid.insert(uid.clone(), id);
             }
         }
+        let mut logs = self.logs;
+        name_pods_of_excerpts(&objects, &by_uid, &mut logs);
         Snapshot {
             objects,
-            logs: self.logs,
+            logs,
             by_kind,
             by_name,
             by_uid,
             capture_time,
             inputs: self.inputs,
         }
+    }
+}
+
+/// Kernel-log excerpts know their pod by uid only: name it when the pod was captured.
+fn name_pods_of_excerpts(
+    objects: &[Object],
+    by_uid: &HashMap<String, ObjectId>,
+    logs: &mut [LogStream],
+) {
+    for log in logs {
+        let src = &mut log.source;
+        if src.pod.is_some() {
+            continue;
+        }
+        let Some(pod) = src
+            .pod_uid
+            .as_ref()
+            .and_then(|uid| by_uid.get(uid))
+            .map(|&id| &objects[id])
+            .filter(|o| o.kind == "Pod")
+        else {
+            continue;
+        };
+        src.namespace.clone_from(&pod.namespace);
+        src.pod.clone_from(&pod.name);
     }
 }
 
@@ -354,7 +549,7 @@ impl Snapshot {
 
     /// The moment the snapshot describes, if known.
     pub fn capture_time(&self) -> Option<CaptureTime> {
-        self.capture_time
+        self.capture_time.clone()
     }
 
     /// What was read, skipped and unreadable.

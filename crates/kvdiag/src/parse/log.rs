@@ -24,6 +24,31 @@ pub struct LogSource {
     /// The previous (terminated) instance of the container (`oc logs --previous`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub previous: bool,
+    /// The VM (VMI name) the log belongs to, when the capture says so rather than a pod (the
+    /// KubeVirt must-gather's `namespaces/<ns>/vms/<vm>/` files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vm: Option<String>,
+    /// The node, for a node's own logs (kernel log, `dmesg`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// The uid of the pod whose cgroup the lines name (kernel-log excerpts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_uid: Option<String>,
+    /// What wrote the log when it is not a container's output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<LogKind>,
+}
+
+/// Logs that are not a container's standard output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogKind {
+    /// A node's kernel ring buffer or kernel journal (`dmesg`, `journalctl -k`).
+    Kernel,
+    /// The QEMU log file libvirt keeps per domain (`<namespace>_<vmi>.log`).
+    Qemu,
+    /// A libvirt domain XML (`virsh dumpxml`), read line by line.
+    DomainXml,
 }
 
 impl LogSource {
@@ -39,6 +64,8 @@ impl LogSource {
 /// Byte ranges of one line inside the stream's text.
 #[derive(Clone, Copy, Debug)]
 struct Span {
+    /// 1-based line number in the input.
+    number: usize,
     /// Start of the line's content (after any timestamp prefix).
     start: usize,
     end: usize,
@@ -70,26 +97,39 @@ impl LogStream {
     /// Splits `bytes` into lines. Invalid UTF-8 is replaced, never an error: logs are kept
     /// whatever they hold.
     pub fn parse(source: LogSource, bytes: &[u8]) -> LogStream {
-        let text = String::from_utf8_lossy(bytes).into_owned();
-        let mut lines = Vec::new();
-        let mut start = 0;
-        let b = text.as_bytes();
-        while start < b.len() {
-            let end = memchr_newline(&b[start..]).map_or(b.len(), |i| start + i);
-            let mut content_end = end;
-            if content_end > start && b[content_end - 1] == b'\r' {
-                content_end -= 1;
-            }
-            let (timestamp, content_start) = split_prefix(&text[start..content_end])
-                .map_or((None, start), |(ts, rest)| {
-                    (Some((start, start + ts)), start + rest)
-                });
+        Self::parse_from_line(source, bytes, 1)
+    }
+
+    /// Like [`LogStream::parse`] for a part of a larger input whose first line is line
+    /// `first_line` of that input (a container's section of a cluster-info `logs.txt`).
+    pub fn parse_from_line(source: LogSource, bytes: &[u8], first_line: usize) -> LogStream {
+        let mut b = LogStreamBuilder::new(source);
+        b.next_number = first_line.max(1);
+        b.push(bytes);
+        b.finish()
+    }
+
+    /// A stream holding some lines of this one (0-based `indices`, in order), keeping their
+    /// line numbers, under another identity.
+    pub fn excerpt(&self, source: LogSource, indices: &[usize]) -> LogStream {
+        let mut text = String::new();
+        let mut lines = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let Some(span) = self.lines.get(i) else {
+                continue;
+            };
+            let (from, to) = (span.timestamp.map_or(span.start, |(s, _)| s), span.end);
+            let base = text.len();
+            text.push_str(&self.text[from..to]);
+            text.push('\n');
             lines.push(Span {
-                start: content_start,
-                end: content_end,
-                timestamp,
+                number: span.number,
+                start: base + (span.start - from),
+                end: base + (span.end - from),
+                timestamp: span
+                    .timestamp
+                    .map(|(s, e)| (base + (s - from), base + (e - from))),
             });
-            start = end + 1;
         }
         LogStream {
             source,
@@ -112,7 +152,7 @@ impl LogStream {
     pub fn line(&self, index: usize) -> Option<LogLine<'_>> {
         let span = self.lines.get(index)?;
         Some(LogLine {
-            number: index + 1,
+            number: span.number,
             timestamp: span.timestamp.map(|(s, e)| &self.text[s..e]),
             text: &self.text[span.start..span.end],
         })
@@ -139,6 +179,86 @@ impl LogStream {
                 .map(str::to_owned)
                 .or_else(|| l.field("timestamp").map(Cow::into_owned))
         })
+    }
+}
+
+/// Builds a [`LogStream`] from chunks of bytes as they are read, so that a large log is never
+/// held twice in memory. Lines may span chunks.
+///
+/// ```
+/// use kvdiag::parse::{LogSource, LogStreamBuilder};
+/// let mut b = LogStreamBuilder::new(LogSource::new("compute.log"));
+/// b.push(b"first li");
+/// b.push(b"ne\nsecond\n");
+/// let log = b.finish();
+/// assert_eq!(log.line(0).map(|l| l.text), Some("first line"));
+/// assert_eq!(log.len(), 2);
+/// ```
+#[derive(Debug)]
+pub struct LogStreamBuilder {
+    source: LogSource,
+    text: String,
+    lines: Vec<Span>,
+    /// Bytes of a line not yet ended.
+    pending: Vec<u8>,
+    next_number: usize,
+}
+
+impl LogStreamBuilder {
+    /// Starts an empty stream.
+    pub fn new(source: LogSource) -> Self {
+        LogStreamBuilder {
+            source,
+            text: String::new(),
+            lines: Vec::new(),
+            pending: Vec::new(),
+            next_number: 1,
+        }
+    }
+
+    /// Adds the next bytes of the log.
+    pub fn push(&mut self, mut bytes: &[u8]) {
+        while let Some(i) = memchr_newline(bytes) {
+            if self.pending.is_empty() {
+                self.line(&bytes[..i]);
+            } else {
+                self.pending.extend_from_slice(&bytes[..i]);
+                let line = std::mem::take(&mut self.pending);
+                self.line(&line);
+            }
+            bytes = &bytes[i + 1..];
+        }
+        self.pending.extend_from_slice(bytes);
+    }
+
+    /// Ends the stream (a last line without a newline is kept).
+    pub fn finish(mut self) -> LogStream {
+        if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.line(&line);
+        }
+        LogStream {
+            source: self.source,
+            text: self.text,
+            lines: self.lines,
+        }
+    }
+
+    fn line(&mut self, raw: &[u8]) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // A line never splits a UTF-8 sequence, so converting line by line is exact.
+        let line = String::from_utf8_lossy(raw);
+        let start = self.text.len();
+        let (timestamp, content) =
+            split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some((start, start + ts)), rest));
+        self.text.push_str(&line);
+        self.lines.push(Span {
+            number: self.next_number,
+            start: start + content,
+            end: self.text.len(),
+            timestamp,
+        });
+        self.next_number += 1;
     }
 }
 
@@ -286,6 +406,31 @@ mod tests {
             s.last_timestamp().as_deref(),
             Some("2018-07-31T20:29:58.632194Z")
         );
+    }
+
+    #[test]
+    fn chunks_excerpts_and_line_offsets() {
+        let mut b = LogStreamBuilder::new(LogSource::new("t"));
+        for chunk in [&b"2024-04-26T12:09:49.683947000Z a"[..], b"\nb\r\n", b"c"] {
+            b.push(chunk);
+        }
+        let s = b.finish();
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            s.line(0).map(|l| (l.timestamp, l.text)),
+            Some((Some("2024-04-26T12:09:49.683947000Z"), "a"))
+        );
+        assert_eq!(s.line(2).map(|l| l.text), Some("c"));
+        let e = s.excerpt(LogSource::new("e"), &[0, 2]);
+        assert_eq!(e.len(), 2);
+        let l = e.line(1).expect("line");
+        assert_eq!((l.number, l.text), (3, "c"));
+        assert_eq!(
+            e.line(0).and_then(|l| l.timestamp),
+            Some("2024-04-26T12:09:49.683947000Z")
+        );
+        let o = LogStream::parse_from_line(LogSource::new("o"), b"x\ny\n", 7);
+        assert_eq!(o.line(1).map(|l| l.number), Some(8));
     }
 
     #[test]

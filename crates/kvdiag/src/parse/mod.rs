@@ -1,16 +1,25 @@
-//! Stage 1, parse: bytes plus a name become objects or a log stream.
+//! Stage 1, parse: bytes plus a name become objects or log streams.
 //!
-//! The caller may say what an input is ([`Hint`]); otherwise the content decides: JSON and
-//! YAML documents become [`Object`](crate::Object)s, anything else is a log.
+//! The caller may say what an input is ([`Hint`]); otherwise the content decides: MCP tool
+//! outputs are unwrapped, JSON and YAML documents become [`Object`](crate::Object)s, anything
+//! else is a log, whose writer (container, node kernel) is recognised from its format.
 
+mod cluster_info;
 mod document;
+mod handler;
+pub mod kernel;
 mod log;
+mod mcp;
+mod sniff;
 pub mod yaml;
 
 use std::sync::Arc;
 
+use jiff::Timestamp;
+
 pub use document::{Documents, parse_documents};
-pub use log::{LogLine, LogSource, LogStream};
+pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
+pub use mcp::McpPart;
 
 /// A syntax error in an input, with its location when the parser gave one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -48,19 +57,53 @@ pub enum Hint {
     /// Decide from the content.
     #[default]
     Auto,
-    /// A JSON or YAML document.
+    /// A JSON or YAML document (or an MCP output holding documents).
     Document,
-    /// A log; the fields say whose.
-    Log {
-        /// Namespace of the pod.
+    /// A log; the fields say whose. What they leave open, the content may tell.
+    Log(LogHint),
+    /// A `kubectl cluster-info dump` `logs.txt`: all containers of one pod between
+    /// `==== START logs for container ...` / `==== END ...` marker lines.
+    ClusterInfoLogs {
+        /// Namespace of the pod (from the path).
         namespace: Option<String>,
-        /// Pod name.
+        /// Pod name (from the path).
         pod: Option<String>,
-        /// Container name.
-        container: Option<String>,
-        /// The previous instance of the container.
-        previous: bool,
     },
+}
+
+/// Whose log an input is, as far as the caller knows (usually from the path).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogHint {
+    /// Namespace of the pod or VM.
+    pub namespace: Option<String>,
+    /// Pod name.
+    pub pod: Option<String>,
+    /// Container name.
+    pub container: Option<String>,
+    /// The previous instance of the container.
+    pub previous: bool,
+    /// The VM (VMI name) the log belongs to.
+    pub vm: Option<String>,
+    /// The node, for a node's own logs.
+    pub node: Option<String>,
+    /// What wrote it, when not a container.
+    pub kind: Option<LogKind>,
+}
+
+impl LogHint {
+    fn source(&self, origin: &Arc<str>) -> LogSource {
+        LogSource {
+            origin: Arc::clone(origin),
+            namespace: self.namespace.clone(),
+            pod: self.pod.clone(),
+            container: self.container.clone(),
+            previous: self.previous,
+            vm: self.vm.clone(),
+            node: self.node.clone(),
+            pod_uid: None,
+            kind: self.kind,
+        }
+    }
 }
 
 /// What an input turned out to hold.
@@ -70,6 +113,11 @@ pub enum Parsed {
     Objects(Documents),
     /// A log stream.
     Log(LogStream),
+    /// Several log streams from one input: the containers of a cluster-info `logs.txt`, or a
+    /// node kernel log followed by its per-pod excerpts (see [`kernel`]).
+    Logs(Vec<LogStream>),
+    /// An MCP tool output: the inputs it carried, each named and parsed on its own.
+    Mcp(Vec<McpPart>),
     /// Nothing: an empty or whitespace-only input (for logs: "not collected").
     Empty,
 }
@@ -79,48 +127,82 @@ const SNIFF_BYTES: usize = 8192;
 
 /// Parses one input.
 pub fn parse_input(name: &Arc<str>, bytes: &[u8], hint: &Hint) -> Result<Parsed, ParseError> {
+    parse_input_at(name, bytes, hint, 0)
+}
+
+/// `depth` counts MCP results unwrapped so far: a result inside a result is not followed.
+fn parse_input_at(
+    name: &Arc<str>,
+    bytes: &[u8],
+    hint: &Hint,
+    depth: u8,
+) -> Result<Parsed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Parsed::Empty);
     }
     if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
-        return Err(ParseError::new(
-            "binary content (NUL bytes), not a document or a log",
-        ));
+        return Err(binary_content_error());
     }
     match hint {
-        Hint::Document => parse_documents(bytes, name).map(Parsed::Objects),
-        Hint::Log {
-            namespace,
-            pod,
-            container,
-            previous,
-        } => {
-            let source = LogSource {
-                origin: Arc::clone(name),
-                namespace: namespace.clone(),
-                pod: pod.clone(),
-                container: container.clone(),
-                previous: *previous,
-            };
-            Ok(Parsed::Log(log_stream(source, bytes)))
-        }
-        Hint::Auto => auto(name, bytes),
+        Hint::Document => match mcp::detect(name, bytes, depth) {
+            Some(parsed) => Ok(parsed),
+            None => parse_documents(bytes, name).map(Parsed::Objects),
+        },
+        Hint::Log(log) => Ok(log_parsed(LogStream::parse(log.source(name), bytes))),
+        Hint::ClusterInfoLogs { namespace, pod } => Ok(Parsed::Logs(cluster_info::split(
+            name,
+            bytes,
+            namespace.as_deref(),
+            pod.as_deref(),
+        ))),
+        Hint::Auto => match mcp::detect(name, bytes, depth) {
+            Some(parsed) => Ok(parsed),
+            None => auto(name, bytes),
+        },
     }
 }
 
+/// The container of virt-handler pods; its logs are cut into per-VMI excerpts.
+pub const HANDLER: &str = "virt-handler";
+
+/// The error for binary content (a NUL byte in the first 8 KiB), for readers that stream.
+pub fn binary_content_error() -> ParseError {
+    ParseError::new("binary content (NUL bytes), not a document or a log")
+}
+
+/// A log stream read elsewhere (e.g. streamed with [`LogStreamBuilder`]): its writer is
+/// recognised from the content when its source does not say; a node kernel log is cut into
+/// per-pod excerpts and a virt-handler log into per-VMI excerpts (the whole stream is kept too).
+pub fn log_parsed(mut stream: LogStream) -> Parsed {
+    sniff::identify(&mut stream);
+    if stream.source.kind == Some(LogKind::Kernel) && stream.source.pod_uid.is_none() {
+        return Parsed::Logs(kernel::split(stream));
+    }
+    if stream.source.container.as_deref() == Some(HANDLER) && stream.source.vm.is_none() {
+        return Parsed::Logs(handler::split(stream));
+    }
+    Parsed::Log(stream)
+}
+
+/// The capture time in a must-gather `timestamp` file: Go `time.Time` lines appended at the
+/// start and end of each run (`2024-05-01 12:34:56.123456789 +0000 UTC m=+0.012345678`); the
+/// newest is the end of the capture. `None` when no line is such a time.
+pub fn capture_timestamp(bytes: &[u8]) -> Option<Timestamp> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.lines().filter_map(crate::measure::parse_go_time).max()
+}
+
 fn auto(name: &Arc<str>, bytes: &[u8]) -> Result<Parsed, ParseError> {
+    let log = |bytes: &[u8]| log_parsed(LogStream::parse(LogSource::new(Arc::clone(name)), bytes));
     if document::looks_like_json(bytes) {
         return match parse_documents(bytes, name) {
             // JSON lines without a `kind` are a structured log.
-            Ok(docs) if docs.objects.is_empty() && first_line_is_json_object(bytes) => Ok(
-                Parsed::Log(log_stream(LogSource::new(Arc::clone(name)), bytes)),
-            ),
+            Ok(docs) if docs.objects.is_empty() && first_line_is_json_object(bytes) => {
+                Ok(log(bytes))
+            }
             Ok(docs) => Ok(Parsed::Objects(docs)),
             // One JSON object per line is a structured log, not a broken document.
-            Err(_) if first_line_is_json_object(bytes) => Ok(Parsed::Log(log_stream(
-                LogSource::new(Arc::clone(name)),
-                bytes,
-            ))),
+            Err(_) if first_line_is_json_object(bytes) => Ok(log(bytes)),
             Err(e) => Err(e),
         };
     }
@@ -134,26 +216,7 @@ fn auto(name: &Arc<str>, bytes: &[u8]) -> Result<Parsed, ParseError> {
             _ => {}
         }
     }
-    Ok(Parsed::Log(log_stream(
-        LogSource::new(Arc::clone(name)),
-        bytes,
-    )))
-}
-
-/// A log stream whose container, when not given, is inferred from the lines: structured lines
-/// written by a virt-launcher component come from the `compute` container.
-fn log_stream(mut source: LogSource, bytes: &[u8]) -> LogStream {
-    let given = source.container.is_some();
-    let mut stream = LogStream::parse(source.clone(), bytes);
-    if !given
-        && stream
-            .first_field("component")
-            .is_some_and(|c| c.starts_with("virt-launcher"))
-    {
-        source.container = Some("compute".to_owned());
-        stream.source = source;
-    }
-    stream
+    Ok(log(bytes))
 }
 
 fn meaningful_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -229,6 +292,18 @@ mod tests {
         };
         assert_eq!(log.len(), 2);
         assert_eq!(log.source.container.as_deref(), Some("compute"));
+    }
+
+    #[test]
+    fn timestamp_files_give_their_newest_line() {
+        let t = capture_timestamp(
+            b"2024-05-14 10:27:51.604118332 +0000 UTC m=+0.051903318\n2024-05-14 10:29:58.377514108 +0000 UTC m=+126.825299084\n",
+        );
+        assert_eq!(
+            t.map(|t| t.to_string()).as_deref(),
+            Some("2024-05-14T10:29:58.377514108Z")
+        );
+        assert_eq!(capture_timestamp(b"kubevirt/must-gather\n"), None);
     }
 
     #[test]

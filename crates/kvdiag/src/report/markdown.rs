@@ -18,7 +18,17 @@ pub fn render(report: &Report) -> String {
     );
     match &report.capture_time {
         Some(t) => {
-            let _ = writeln!(out, "; capture time {}.", t.time);
+            let _ = write!(out, "; capture time {}", t.time);
+            match (&t.file, t.source) {
+                (Some(file), _) => {
+                    let _ = write!(out, " (from `{file}`)");
+                }
+                (None, crate::CaptureTimeSource::NewestInData) => {
+                    out.push_str(" (newest timestamp in the data)");
+                }
+                _ => {}
+            }
+            out.push_str(".\n");
         }
         None => out.push_str("; capture time unknown.\n"),
     }
@@ -131,6 +141,25 @@ pub fn render(report: &Report) -> String {
         i.skipped.len(),
         i.failed.len()
     );
+    if !i.by_kind.is_empty() {
+        out.push_str("\n| input kind | read | skipped | unreadable |\n| --- | --- | --- | --- |\n");
+        for k in &i.by_kind {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                super::kind_name(k.kind),
+                k.read,
+                k.skipped,
+                k.unreadable
+            );
+        }
+    }
+    if !i.skipped_by_reason.is_empty() {
+        out.push_str("\nSkipped by reason:\n\n");
+        for r in &i.skipped_by_reason {
+            let _ = writeln!(out, "- {} × {}", r.count, r.reason);
+        }
+    }
     if !i.failed.is_empty() {
         out.push('\n');
         for f in &i.failed {

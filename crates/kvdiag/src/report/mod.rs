@@ -15,6 +15,16 @@ use crate::parse::LogSource;
 use crate::snapshot::{CaptureTime, Inputs};
 use crate::source::Origin;
 
+/// How people read an input kind.
+fn kind_name(kind: crate::InputKind) -> &'static str {
+    match kind {
+        crate::InputKind::File => "files",
+        crate::InputKind::MustGather => "must-gather",
+        crate::InputKind::ClusterInfoDump => "cluster-info dump",
+        crate::InputKind::Mcp => "MCP outputs",
+    }
+}
+
 /// The JSON schema identifier of [`Report`].
 pub const SCHEMA: &str = "kvdiag/v1";
 
@@ -182,6 +192,27 @@ impl Report {
             }
         }
         prefix.to_owned()
+    }
+
+    /// Keeps only the subjects `keep` accepts, with their diagnoses, and recounts the summary
+    /// (e.g. for a `--namespace` or `--vm` filter). What was read is kept whole.
+    pub fn retain_subjects(&mut self, mut keep: impl FnMut(&ObjectRef) -> bool) {
+        self.subjects.retain(|s| keep(&s.subject));
+        self.diagnoses.retain(|d| keep(&d.subject));
+        let mut summary = Summary {
+            subjects: self.subjects.len(),
+            diagnoses: self.diagnoses.len(),
+            ..Summary::default()
+        };
+        for d in &self.diagnoses {
+            *match d.severity {
+                Severity::Critical => &mut summary.critical,
+                Severity::Error => &mut summary.error,
+                Severity::Warning => &mut summary.warning,
+                Severity::Info => &mut summary.info,
+            } += 1;
+        }
+        self.summary = summary;
     }
 
     /// Serialises the JSON contract, pretty-printed, with a final newline.

@@ -30,9 +30,14 @@ pub fn render(report: &Report, color: bool) -> String {
         Some(t) => {
             let from = match t.source {
                 CaptureTimeSource::Given => "given",
+                CaptureTimeSource::TimestampFile => "end of the capture, from its timestamp file",
                 CaptureTimeSource::NewestInData => "newest timestamp in the data",
             };
-            let _ = writeln!(out, " (captured {}, {from})", t.time);
+            let _ = write!(out, " (captured {}, {from}", t.time);
+            if let Some(file) = &t.file {
+                let _ = write!(out, " {file}");
+            }
+            out.push_str(")\n");
         }
         None => out.push_str(" (capture time unknown)\n"),
     }
@@ -87,6 +92,21 @@ pub fn render(report: &Report, color: bool) -> String {
         i.skipped.len(),
         i.failed.len()
     );
+    if i.by_kind.len() > 1 {
+        for k in &i.by_kind {
+            let _ = writeln!(
+                out,
+                "  {}: {} read, {} skipped, {} unreadable",
+                super::kind_name(k.kind),
+                k.read,
+                k.skipped,
+                k.unreadable
+            );
+        }
+    }
+    for r in &i.skipped_by_reason {
+        let _ = writeln!(out, "  skipped {:>5}  {}", r.count, r.reason);
+    }
     for f in &i.failed {
         let _ = writeln!(
             out,

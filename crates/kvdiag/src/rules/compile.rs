@@ -747,11 +747,11 @@ impl Ctx<'_> {
             .iter()
             .map(|l| {
                 let source = crate::parse::LogSource {
-                    origin: origin.as_str().into(),
                     namespace: l.namespace.clone(),
                     pod: l.pod.clone(),
                     container: l.container.clone(),
                     previous: l.previous,
+                    ..crate::parse::LogSource::new(origin.as_str())
                 };
                 (source, l.lines.clone())
             })
