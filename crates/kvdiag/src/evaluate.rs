@@ -77,19 +77,7 @@ pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> 
             .then_with(|| subject_key(&a.subject).cmp(&subject_key(&b.subject)))
             .then_with(|| a.rule.cmp(&b.rule))
     });
-    let mut summary = Summary {
-        subjects: reports.len(),
-        diagnoses: diagnoses.len(),
-        ..Summary::default()
-    };
-    for d in &diagnoses {
-        *match d.severity {
-            crate::Severity::Critical => &mut summary.critical,
-            crate::Severity::Error => &mut summary.error,
-            crate::Severity::Warning => &mut summary.warning,
-            crate::Severity::Info => &mut summary.info,
-        } += 1;
-    }
+    let summary = Summary::of(reports.len(), &diagnoses);
     Report {
         schema: SCHEMA,
         capture_time: snapshot.capture_time(),

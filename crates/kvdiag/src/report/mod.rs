@@ -130,6 +130,26 @@ pub struct Summary {
     pub info: usize,
 }
 
+impl Summary {
+    /// Counts `diagnoses` by severity.
+    pub fn of(subjects: usize, diagnoses: &[Diagnosis]) -> Summary {
+        let mut summary = Summary {
+            subjects,
+            diagnoses: diagnoses.len(),
+            ..Summary::default()
+        };
+        for d in diagnoses {
+            *match d.severity {
+                Severity::Critical => &mut summary.critical,
+                Severity::Error => &mut summary.error,
+                Severity::Warning => &mut summary.warning,
+                Severity::Info => &mut summary.info,
+            } += 1;
+        }
+        summary
+    }
+}
+
 /// Everything an analysis found: the output contract.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -199,20 +219,8 @@ impl Report {
     pub fn retain_subjects(&mut self, mut keep: impl FnMut(&ObjectRef) -> bool) {
         self.subjects.retain(|s| keep(&s.subject));
         self.diagnoses.retain(|d| keep(&d.subject));
-        let mut summary = Summary {
-            subjects: self.subjects.len(),
-            diagnoses: self.diagnoses.len(),
-            ..Summary::default()
-        };
-        for d in &self.diagnoses {
-            *match d.severity {
-                Severity::Critical => &mut summary.critical,
-                Severity::Error => &mut summary.error,
-                Severity::Warning => &mut summary.warning,
-                Severity::Info => &mut summary.info,
-            } += 1;
-        }
-        self.summary = summary;
+        self.coverage.retain(|c| keep(&c.subject));
+        self.summary = Summary::of(self.subjects.len(), &self.diagnoses);
     }
 
     /// Serialises the JSON contract, pretty-printed, with a final newline.
