@@ -352,3 +352,53 @@ fn text_output_names_the_capture_time_source_and_skips_by_reason() {
         "skips are aggregated, not listed: {text}"
     );
 }
+
+#[test]
+fn the_rules_md_example_lints_clean_and_passes_its_tests() {
+    let o = kvdiag(&["rules", "lint", "examples/rules"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 error(s), 0 warning(s)"));
+    let o = kvdiag(&["rules", "test", "examples/rules", "--filter", "site/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).ends_with("3 passed, 0 failed\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_failing_rule_test_shows_expected_and_actual_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("kvdiag-rtest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let text = std::fs::read_to_string(root().join("examples/rules/slow-start.yaml"))
+        .expect("example")
+        .replace(
+            "summary: VM prod/db has been starting",
+            "summary: VM prod/db is starting",
+        );
+    std::fs::write(dir.join("slow.yaml"), text).expect("write");
+    let o = kvdiag(&[
+        "rules",
+        "test",
+        dir.to_str().expect("utf-8"),
+        "--filter",
+        "site/",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAILED  site/slow-start / a VMI scheduling for five minutes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- expected: VM prod/db is starting since"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+ actual:   VM prod/db has been starting since"),
+        "{out}"
+    );
+    assert!(out.ends_with("2 passed, 1 failed\n"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

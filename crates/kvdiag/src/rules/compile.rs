@@ -330,6 +330,7 @@ impl RuleSetBuilder {
                 patterns: &mut self.patterns,
                 captures: BTreeMap::new(),
                 used_captures: BTreeSet::new(),
+                when_failed: false,
             };
             // First the keys, so that a misspelled one is reported with every other problem.
             let tree = match yaml::documents::<Spanned<keys::Node>>(
@@ -426,6 +427,20 @@ impl RuleSetBuilder {
     }
 
     fn finish(mut self) -> (Option<RuleSet>, Vec<RuleError>) {
+        // Problems in file order: files as they were added, then line and column.
+        let mut files: Vec<String> = Vec::new();
+        for e in &self.errors {
+            if !files.contains(&e.file) {
+                files.push(e.file.clone());
+            }
+        }
+        self.errors.sort_by_key(|e| {
+            let file = files
+                .iter()
+                .position(|f| *f == e.file)
+                .unwrap_or(usize::MAX);
+            (file, e.line, e.column)
+        });
         if let Some((rule, chain)) = yield_cycle(&self.rules) {
             let chain: Vec<_> = chain.iter().map(|c| c.code()).collect();
             self.errors.push(RuleError {
@@ -559,6 +574,8 @@ struct Ctx<'a> {
     captures: BTreeMap<String, Location>,
     /// Capture names templates and comparisons of the rule use.
     used_captures: BTreeSet<String>,
+    /// The rule's condition did not compile (so its captures are unknown).
+    when_failed: bool,
 }
 
 impl Ctx<'_> {
@@ -644,7 +661,12 @@ impl Ctx<'_> {
                 }
             }
         }
+        let before_when = self.errors.len();
         let when = self.condition(&spec.when);
+        // A condition that failed to compile declared no captures; do not also blame templates.
+        self.when_failed = self.errors[before_when..]
+            .iter()
+            .any(|e| e.level == Level::Error);
         let summary = self.template(&spec.summary);
         let remediation: Vec<Remedy> = spec
             .remediation
@@ -776,6 +798,11 @@ impl Ctx<'_> {
                     .filter(|c| !self.captures.contains_key(*c))
                     .map(str::to_owned)
                     .collect();
+                let unknown = if self.when_failed {
+                    Vec::new()
+                } else {
+                    unknown
+                };
                 for c in unknown {
                     self.error("unknown-capture", 
                         &text.referenced,
