@@ -146,3 +146,31 @@ fn the_same_input_gives_the_same_report_byte_for_byte() {
     let b = analyze_dir(&dir).to_json();
     assert_eq!(a, b);
 }
+
+#[test]
+fn the_all_causes_must_gather_gives_each_vm_exactly_its_cause() {
+    let dir = workspace().join("fixtures/must-gather-all-causes");
+    let outcome = kvdiag_fs::fixture::check_fixture(&dir, &rules()).expect("fixture reads");
+    assert!(
+        outcome.problems.is_empty(),
+        "{}",
+        outcome.problems.join("\n")
+    );
+    // Every cause code is some VM's diagnosis, and healthy VMs are there too.
+    let report = &outcome.report;
+    for cause in kvdiag::Cause::ALL {
+        assert!(
+            report
+                .diagnoses
+                .iter()
+                .any(|d| d.cause == cause && d.severity >= kvdiag::Severity::Warning),
+            "no VM diagnosed with {cause}"
+        );
+    }
+    let healthy = report
+        .subjects
+        .iter()
+        .filter(|s| s.worst.is_none_or(|w| w < kvdiag::Severity::Warning))
+        .count();
+    assert!(healthy >= 4, "only {healthy} healthy VMs");
+}
