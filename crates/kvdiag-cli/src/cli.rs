@@ -136,6 +136,11 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Print the log patterns of the loaded rules, one regex per line (e.g. for `rg -f`).
+    Patterns {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// List the loaded rules: id, cause, severity, title.
     List {
         #[command(flatten)]

@@ -73,6 +73,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
             )?;
             Ok(CLEAN)
         }
+        Command::Rules(RulesCommand::Patterns { rules }) => {
+            let set = load_rules(&rules)?;
+            let mut out = std::io::stdout().lock();
+            for p in set.log_patterns() {
+                writeln!(out, "{p}")?;
+            }
+            Ok(CLEAN)
+        }
         Command::Rules(RulesCommand::Schema) => {
             let schema = serde_json::to_string_pretty(&kvdiag::rules::schema()).unwrap_or_default();
             writeln!(std::io::stdout().lock(), "{schema}")?;
@@ -104,6 +112,8 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet, Error> {
 fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     let rules = load_rules(&args.rules)?;
     let mut snapshot = Snapshot::builder();
+    // Logs keep only the lines these rules can use: memory does not grow with log size.
+    snapshot.keep_log_lines_for(&rules);
     if let Some(now) = &args.now {
         let time = now.parse().map_err(|_| Error::Now(now.clone()))?;
         snapshot.capture_time(time);

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use kvdiag::parse::{capture_timestamp, log_parsed};
-use kvdiag::{Hint, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
+use kvdiag::parse::{HANDLER, LogFilter, LogScanner, McpPart, capture_timestamp, log_parsed};
+use kvdiag::{Hint, LogKind, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
 use rayon::prelude::*;
 
 use layout::{Decision, ListContents, Plan};
@@ -83,7 +83,8 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
     } else {
         let plan = layout::plan_file(&file_name);
         let name: Arc<str> = Arc::from(path.display().to_string());
-        let outcome = read_planned(&plan, &name, || std::fs::File::open(path));
+        let filter = builder.log_filter().cloned();
+        let outcome = read_planned(&plan, &name, filter.as_ref(), || std::fs::File::open(path));
         let item = Item {
             rel: vec![file_name],
             name,
@@ -150,7 +151,7 @@ struct Item {
 enum Outcome {
     Skipped(&'static str),
     Unreadable(String),
-    Parsed(Result<Parsed, ParseError>),
+    Parsed(Box<Result<Parsed, ParseError>>),
     CaptureTime(Option<Timestamp>),
 }
 
@@ -194,8 +195,11 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
             (path, Item { rel, name, plan })
         })
         .collect();
+    let filter = builder.log_filter().cloned();
     let read = |(path, item): (PathBuf, Item)| {
-        let outcome = read_planned(&item.plan, &item.name, || std::fs::File::open(&path));
+        let outcome = read_planned(&item.plan, &item.name, filter.as_ref(), || {
+            std::fs::File::open(&path)
+        });
         (item, outcome)
     };
     let (copies, firsts): (Vec<_>, Vec<_>) = items
@@ -229,7 +233,9 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
 fn list_contents<'a>(done: impl Iterator<Item = (&'a Item, &'a Outcome)>) -> ListContents {
     let mut lists = ListContents::new();
     for (item, outcome) in done {
-        if let Outcome::Parsed(Ok(Parsed::Objects(docs))) = outcome {
+        if let Outcome::Parsed(parsed) = outcome
+            && let Ok(Parsed::Objects(docs)) = parsed.as_ref()
+        {
             let names: BTreeSet<String> =
                 docs.objects.iter().filter_map(|o| o.name.clone()).collect();
             lists.insert(item.rel.join("/"), names);
@@ -247,7 +253,7 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
             Outcome::Skipped(reason) => builder.skip_as(item.name, kind, reason),
             Outcome::Unreadable(reason) => builder.fail_as(item.name, kind, reason),
             Outcome::Parsed(parsed) => {
-                let _ = builder.add_parsed_as(item.name, kind, parsed);
+                let _ = builder.add_parsed_as(item.name, kind, *parsed);
             }
             Outcome::CaptureTime(Some(time)) => {
                 builder.capture_time_file(Arc::clone(&item.name), time);
@@ -266,26 +272,43 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
 fn read_planned<R: Read>(
     plan: &Plan,
     name: &Arc<str>,
+    filter: Option<&LogFilter>,
     open: impl FnOnce() -> std::io::Result<R>,
 ) -> Outcome {
     if let Decision::Skip(reason) = plan.decision {
         return Outcome::Skipped(reason);
     }
     match open() {
-        Ok(reader) => read_from(plan, name, reader),
+        Ok(reader) => read_from(plan, name, filter, reader),
         Err(e) => Outcome::Unreadable(e.to_string()),
     }
 }
 
-/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`.
-fn read_from(plan: &Plan, name: &Arc<str>, reader: impl Read) -> Outcome {
+/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`. With a
+/// filter, logs keep only the lines its rules can use, here on the reading thread.
+fn read_from(
+    plan: &Plan,
+    name: &Arc<str>,
+    filter: Option<&LogFilter>,
+    reader: impl Read,
+) -> Outcome {
     if plan.gzip {
-        return read_plain(plan, name, flate2::read::MultiGzDecoder::new(reader));
+        return read_plain(
+            plan,
+            name,
+            filter,
+            flate2::read::MultiGzDecoder::new(reader),
+        );
     }
-    read_plain(plan, name, reader)
+    read_plain(plan, name, filter, reader)
 }
 
-fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
+fn read_plain(
+    plan: &Plan,
+    name: &Arc<str>,
+    filter: Option<&LogFilter>,
+    mut reader: impl Read,
+) -> Outcome {
     match &plan.decision {
         Decision::Skip(reason) => Outcome::Skipped(reason),
         Decision::CaptureTime => {
@@ -295,24 +318,56 @@ fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
-        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, reader) {
-            Ok(parsed) => Outcome::Parsed(parsed),
+        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, filter, reader) {
+            Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
             Err(e) => Outcome::Unreadable(e.to_string()),
         },
         Decision::Read(hint) => {
             let mut bytes = Vec::new();
             match reader.read_to_end(&mut bytes) {
-                Ok(_) => Outcome::Parsed(parse_input(name, &bytes, hint)),
+                Ok(_) => Outcome::Parsed(Box::new(
+                    parse_input(name, &bytes, hint).map(|p| filter_parsed(p, filter)),
+                )),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
     }
 }
 
-/// Reads a log in chunks straight into its stream: a large log is held once, as text.
+/// Keeps only the lines the filter's rules can use, in every log of a parsed input.
+fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
+    let Some(f) = filter else { return parsed };
+    match parsed {
+        Parsed::Log(log) => Parsed::Log(log.filtered(f)),
+        Parsed::Logs(logs) => Parsed::Logs(logs.into_iter().map(|l| l.filtered(f)).collect()),
+        Parsed::Mcp(parts) => Parsed::Mcp(
+            parts
+                .into_iter()
+                .map(|p| McpPart {
+                    name: p.name,
+                    parsed: p.parsed.map(|x| filter_parsed(x, Some(f))),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Whether a log can be scanned as it is read: its path says whose it is (so nothing is
+/// recognised from its content) and it is not cut into excerpts (kernel, virt-handler).
+fn streamable(hint: &kvdiag::LogHint) -> bool {
+    hint.kind != Some(LogKind::Kernel)
+        && hint.container.as_deref() != Some(HANDLER)
+        && (hint.container.is_some() || hint.kind.is_some())
+        && (hint.pod.is_some() || hint.vm.is_some())
+}
+
+/// Reads a log in chunks straight into its stream: a large log is held once, as text; with a
+/// filter and a known identity, only the lines its rules can use are kept.
 fn stream_log(
     name: &Arc<str>,
     hint: &kvdiag::LogHint,
+    filter: Option<&LogFilter>,
     mut reader: impl Read,
 ) -> std::io::Result<Result<Parsed, ParseError>> {
     let source = kvdiag::LogSource {
@@ -325,7 +380,14 @@ fn stream_log(
         kind: hint.kind,
         ..kvdiag::LogSource::new(Arc::clone(name))
     };
-    let mut builder = LogStreamBuilder::new(source);
+    enum Sink {
+        Whole(LogStreamBuilder),
+        Scan(LogScanner),
+    }
+    let mut sink = match filter {
+        Some(f) if streamable(hint) => Sink::Scan(LogScanner::new(source, f)),
+        _ => Sink::Whole(LogStreamBuilder::new(source)),
+    };
     let mut buf = vec![0u8; CHUNK];
     let mut seen = 0usize;
     let mut blank = true;
@@ -342,10 +404,16 @@ fn stream_log(
         }
         seen += n;
         blank &= chunk.iter().all(u8::is_ascii_whitespace);
-        builder.push(chunk);
+        match &mut sink {
+            Sink::Whole(b) => b.push(chunk),
+            Sink::Scan(s) => s.push(chunk),
+        }
     }
     if blank {
         return Ok(Ok(Parsed::Empty));
     }
-    Ok(Ok(log_parsed(builder.finish())))
+    Ok(Ok(match sink {
+        Sink::Whole(b) => filter_parsed(log_parsed(b.finish()), filter),
+        Sink::Scan(s) => Parsed::Log(s.finish()),
+    }))
 }

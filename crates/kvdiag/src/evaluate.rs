@@ -21,7 +21,7 @@ const VALUE_EVIDENCE: usize = 5;
 /// Longest JSON rendering of a value kept whole in evidence.
 const VALUE_EVIDENCE_BYTES: usize = 400;
 /// Hit lines remembered per pattern and stream.
-const HITS_KEPT: usize = 1000;
+use crate::parse::HITS_KEPT;
 
 /// Correlates the snapshot and evaluates every rule on every subject.
 ///
@@ -180,9 +180,17 @@ struct StreamHits {
 
 impl StreamHits {
     fn scan(rules: &RuleSet, snapshot: &Snapshot, log: LogId) -> StreamHits {
+        let stream = snapshot.log(log);
+        // A stream scanned with these very patterns while it was read: its hits are known.
+        if let Some(hits) = stream.hits_for(&rules.logs.filter) {
+            let by_pattern = hits
+                .map(|(p, lines, total)| (p, (lines.to_vec(), total)))
+                .collect();
+            return StreamHits { log, by_pattern };
+        }
         let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
         if !rules.logs.regexes.is_empty() {
-            for (i, line) in snapshot.log(log).lines().enumerate() {
+            for (i, line) in stream.lines().enumerate() {
                 for p in rules.logs.set.matches(line.text).iter() {
                     let entry = by_pattern.entry(p).or_default();
                     if entry.0.len() < HITS_KEPT {

@@ -268,6 +268,8 @@ pub(crate) struct LogTest {
 pub(crate) struct LogPatterns {
     pub set: RegexSet,
     pub regexes: Vec<Regex>,
+    /// The same patterns, for scanning logs while they are read.
+    pub filter: crate::parse::LogFilter,
 }
 
 /// A compiled, validated set of rules, ready to evaluate any number of snapshots.
@@ -293,6 +295,20 @@ impl RuleSet {
     /// The rules, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The log patterns of all rules, each once, in the order they were first used: what one
+    /// pass over each log stream looks for (e.g. to search the same files with `rg -f`).
+    pub fn log_patterns(&self) -> impl Iterator<Item = &str> {
+        self.logs.regexes.iter().map(Regex::as_str)
+    }
+
+    /// The rules' log patterns compiled for scanning logs as they are read: give it to
+    /// [`SnapshotBuilder::keep_log_lines_for`](crate::SnapshotBuilder::keep_log_lines_for) (or
+    /// a [`LogScanner`](crate::parse::LogScanner)) so that a snapshot keeps only the log lines
+    /// these rules can use.
+    pub fn log_filter(&self) -> crate::parse::LogFilter {
+        self.logs.filter.clone()
     }
 
     /// The rule with this id.
@@ -468,9 +484,14 @@ impl RuleSetBuilder {
             .iter()
             .filter_map(|p| compile_regex(p).ok())
             .collect();
+        let patterns = self.patterns;
         let set = set.map(|set| RuleSet {
             rules: self.rules,
-            logs: LogPatterns { set, regexes },
+            logs: LogPatterns {
+                filter: crate::parse::LogFilter::new(patterns, set.clone()),
+                set,
+                regexes,
+            },
         });
         (set, self.errors)
     }
