@@ -24,7 +24,10 @@ pub fn parse_documents(bytes: &[u8], source: &Arc<str>) -> Result<Documents, Par
     let values = if looks_like_json(bytes) {
         json_values(bytes)?
     } else {
-        yaml::documents::<Value>(bytes, yaml::data_options())?
+        match super::fast_yaml::documents(bytes) {
+            Some(values) => values,
+            None => yaml::documents::<Value>(bytes, yaml::data_options())?,
+        }
     };
     let many = values.len() > 1;
     let mut out = Documents::default();

@@ -6,6 +6,7 @@
 
 mod cluster_info;
 mod document;
+mod fast_yaml;
 mod filter;
 mod handler;
 pub mod kernel;

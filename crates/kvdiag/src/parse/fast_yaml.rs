@@ -1,0 +1,710 @@
+//! A fast reader for the YAML that `kubectl`, `oc` and must-gather write, falling back to the
+//! full parser (serde-saphyr) for everything else.
+//!
+//! Captured YAML is overwhelmingly one shape: block mappings and sequences indented with
+//! spaces (sequences at their key's indentation), plain and quoted scalars, `|` literal
+//! blocks, `{}` and `[]`, `---` between documents. This reader handles exactly that shape and
+//! gives up (returns `None`) on anything else: tabs, carriage returns, control characters,
+//! anchors, aliases, tags, directives, flow collections that are not empty, folded blocks,
+//! multi-line plain scalars, complex keys, merge keys, odd indentation, keys that would read as
+//! numbers or booleans, and so on. Plain scalars that could be anything but a string or a small
+//! integer (numbers, dates, `yes`, `.inf`, ...) are resolved by serde-saphyr itself, one by one,
+//! with the same options as whole documents. So whatever this reader returns is what
+//! serde-saphyr would return; a test compares both on every YAML file in the repository and on
+//! hand-written edge cases.
+
+use serde_json::{Map, Number, Value};
+
+use super::yaml;
+
+/// Deepest nesting handled here (serde-saphyr's limit is [`yaml::MAX_DEPTH`]).
+const MAX_DEPTH: usize = 128;
+
+/// The non-empty documents of a YAML stream, or `None` when the input is not of the handled
+/// shape (the caller then uses the full parser).
+pub(super) fn documents(bytes: &[u8]) -> Option<Vec<Value>> {
+    if bytes.iter().any(|&b| (b < 0x20 && b != b'\n') || b == 0x7f) {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    if text.starts_with('\u{feff}') {
+        return None;
+    }
+    let mut lines = Vec::with_capacity(bytes.len() / 24);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        lines.push(&text[start..end]);
+        start = end + 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    let mut p = Reader {
+        lines,
+        i: 0,
+        depth: 0,
+    };
+    p.stream()
+}
+
+struct Reader<'a> {
+    lines: Vec<&'a str>,
+    /// The current line.
+    i: usize,
+    depth: usize,
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn is_blank(line: &str) -> bool {
+    let t = line.trim_start_matches(' ');
+    t.is_empty() || t.starts_with('#')
+}
+
+/// `-` alone or followed by a space: a sequence entry.
+fn is_entry(content: &str) -> bool {
+    content == "-" || content.starts_with("- ")
+}
+
+impl<'a> Reader<'a> {
+    fn line(&self) -> Option<&'a str> {
+        self.lines.get(self.i).copied()
+    }
+
+    fn skip_blank(&mut self) {
+        while self.line().is_some_and(is_blank) {
+            self.i += 1;
+        }
+    }
+
+    fn stream(&mut self) -> Option<Vec<Value>> {
+        let mut docs = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(line) = self.line() else { break };
+            if line.trim_end_matches(' ') == "---" {
+                self.i += 1;
+                continue;
+            }
+            if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
+                return None;
+            }
+            if indent(line) != 0 {
+                return None;
+            }
+            docs.push(self.block(0)?);
+            self.skip_blank();
+            if let Some(next) = self.line()
+                && next.trim_end_matches(' ') != "---"
+            {
+                return None;
+            }
+        }
+        Some(docs)
+    }
+
+    /// A block node whose first line (the current one) is indented by `n`.
+    fn block(&mut self, n: usize) -> Option<Value> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        let line = self.line()?;
+        let content = &line[n..];
+        let value = if is_entry(content) {
+            self.sequence(n)
+        } else if key(content).is_some() {
+            self.mapping(n, false)
+        } else {
+            None
+        };
+        self.depth -= 1;
+        value
+    }
+
+    /// A block mapping at indentation `n`. With `inline_first`, its first entry starts at
+    /// column `n` of the current line (after a sequence entry's `- `).
+    fn mapping(&mut self, n: usize, inline_first: bool) -> Option<Value> {
+        let mut map = Map::new();
+        let mut first = inline_first;
+        loop {
+            if !first {
+                self.skip_blank();
+            }
+            let Some(line) = self.line() else { break };
+            if !first {
+                let ind = indent(line);
+                if ind < n {
+                    break;
+                }
+                if ind > n {
+                    return None;
+                }
+                if n == 0 && (line.starts_with("---") || line.starts_with("...")) {
+                    break;
+                }
+            }
+            first = false;
+            let content = &line[n..];
+            if is_entry(content) {
+                // A sequence at a mapping's indentation belongs to a key with no inline value,
+                // and that was handled there.
+                return None;
+            }
+            let (k, rest) = key(content)?;
+            let value = self.after_key(n, rest)?;
+            map.insert(k, value);
+        }
+        Some(Value::Object(map))
+    }
+
+    /// The value of a key at indentation `n`; `rest` is what follows the `:` on its line.
+    fn after_key(&mut self, n: usize, rest: &'a str) -> Option<Value> {
+        let r = rest.trim_start_matches(' ');
+        if r.len() == rest.len() && !rest.is_empty() {
+            return None; // `key:value` is not a mapping entry
+        }
+        if r.is_empty() || r.starts_with('#') {
+            self.i += 1;
+            self.skip_blank();
+            let Some(line) = self.line() else {
+                return Some(Value::Null);
+            };
+            let ind = indent(line);
+            if ind > n {
+                return self.block(ind);
+            }
+            if ind == n && is_entry(&line[n..]) {
+                return self.sequence(n);
+            }
+            return Some(Value::Null);
+        }
+        self.scalar(n, r)
+    }
+
+    /// A block sequence at indentation `n`.
+    fn sequence(&mut self, n: usize) -> Option<Value> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(line) = self.line() else { break };
+            let ind = indent(line);
+            if ind < n {
+                break;
+            }
+            if ind > n {
+                return None;
+            }
+            let content = &line[n..];
+            if !is_entry(content) {
+                break;
+            }
+            let after = &content[1..];
+            let text = after.trim_start_matches(' ');
+            if text.is_empty() || text.starts_with('#') {
+                self.i += 1;
+                self.skip_blank();
+                let item = match self.line() {
+                    Some(next) if indent(next) > n => self.block(indent(next))?,
+                    _ => Value::Null,
+                };
+                items.push(item);
+                continue;
+            }
+            let column = n + 1 + (after.len() - text.len());
+            if is_entry(text) {
+                return None;
+            }
+            let item = if key(text).is_some() {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return None;
+                }
+                let m = self.mapping(column, true);
+                self.depth -= 1;
+                m?
+            } else {
+                self.scalar(n, text)?
+            };
+            items.push(item);
+        }
+        Some(Value::Array(items))
+    }
+
+    /// A scalar starting with `text` on the current line, inside a node indented by `n`
+    /// (continuation lines must be indented more). Moves past its last line.
+    fn scalar(&mut self, n: usize, text: &'a str) -> Option<Value> {
+        let first = text.as_bytes()[0];
+        match first {
+            b'|' => self.literal(n, text),
+            b'\'' | b'"' => self.quoted(n, text).map(Value::String),
+            b'{' | b'[' => {
+                let v = match text.trim_end_matches(' ') {
+                    "{}" => Value::Object(Map::new()),
+                    "[]" => Value::Array(Vec::new()),
+                    _ => return None,
+                };
+                self.i += 1;
+                Some(v)
+            }
+            b'>' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b',' | b']' | b'}' | b'#' => None,
+            b'-' | b'?' | b':' if text.len() == 1 || text.as_bytes()[1] == b' ' => None,
+            _ => {
+                // ` #` starts a comment.
+                let plain = text
+                    .split(" #")
+                    .next()
+                    .unwrap_or(text)
+                    .trim_end_matches(' ');
+                if plain.contains(": ") || plain.ends_with(':') {
+                    return None;
+                }
+                self.i += 1;
+                // A plain scalar continued on the next lines is not handled here.
+                let save = self.i;
+                self.skip_blank_lines_only();
+                if self.line().is_some_and(|l| indent(l) > n && !is_blank(l)) {
+                    return None;
+                }
+                self.i = save;
+                resolve_plain(plain)
+            }
+        }
+    }
+
+    /// Skips empty lines (not comments).
+    fn skip_blank_lines_only(&mut self) {
+        while self
+            .line()
+            .is_some_and(|l| l.trim_start_matches(' ').is_empty())
+        {
+            self.i += 1;
+        }
+    }
+
+    /// A `|` or `|-` literal block scalar; `header` is the `|...` text.
+    fn literal(&mut self, n: usize, header: &str) -> Option<Value> {
+        let strip = match header.trim_end_matches(' ') {
+            "|" => false,
+            "|-" => true,
+            _ => return None,
+        };
+        self.i += 1;
+        let mut body: Vec<&str> = Vec::new();
+        let mut m = None;
+        while let Some(line) = self.line() {
+            if line.is_empty() {
+                body.push("");
+                self.i += 1;
+                continue;
+            }
+            let ind = indent(line);
+            if ind == line.len() {
+                return None; // a line of spaces only: kept or not depends on details
+            }
+            match m {
+                None if ind > n => m = Some(ind),
+                None => break,
+                Some(m) if ind < m => break,
+                Some(_) => {}
+            }
+            let m = m.unwrap_or(ind);
+            body.push(&line[m..]);
+            self.i += 1;
+        }
+        while body.last() == Some(&"") {
+            body.pop();
+        }
+        let mut s = body.join("\n");
+        if !strip && !s.is_empty() {
+            s.push('\n');
+        }
+        if m.is_none() && !body.is_empty() {
+            return None;
+        }
+        Some(Value::String(s))
+    }
+
+    /// A single- or double-quoted scalar, possibly folded over several lines.
+    fn quoted(&mut self, n: usize, text: &'a str) -> Option<String> {
+        let double = text.starts_with('"');
+        let mut raw = String::new();
+        let mut segment = &text[1..];
+        let mut first = true;
+        loop {
+            if let Some(end) = closing(segment, double) {
+                let after = &segment[end + 1..];
+                let tail = after.trim_start_matches(' ');
+                if !(tail.is_empty() || (tail.starts_with('#') && after.starts_with(' '))) {
+                    return None;
+                }
+                let part = &segment[..end];
+                let part = if first {
+                    part
+                } else {
+                    part.trim_start_matches(' ')
+                };
+                raw.push_str(part);
+                self.i += 1;
+                break;
+            }
+            // The line ends inside the scalar: fold it.
+            let part = if first {
+                segment
+            } else {
+                segment.trim_start_matches(' ')
+            };
+            let part = part.trim_end_matches(' ');
+            if double && part.ends_with('\\') {
+                return None;
+            }
+            raw.push_str(part);
+            first = false;
+            self.i += 1;
+            let mut breaks = 0;
+            while self
+                .line()
+                .is_some_and(|l| l.trim_start_matches(' ').is_empty())
+            {
+                breaks += 1;
+                self.i += 1;
+            }
+            let next = self.line()?;
+            if indent(next) <= n || next.starts_with("---") || next.starts_with("...") {
+                return None;
+            }
+            if breaks == 0 {
+                raw.push(' ');
+            } else {
+                for _ in 0..breaks {
+                    raw.push('\n');
+                }
+            }
+            segment = next;
+        }
+        if double {
+            unescape(&raw)
+        } else {
+            Some(raw.replace("''", "'"))
+        }
+    }
+}
+
+/// Where the closing quote is in `s` (after the opening one), if on this line.
+fn closing(s: &str, double: bool) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if double => i += 2,
+            b'"' if double => return Some(i),
+            b'\'' if !double => {
+                if b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The escapes of a double-quoted scalar that JSON also has; anything else gives up.
+fn unescape(raw: &str) -> Option<String> {
+    if !raw.contains('\\') {
+        return Some(raw.to_owned());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            '/' => out.push('/'),
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            '0' => out.push('\0'),
+            'u' => {
+                let hex: String = chars.by_ref().take(4).collect();
+                if hex.len() != 4 {
+                    return None;
+                }
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A mapping key at the start of `content`, and what follows its `:`.
+fn key(content: &str) -> Option<(String, &str)> {
+    let b = content.as_bytes();
+    match b.first()? {
+        q @ (b'\'' | b'"') => {
+            let double = *q == b'"';
+            let end = closing(&content[1..], double)? + 1;
+            let rest = content[end + 1..].strip_prefix(':')?;
+            if !(rest.is_empty() || rest.starts_with(' ')) {
+                return None;
+            }
+            let raw = &content[1..end];
+            let k = if double {
+                unescape(raw)?
+            } else {
+                raw.replace("''", "'")
+            };
+            Some((k, rest))
+        }
+        _ => {
+            // A plain key ends at the first `: ` or a final `:`.
+            let colon = content
+                .match_indices(':')
+                .map(|(i, _)| i)
+                .find(|&i| i + 1 == b.len() || b[i + 1] == b' ')?;
+            let k = &content[..colon];
+            if !plain_key(k) {
+                return None;
+            }
+            Some((k.to_owned(), &content[colon + 1..]))
+        }
+    }
+}
+
+/// A plain key that reads as a string, whatever the schema.
+fn plain_key(k: &str) -> bool {
+    let Some(first) = k.bytes().next() else {
+        return false;
+    };
+    if k.contains(" #") || k.ends_with(' ') || k == "<<" {
+        return false;
+    }
+    // Keys are read as strings whatever they look like (serde_json's map asks for a string);
+    // only the indicators and the words some schema reads as booleans or null are left out.
+    let starts_ok = first.is_ascii_alphanumeric()
+        || matches!(first, b'_' | b'/' | b'.')
+        || (first == b'-' && k.len() > 1 && k.as_bytes()[1] != b' ');
+    starts_ok && !special_word(k) && k != "~"
+}
+
+/// Words some YAML schema reads as something other than a string (booleans, nulls, floats).
+fn special_word(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "true", "false", "null", "yes", "no", "on", "off", "y", "n", "nan", "inf", "infinity",
+    ];
+    s.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+}
+
+/// A plain scalar's value: strings and small integers here, anything else as serde-saphyr
+/// reads it.
+fn resolve_plain(s: &str) -> Option<Value> {
+    match s {
+        "null" | "~" => return Some(Value::Null),
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if (first.is_ascii_alphabetic() || first == b'/' || first == b'_') && !special_word(s) {
+        return Some(Value::String(s.to_owned()));
+    }
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0"
+    {
+        return s
+            .parse::<i64>()
+            .ok()
+            .map(|n| Value::Number(Number::from(n)));
+    }
+    yaml::documents::<Value>(s.as_bytes(), yaml::data_options())
+        .ok()?
+        .into_iter()
+        .next()
+        .filter(|v| !(v.is_object() || v.is_array()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(text: &str) -> (Option<Vec<Value>>, Option<Vec<Value>>) {
+        let fast = documents(text.as_bytes());
+        let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+        (fast, full)
+    }
+
+    /// The fast reader either gives up or agrees with serde-saphyr.
+    fn agrees(text: &str) -> bool {
+        let (fast, full) = both(text);
+        match fast {
+            None => true,
+            Some(v) => Some(v) == full,
+        }
+    }
+
+    #[test]
+    fn kubectl_shapes_are_read_and_agree() {
+        let text = "---\napiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    annotations:\n      a/b: '[\"x\", \"y\"]'\n      k: \"1\"\n    labels: {}\n    managedFields:\n    - fieldsV1:\n        f:metadata:\n          .: {}\n          k:{\"name\":\"compute\"}:\n            .: {}\n      manager: kubelet\n    name: p\n  spec:\n    containers:\n    - args:\n      - --a\n      - -1\n      command: []\n      num: 12\n      f: 1.5\n      t: true\n      z: null\n      e:\n      m: |\n        line 1\n\n        line 3\n      s: |-\n        x\n      q: 'it''s\n        folded'\n      d: \"a\\tb \\u00e9\n        c\"\nkind: PodList\n";
+        let (fast, full) = both(text);
+        assert!(fast.is_some(), "the fast reader handles it");
+        assert_eq!(fast, full);
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_full_parser() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: [1, 2]\n",
+            "a: >\n  folded\n",
+            "a:\tb\n",
+            "a: b\r\n",
+            "? a\n: b\n",
+            "a: plain\n  continued\n",
+            "<<: {}\n",
+            "yes: a\n",
+            "a: b: c\n",
+            "just a scalar\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a:\n  b: 1\n c: 2\n",
+        ] {
+            assert!(documents(text.as_bytes()).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn scalars_resolve_as_the_full_parser_does() {
+        for v in [
+            "0",
+            "7",
+            "-3",
+            "007",
+            "1_000",
+            "1e3",
+            "0x1F",
+            "0o17",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "+1",
+            "1.0",
+            "-0",
+            "True",
+            "FALSE",
+            "Null",
+            "yes",
+            "on",
+            "2024-05-14T10:00:00Z",
+            "10.0.0.1",
+            "02:c1:cc:00:00:05",
+            "200m",
+            "2Gi",
+            "~",
+            "a b",
+            "x:y",
+            "/dev/kvm",
+            "-",
+            "9223372036854775807",
+            "99999999999999999999",
+            "infinity",
+            "NaN",
+        ] {
+            let text = format!("k: {v}\nl:\n- {v}\n");
+            assert!(agrees(&text), "{v}");
+        }
+    }
+
+    #[test]
+    fn keys_are_their_text() {
+        for k in [
+            "123",
+            "1e3",
+            "0x1F",
+            "9c20486a-676e-4273-bc93-1205110f614b",
+            "007",
+            ".inf",
+            "-1",
+            "1.5",
+            "2024-05-14",
+            "1_000",
+            ".",
+            ".a",
+        ] {
+            let text = format!("{k}: v\n");
+            let (fast, full) = both(&text);
+            assert_eq!(fast, full, "{k}");
+        }
+    }
+
+    #[test]
+    fn documents_and_comments() {
+        for text in [
+            "---\n---\nkind: Pod\n---\n# only a comment\n---\nkind: Node\n",
+            "# c\na: 1 # trailing\nb:\n  # inside\n  c: 2\n",
+            "a:\n- b: 1\n  c:\n  - x\n- 'q'\n-\n  d: 1\n",
+            "- a: 1\n- b: 2\n",
+            "a: ''\nb: \"\"\nc: ' x '\n",
+            "a: |\n\n  x\n",
+            "a: |\nb: 1\n",
+            "a: 'x\n\n  y'\n",
+        ] {
+            assert!(agrees(text), "{text:?}");
+            assert!(documents(text.as_bytes()).is_some(), "{text:?}");
+        }
+    }
+
+    /// Every YAML file of the repository (fixtures, the sample, rules, docs): the fast reader
+    /// agrees with serde-saphyr wherever it answers, and answers for most of them.
+    #[test]
+    fn every_yaml_file_of_the_repository_agrees() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for d in ["fixtures", "examples", "rules", "crates"] {
+            walk(&root.join(d), &mut files);
+        }
+        assert!(files.len() > 50);
+        let mut handled = 0;
+        for f in &files {
+            let bytes = std::fs::read(f).expect("readable");
+            let Some(fast) = documents(&bytes) else {
+                continue;
+            };
+            handled += 1;
+            let full = yaml::documents::<Value>(&bytes, yaml::data_options()).ok();
+            assert_eq!(Some(fast), full, "{}", f.display());
+        }
+        assert!(
+            handled * 10 >= files.len() * 8,
+            "{handled} of {}",
+            files.len()
+        );
+    }
+}
