@@ -61,17 +61,50 @@ pub(crate) struct FilterInner {
     /// Literals one of which every match of any pattern contains, as one alternation (the
     /// regex engine searches it with its SIMD literal searchers); `None`: check every line.
     prefilter: Option<BytesRegex>,
+    /// Per pattern, case-sensitive literals that every match contains all of: a candidate
+    /// line lacking one for every pattern is not given to the RegexSet.
+    musts: Vec<Vec<memchr::memmem::Finder<'static>>>,
+}
+
+impl FilterInner {
+    /// The patterns that match `text` (cleared first).
+    fn set_matches(&self, text: &str, out: &mut Vec<usize>) {
+        out.clear();
+        if self.patterns.is_empty() {
+            return;
+        }
+        let bytes = text.as_bytes();
+        let possible = self
+            .musts
+            .iter()
+            .any(|all| all.iter().all(|f| f.find(bytes).is_some()));
+        if possible {
+            out.extend(self.set.matches(text).iter());
+        }
+    }
 }
 
 impl LogFilter {
     /// Builds a filter from patterns and the set compiled from them (same order).
     pub(crate) fn new(patterns: Vec<String>, set: RegexSet) -> LogFilter {
         let prefilter = prefilter(&patterns);
+        let musts = patterns
+            .iter()
+            .map(|p| {
+                let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok();
+                hir.map(|h| musts(&h))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|l| memchr::memmem::Finder::new(&l).into_owned())
+                    .collect()
+            })
+            .collect();
         LogFilter {
             inner: Arc::new(FilterInner {
                 patterns,
                 set,
                 prefilter,
+                musts,
             }),
         }
     }
@@ -89,15 +122,12 @@ impl LogFilter {
     /// The patterns that match a line's text (after its timestamp prefix).
     pub(crate) fn matches(&self, text: &str, out: &mut Vec<usize>) {
         out.clear();
-        if self.inner.patterns.is_empty() {
-            return;
-        }
         if let Some(pre) = &self.inner.prefilter
             && !pre.is_match(text.as_bytes())
         {
             return;
         }
-        out.extend(self.inner.set.matches(text).iter());
+        self.inner.set_matches(text, out);
     }
 }
 
@@ -377,10 +407,7 @@ impl LogScanner {
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some(ts), rest));
         let text = &line[content..];
         let mut matched = std::mem::take(&mut self.matched);
-        matched.clear();
-        if !self.filter.inner.patterns.is_empty() {
-            matched.extend(self.filter.inner.set.matches(text).iter());
-        }
+        self.filter.inner.set_matches(text, &mut matched);
         let kept_index = self.spans.len();
         let keep = record(&mut self.hits, &matched, kept_index) || head;
         self.matched = matched;
@@ -482,6 +509,34 @@ fn required(hir: &Hir) -> Option<Vec<Literal>> {
     }
 }
 
+/// Case-sensitive literals (at least [`MIN_LITERAL`] bytes) that every match of `hir`
+/// contains, all of them.
+fn musts(hir: &Hir) -> Vec<Vec<u8>> {
+    let own = |runs: Vec<Literal>| {
+        runs.into_iter()
+            .filter(|l| !l.ci && l.bytes.len() >= MIN_LITERAL)
+            .map(|l| l.bytes)
+            .collect::<Vec<_>>()
+    };
+    match hir.kind() {
+        HirKind::Literal(_) | HirKind::Class(_) => own(runs(std::slice::from_ref(hir))),
+        HirKind::Repetition(rep) if rep.min >= 1 => musts(&rep.sub),
+        HirKind::Capture(cap) => musts(&cap.sub),
+        HirKind::Concat(children) => {
+            let mut all = own(runs(children));
+            all.extend(children.iter().flat_map(musts));
+            let mut seen = Vec::new();
+            all.retain(|l| {
+                let new = !seen.contains(l);
+                seen.push(l.clone());
+                new
+            });
+            all
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The best of several literal sets: the longest shortest literal, then the fewest literals.
 fn best(candidates: Vec<Vec<Literal>>) -> Option<Vec<Literal>> {
     candidates
@@ -578,6 +633,19 @@ mod tests {
                 .map(|l| String::from_utf8_lossy(&l.bytes).into_owned())
                 .collect()
         })
+    }
+
+    #[test]
+    fn every_literal_a_match_needs() {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(r"kubevirt domain status: \w+\(\d+\)(?::| reason: )Crashed\(\d+\)")
+            .expect("parses");
+        let m: Vec<String> = musts(&hir)
+            .into_iter()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .collect();
+        assert_eq!(m, ["kubevirt domain status: ", "Crashed("]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::SignedDuration;
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
@@ -19,6 +19,8 @@ use crate::parse::yaml;
 
 /// Largest compiled size of one regex; a pattern beyond it is rejected when rules load.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Lazy DFA cache of the log pattern set, per thread.
+const DFA_CACHE_LIMIT: usize = 32 << 20;
 
 /// The built-in rule pack, embedded at compile time: (file name, content).
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -266,9 +268,9 @@ pub(crate) struct LogTest {
 /// All log patterns of a rule set, scanned together once per stream.
 #[derive(Clone, Debug)]
 pub(crate) struct LogPatterns {
-    pub set: RegexSet,
     pub regexes: Vec<Regex>,
-    /// The same patterns, for scanning logs while they are read.
+    /// The patterns as one RegexSet with a literal prefilter, for scanning log streams (at
+    /// read time or when evaluating).
     pub filter: crate::parse::LogFilter,
 }
 
@@ -458,8 +460,11 @@ impl RuleSetBuilder {
                 hint: Some("a generic cause yields to specific ones, never the reverse".into()),
             });
         }
+        // The set runs on every candidate log line: a lazy DFA cache large enough for the
+        // states of all patterns (Unicode classes make many) is not cleared over and over.
         let set = RegexSetBuilder::new(&self.patterns)
             .size_limit(REGEX_SIZE_LIMIT * self.patterns.len().max(1))
+            .dfa_size_limit(DFA_CACHE_LIMIT)
             .build();
         let set = match set {
             Ok(set) => Some(set),
@@ -488,8 +493,7 @@ impl RuleSetBuilder {
         let set = set.map(|set| RuleSet {
             rules: self.rules,
             logs: LogPatterns {
-                filter: crate::parse::LogFilter::new(patterns, set.clone()),
-                set,
+                filter: crate::parse::LogFilter::new(patterns, set),
                 regexes,
             },
         });
