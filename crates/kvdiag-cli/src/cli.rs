@@ -71,6 +71,11 @@ pub struct AnalyzeArgs {
     /// Report only this VM: NAME (in any namespace, or in those of -n) or NS/NAME (repeatable).
     #[arg(long = "vm", value_name = "NAME|NS/NAME")]
     pub vms: Vec<String>,
+
+    /// Print to standard error how long each stage took (read and parse, index, correlate and
+    /// evaluate, render): for benchmarks.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 impl AnalyzeArgs {
