@@ -152,9 +152,16 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         ColorChoice::Always => anstream::ColorChoice::Always,
         ColorChoice::Never => anstream::ColorChoice::Never,
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
-    out.write_all(rendered.as_bytes())?;
-    out.flush()?;
+    if args.output == Format::Text {
+        let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+        out.write_all(rendered.as_bytes())?;
+        out.flush()?;
+    } else {
+        // JSON and Markdown carry no colours: written as they are.
+        let mut out = std::io::stdout().lock();
+        out.write_all(rendered.as_bytes())?;
+        out.flush()?;
+    }
     let threshold = match args.fail_on {
         FailOn::Critical => Some(Severity::Critical),
         FailOn::Error => Some(Severity::Error),
@@ -165,6 +172,9 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     let failed = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
     clock.lap("render and write");
     clock.print();
+    // The process ends here: freeing every object one by one would only cost time.
+    std::mem::forget(report);
+    std::mem::forget(snapshot);
     Ok(if failed { FINDINGS } else { CLEAN })
 }
 

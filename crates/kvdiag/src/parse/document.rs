@@ -29,6 +29,11 @@ pub fn parse_documents(bytes: &[u8], source: &Arc<str>) -> Result<Documents, Par
             None => yaml::documents::<Value>(bytes, yaml::data_options())?,
         }
     };
+    Ok(from_values(values, source))
+}
+
+/// The objects of parsed documents.
+pub(super) fn from_values(values: Vec<Value>, source: &Arc<str>) -> Documents {
     let many = values.len() > 1;
     let mut out = Documents::default();
     for (i, value) in values.into_iter().enumerate() {
@@ -39,7 +44,7 @@ pub fn parse_documents(bytes: &[u8], source: &Arc<str>) -> Result<Documents, Par
         };
         collect(value, origin, &mut out);
     }
-    Ok(out)
+    out
 }
 
 /// JSON documents open with `{`, or with `[` followed by a value (`[{`, `["`, `[]`); a line

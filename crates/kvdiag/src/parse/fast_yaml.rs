@@ -13,6 +13,8 @@
 //! serde-saphyr would return; a test compares both on every YAML file in the repository and on
 //! hand-written edge cases.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Number, Value};
 
 use super::yaml;
@@ -43,6 +45,8 @@ pub(super) fn documents(bytes: &[u8]) -> Option<Vec<Value>> {
         lines,
         i: 0,
         depth: 0,
+        skipped_in_items: false,
+        keep_all: false,
     };
     p.stream()
 }
@@ -52,6 +56,31 @@ struct Reader<'a> {
     /// The current line.
     i: usize,
     depth: usize,
+    /// `metadata.managedFields` of list items was read without being kept (see [`Place`]).
+    skipped_in_items: bool,
+    /// Keep everything (a document is read again when skipping turned out not to apply).
+    keep_all: bool,
+}
+
+/// Where a node is, as far as dropping `metadata.managedFields` is concerned: the parser of
+/// documents removes it from every object (a document, an item of a `<X>List` or of a
+/// top-level sequence), so it is read here without building it — unless the document turns
+/// out not to be a list after all, and then it is read again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// The document itself.
+    Root,
+    /// The value of the document's `items`.
+    Items,
+    /// An element of `items` or of a top-level sequence.
+    Item,
+    /// The `metadata` of the document or of an item.
+    Metadata {
+        of_item: bool,
+    },
+    /// Read and checked, not kept.
+    Skip,
+    Other,
 }
 
 fn indent(line: &str) -> usize {
@@ -94,7 +123,16 @@ impl<'a> Reader<'a> {
             if indent(line) != 0 {
                 return None;
             }
-            docs.push(self.block(0)?);
+            let start = self.i;
+            self.skipped_in_items = false;
+            let mut doc = self.block(0, Place::Root)?;
+            if self.skipped_in_items && !is_list(&doc) {
+                self.i = start;
+                self.keep_all = true;
+                doc = self.block(0, Place::Root)?;
+                self.keep_all = false;
+            }
+            docs.push(doc);
             self.skip_blank();
             if let Some(next) = self.line()
                 && next.trim_end_matches(' ') != "---"
@@ -106,7 +144,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A block node whose first line (the current one) is indented by `n`.
-    fn block(&mut self, n: usize) -> Option<Value> {
+    fn block(&mut self, n: usize, at: Place) -> Option<Value> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return None;
@@ -114,9 +152,9 @@ impl<'a> Reader<'a> {
         let line = self.line()?;
         let content = &line[n..];
         let value = if is_entry(content) {
-            self.sequence(n)
+            self.sequence(n, at)
         } else if key(content).is_some() {
-            self.mapping(n, false)
+            self.mapping(n, false, at)
         } else {
             None
         };
@@ -126,7 +164,7 @@ impl<'a> Reader<'a> {
 
     /// A block mapping at indentation `n`. With `inline_first`, its first entry starts at
     /// column `n` of the current line (after a sequence entry's `- `).
-    fn mapping(&mut self, n: usize, inline_first: bool) -> Option<Value> {
+    fn mapping(&mut self, n: usize, inline_first: bool, at: Place) -> Option<Value> {
         let mut map = Map::new();
         let mut first = inline_first;
         loop {
@@ -154,14 +192,28 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let (k, rest) = key(content)?;
-            let value = self.after_key(n, rest)?;
-            map.insert(k, value);
+            let child = match (at, &*k) {
+                (Place::Skip, _) => Place::Skip,
+                (Place::Root | Place::Item, "metadata") => Place::Metadata {
+                    of_item: at == Place::Item,
+                },
+                (Place::Metadata { of_item }, "managedFields") if !self.keep_all => {
+                    self.skipped_in_items |= of_item;
+                    Place::Skip
+                }
+                (Place::Root, "items") => Place::Items,
+                _ => Place::Other,
+            };
+            let value = self.after_key(n, rest, child)?;
+            if child != Place::Skip {
+                map.insert(k.into_owned(), value);
+            }
         }
         Some(Value::Object(map))
     }
 
     /// The value of a key at indentation `n`; `rest` is what follows the `:` on its line.
-    fn after_key(&mut self, n: usize, rest: &'a str) -> Option<Value> {
+    fn after_key(&mut self, n: usize, rest: &'a str, at: Place) -> Option<Value> {
         let r = rest.trim_start_matches(' ');
         if r.len() == rest.len() && !rest.is_empty() {
             return None; // `key:value` is not a mapping entry
@@ -174,18 +226,23 @@ impl<'a> Reader<'a> {
             };
             let ind = indent(line);
             if ind > n {
-                return self.block(ind);
+                return self.block(ind, at);
             }
             if ind == n && is_entry(&line[n..]) {
-                return self.sequence(n);
+                return self.sequence(n, at);
             }
             return Some(Value::Null);
         }
-        self.scalar(n, r)
+        self.scalar(n, r, at == Place::Skip)
     }
 
     /// A block sequence at indentation `n`.
-    fn sequence(&mut self, n: usize) -> Option<Value> {
+    fn sequence(&mut self, n: usize, at: Place) -> Option<Value> {
+        let child = match at {
+            Place::Skip => Place::Skip,
+            Place::Root | Place::Items => Place::Item,
+            _ => Place::Other,
+        };
         let mut items = Vec::new();
         loop {
             self.skip_blank();
@@ -207,10 +264,12 @@ impl<'a> Reader<'a> {
                 self.i += 1;
                 self.skip_blank();
                 let item = match self.line() {
-                    Some(next) if indent(next) > n => self.block(indent(next))?,
+                    Some(next) if indent(next) > n => self.block(indent(next), child)?,
                     _ => Value::Null,
                 };
-                items.push(item);
+                if child != Place::Skip {
+                    items.push(item);
+                }
                 continue;
             }
             let column = n + 1 + (after.len() - text.len());
@@ -222,20 +281,22 @@ impl<'a> Reader<'a> {
                 if self.depth > MAX_DEPTH {
                     return None;
                 }
-                let m = self.mapping(column, true);
+                let m = self.mapping(column, true, child);
                 self.depth -= 1;
                 m?
             } else {
-                self.scalar(n, text)?
+                self.scalar(n, text, child == Place::Skip)?
             };
-            items.push(item);
+            if child != Place::Skip {
+                items.push(item);
+            }
         }
         Some(Value::Array(items))
     }
 
     /// A scalar starting with `text` on the current line, inside a node indented by `n`
     /// (continuation lines must be indented more). Moves past its last line.
-    fn scalar(&mut self, n: usize, text: &'a str) -> Option<Value> {
+    fn scalar(&mut self, n: usize, text: &'a str, skip: bool) -> Option<Value> {
         let first = text.as_bytes()[0];
         match first {
             b'|' => self.literal(n, text),
@@ -269,6 +330,9 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 self.i = save;
+                if skip && plain_string(plain) {
+                    return Some(Value::Null);
+                }
                 resolve_plain(plain)
             }
         }
@@ -449,7 +513,7 @@ fn unescape(raw: &str) -> Option<String> {
 }
 
 /// A mapping key at the start of `content`, and what follows its `:`.
-fn key(content: &str) -> Option<(String, &str)> {
+fn key(content: &str) -> Option<(Cow<'_, str>, &str)> {
     let b = content.as_bytes();
     match b.first()? {
         q @ (b'\'' | b'"') => {
@@ -461,9 +525,11 @@ fn key(content: &str) -> Option<(String, &str)> {
             }
             let raw = &content[1..end];
             let k = if double {
-                unescape(raw)?
+                Cow::Owned(unescape(raw)?)
+            } else if raw.contains("''") {
+                Cow::Owned(raw.replace("''", "'"))
             } else {
-                raw.replace("''", "'")
+                Cow::Borrowed(raw)
             };
             Some((k, rest))
         }
@@ -477,7 +543,7 @@ fn key(content: &str) -> Option<(String, &str)> {
             if !plain_key(k) {
                 return None;
             }
-            Some((k.to_owned(), &content[colon + 1..]))
+            Some((Cow::Borrowed(k), &content[colon + 1..]))
         }
     }
 }
@@ -506,6 +572,21 @@ fn special_word(s: &str) -> bool {
     s.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
+/// A plain scalar that is a string whatever the schema.
+fn plain_string(s: &str) -> bool {
+    let first = s.as_bytes()[0];
+    (first.is_ascii_alphabetic() || first == b'/' || first == b'_') && !special_word(s)
+}
+
+/// Whether a document is a `<X>List` with `items` (whose items the parser of documents takes
+/// as objects).
+fn is_list(doc: &Value) -> bool {
+    doc.get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && doc.get("items").is_some_and(Value::is_array)
+}
+
 /// A plain scalar's value: strings and small integers here, anything else as serde-saphyr
 /// reads it.
 fn resolve_plain(s: &str) -> Option<Value> {
@@ -515,8 +596,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
-    let first = s.as_bytes()[0];
-    if (first.is_ascii_alphabetic() || first == b'/' || first == b'_') && !special_word(s) {
+    if plain_string(s) {
         return Some(Value::String(s.to_owned()));
     }
     let digits = s.strip_prefix('-').unwrap_or(s);
@@ -542,9 +622,21 @@ fn resolve_plain(s: &str) -> Option<Value> {
 mod tests {
     use super::*;
 
-    fn both(text: &str) -> (Option<Vec<Value>>, Option<Vec<Value>>) {
-        let fast = documents(text.as_bytes());
-        let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+    /// The objects (values and origins) and the count of ignored values, as the parser of
+    /// documents makes them from the fast reader's documents and from serde-saphyr's.
+    type Objects = (Vec<(Value, crate::Origin)>, usize);
+
+    fn objects(values: Vec<Value>) -> Objects {
+        let d = super::super::document::from_values(values, &std::sync::Arc::from("t"));
+        let list = d.objects.into_iter().map(|o| (o.value, o.origin)).collect();
+        (list, d.ignored)
+    }
+
+    fn both(text: &str) -> (Option<Objects>, Option<Objects>) {
+        let fast = documents(text.as_bytes()).map(objects);
+        let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options())
+            .ok()
+            .map(objects);
         (fast, full)
     }
 
@@ -555,6 +647,20 @@ mod tests {
             None => true,
             Some(v) => Some(v) == full,
         }
+    }
+
+    #[test]
+    fn managed_fields_of_objects_are_not_built() {
+        let list = "apiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    managedFields:\n    - manager: a\n    name: p\nkind: PodList\n";
+        let (fast, full) = both(list);
+        assert_eq!(fast, full);
+        let raw = documents(list.as_bytes()).expect("read");
+        assert!(raw[0].pointer("/items/0/metadata/managedFields").is_none());
+        // `items` of something that is not a list are not objects: kept as they are.
+        let other = "items:\n- metadata:\n    managedFields:\n    - manager: a\nkind: Thing\n";
+        let raw = documents(other.as_bytes()).expect("read");
+        assert!(raw[0].pointer("/items/0/metadata/managedFields").is_some());
+        assert!(agrees(other));
     }
 
     #[test]
@@ -625,7 +731,9 @@ mod tests {
             "NaN",
         ] {
             let text = format!("k: {v}\nl:\n- {v}\n");
-            assert!(agrees(&text), "{v}");
+            let fast = documents(text.as_bytes());
+            let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+            assert!(fast.is_none() || fast == full, "{v}");
         }
     }
 
@@ -646,7 +754,8 @@ mod tests {
             ".a",
         ] {
             let text = format!("{k}: v\n");
-            let (fast, full) = both(&text);
+            let fast = documents(text.as_bytes());
+            let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
             assert_eq!(fast, full, "{k}");
         }
     }
@@ -663,8 +772,10 @@ mod tests {
             "a: |\nb: 1\n",
             "a: 'x\n\n  y'\n",
         ] {
-            assert!(agrees(text), "{text:?}");
-            assert!(documents(text.as_bytes()).is_some(), "{text:?}");
+            let fast = documents(text.as_bytes());
+            let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+            assert!(fast.is_some(), "{text:?}");
+            assert_eq!(fast, full, "{text:?}");
         }
     }
 
@@ -694,11 +805,13 @@ mod tests {
         let mut handled = 0;
         for f in &files {
             let bytes = std::fs::read(f).expect("readable");
-            let Some(fast) = documents(&bytes) else {
+            let Some(fast) = documents(&bytes).map(objects) else {
                 continue;
             };
             handled += 1;
-            let full = yaml::documents::<Value>(&bytes, yaml::data_options()).ok();
+            let full = yaml::documents::<Value>(&bytes, yaml::data_options())
+                .ok()
+                .map(objects);
             assert_eq!(Some(fast), full, "{}", f.display());
         }
         assert!(

@@ -335,7 +335,10 @@ impl LogScanner {
             number += 1;
             pos = end + 1;
         }
-        match self.filter.inner.prefilter.clone() {
+        // The filter is shared (an Arc), never cloned itself: a cloned regex would start with
+        // an empty cache and build its automaton again.
+        let inner = Arc::clone(&self.filter.inner);
+        match &inner.prefilter {
             Some(pre) => {
                 let mut at = pos;
                 while at < blk.len() {

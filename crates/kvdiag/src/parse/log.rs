@@ -277,6 +277,24 @@ impl LogStreamBuilder {
 }
 
 impl<'a> LogLine<'a> {
+    /// Several fields of a structured line at once (the line is parsed once), in the order of
+    /// `keys`; see [`LogLine::field`].
+    pub fn fields<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'a, str>>; N] {
+        let t = self.text.trim_start();
+        if t.starts_with('{') {
+            let Ok(map) = serde_json::from_str::<serde_json::Map<String, Value>>(t) else {
+                return std::array::from_fn(|_| None);
+            };
+            return keys.map(|key| {
+                map.get(key).map(|v| match v {
+                    Value::String(s) => Cow::Owned(s.clone()),
+                    other => Cow::Owned(other.to_string()),
+                })
+            });
+        }
+        keys.map(|key| logfmt_field(t, key))
+    }
+
     /// A field of a structured line: a JSON object line (virt-launcher, virt-handler) or a
     /// logfmt line (`level=info msg="..."`, KubeVirt before 2019). Non-string JSON values are
     /// given in their JSON form.
