@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::cause::Cause;
@@ -61,8 +62,12 @@ pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> 
     let subjects = correlate(snapshot);
     let mut diagnoses = Vec::new();
     let mut reports = Vec::with_capacity(subjects.len());
-    for subject in &subjects {
-        let found = evaluate(rules, snapshot, subject);
+    // Subjects are evaluated in parallel; the results keep the subjects' order.
+    let found_all: Vec<Vec<Diagnosis>> = subjects
+        .par_iter()
+        .map(|subject| evaluate(rules, snapshot, subject))
+        .collect();
+    for (subject, found) in subjects.iter().zip(found_all) {
         reports.push(SubjectReport {
             subject: subject.id.clone(),
             status: subject.status(snapshot),

@@ -25,11 +25,16 @@ pub struct Snapshot {
     objects: Vec<Object>,
     logs: Vec<LogStream>,
     by_kind: BTreeMap<String, Vec<ObjectId>>,
-    by_name: HashMap<(String, Option<String>, String), ObjectId>,
+    /// kind → namespace ([`NO_NAMESPACE`] for none) → name → object: looked up without
+    /// building keys.
+    by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>>,
     by_uid: HashMap<String, ObjectId>,
     capture_time: Option<CaptureTime>,
     inputs: Inputs,
 }
+
+/// The namespace key of cluster-scoped objects in the name index (no namespace holds a NUL).
+const NO_NAMESPACE: &str = "\u{0}";
 
 /// The moment the snapshot describes; ages ("deleted 10 minutes ago") are measured from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -424,12 +429,18 @@ impl SnapshotBuilder {
         };
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
-        let mut by_name = HashMap::new();
+        let mut by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>> =
+            HashMap::new();
         let mut by_uid = HashMap::new();
         for (id, o) in objects.iter().enumerate() {
             by_kind.entry(o.kind.clone()).or_default().push(id);
             if let Some(name) = &o.name {
-                by_name.insert((o.kind.clone(), o.namespace.clone(), name.clone()), id);
+                by_name
+                    .entry(o.kind.clone())
+                    .or_default()
+                    .entry(o.namespace.as_deref().unwrap_or(NO_NAMESPACE).to_owned())
+                    .or_default()
+                    .insert(name.clone(), id);
             }
             if let Some(uid) = &o.uid {
                 by_uid.insert(uid.clone(), id);
@@ -562,11 +573,9 @@ impl Snapshot {
     /// The object of `kind` named `namespace/name`.
     pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectId> {
         self.by_name
-            .get(&(
-                kind.to_owned(),
-                namespace.map(str::to_owned),
-                name.to_owned(),
-            ))
+            .get(kind)?
+            .get(namespace.unwrap_or(NO_NAMESPACE))?
+            .get(name)
             .copied()
     }
 

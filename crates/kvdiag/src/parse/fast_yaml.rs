@@ -165,7 +165,9 @@ impl<'a> Reader<'a> {
     /// A block mapping at indentation `n`. With `inline_first`, its first entry starts at
     /// column `n` of the current line (after a sequence entry's `- `).
     fn mapping(&mut self, n: usize, inline_first: bool, at: Place) -> Option<Value> {
-        let mut map = Map::new();
+        // Built in one go at the end: kubectl writes keys sorted, which makes this cheaper than
+        // inserting one by one; a repeated key keeps its last value, as with inserting.
+        let mut entries: Vec<(String, Value)> = Vec::new();
         let mut first = inline_first;
         loop {
             if !first {
@@ -206,10 +208,12 @@ impl<'a> Reader<'a> {
             };
             let value = self.after_key(n, rest, child)?;
             if child != Place::Skip {
-                map.insert(k.into_owned(), value);
+                entries.push((k.into_owned(), value));
             }
         }
-        Some(Value::Object(map))
+        Some(Value::Object(
+            entries.into_iter().collect::<Map<String, Value>>(),
+        ))
     }
 
     /// The value of a key at indentation `n`; `rest` is what follows the `:` on its line.
@@ -578,6 +582,22 @@ fn plain_string(s: &str) -> bool {
     (first.is_ascii_alphabetic() || first == b'/' || first == b'_') && !special_word(s)
 }
 
+/// A plain scalar that no schema reads as a number, boolean or null although it starts like
+/// one: it holds a character no such form has (`2Gi`, `200m`, `2024-05-14T10:00:00Z`), or is
+/// digits with two dots or more (`10.128.2.15`).
+fn not_a_number(s: &str) -> bool {
+    const NUMBERISH: &[u8] = b"0123456789abcdefABCDEF+-._:xXoOiInNtTyY";
+    let b = s.as_bytes();
+    if !(b[0].is_ascii_digit() || matches!(b[0], b'+' | b'-' | b'.')) {
+        return false;
+    }
+    if b.iter().any(|c| !NUMBERISH.contains(c)) {
+        return true;
+    }
+    b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        && b.iter().filter(|c| **c == b'.').count() >= 2
+}
+
 /// Whether a document is a `<X>List` with `items` (whose items the parser of documents takes
 /// as objects).
 fn is_list(doc: &Value) -> bool {
@@ -596,7 +616,7 @@ fn resolve_plain(s: &str) -> Option<Value> {
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
-    if plain_string(s) {
+    if plain_string(s) || not_a_number(s) {
         return Some(Value::String(s.to_owned()));
     }
     let digits = s.strip_prefix('-').unwrap_or(s);
