@@ -160,28 +160,38 @@ enum Outcome {
 fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
     let mut items = Vec::new();
     let mut archives = Vec::new();
-    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let rel: Vec<String> = e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(e.path())
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                let name = e.file_name().to_string_lossy();
-                match layout::archive_kind(&name) {
-                    Some(kind) => archives.push((e.path().to_owned(), kind)),
-                    None => items.push((e.path().to_owned(), rel)),
+    let mut add_file = |path: &Path| {
+        let rel: Vec<String> = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        match layout::archive_kind(&name) {
+            Some(kind) => archives.push((path.to_owned(), kind)),
+            None => items.push((path.to_owned(), rel)),
+        }
+    };
+    match list_files(root) {
+        Some(files) => files.iter().for_each(|p| add_file(p)),
+        // Something could not be listed: walk again one by one, to report what and why.
+        None => {
+            for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => add_file(e.path()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        let p = e.path().map_or_else(
+                            || root.display().to_string(),
+                            |p| p.display().to_string(),
+                        );
+                        builder.fail(p, e.to_string());
+                    }
                 }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let p = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                builder.fail(p, e.to_string());
             }
         }
     }
@@ -227,6 +237,56 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
     for (path, kind) in archives {
         archive::add(builder, &path, kind);
     }
+}
+
+/// The regular files under `root`, listed in parallel (a must-gather has thousands of
+/// folders), in the order of a sorted walk (paths compare by component); `None` when anything
+/// could not be listed.
+fn list_files(root: &Path) -> Option<Vec<PathBuf>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn visit<'s>(
+        scope: &rayon::Scope<'s>,
+        dir: PathBuf,
+        files: &'s Mutex<Vec<PathBuf>>,
+        failed: &'s AtomicBool,
+    ) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            failed.store(true, Ordering::Relaxed);
+            return;
+        };
+        let mut found = Vec::new();
+        for entry in entries {
+            let Ok(entry) = entry else {
+                failed.store(true, Ordering::Relaxed);
+                continue;
+            };
+            match entry.file_type() {
+                Ok(t) if t.is_file() => found.push(entry.path()),
+                Ok(t) if t.is_dir() => {
+                    let sub = entry.path();
+                    scope.spawn(move |s| visit(s, sub, files, failed));
+                }
+                Ok(_) => {}
+                Err(_) => failed.store(true, Ordering::Relaxed),
+            }
+        }
+        match files.lock() {
+            Ok(mut all) => all.extend(found),
+            Err(_) => failed.store(true, Ordering::Relaxed),
+        }
+    }
+
+    let files = Mutex::new(Vec::new());
+    let failed = AtomicBool::new(false);
+    rayon::scope(|s| visit(s, root.to_owned(), &files, &failed));
+    if failed.load(Ordering::Relaxed) {
+        return None;
+    }
+    let mut files = files.into_inner().ok()?;
+    files.sort();
+    Some(files)
 }
 
 /// The object names each list file held, keyed by the file's path inside the capture.
