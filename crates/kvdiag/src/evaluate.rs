@@ -195,18 +195,16 @@ impl StreamHits {
         }
         let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
         if !rules.logs.regexes.is_empty() {
-            let mut matched = Vec::new();
-            for (i, line) in stream.lines().enumerate() {
-                // The literal prefilter first: the RegexSet only where a pattern can match.
-                rules.logs.filter.matches(line.text, &mut matched);
-                for &p in &matched {
+            // The literal prefilter first: the RegexSet only where a pattern can match.
+            rules.logs.filter.for_each_match(stream, |i, matched| {
+                for &p in matched {
                     let entry = by_pattern.entry(p).or_default();
                     if entry.0.len() < HITS_KEPT {
                         entry.0.push(i);
                     }
                     entry.1 += 1;
                 }
-            }
+            });
         }
         StreamHits { log, by_pattern }
     }

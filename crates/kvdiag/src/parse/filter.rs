@@ -61,9 +61,10 @@ pub(crate) struct FilterInner {
     /// Literals one of which every match of any pattern contains, as one alternation (the
     /// regex engine searches it with its SIMD literal searchers); `None`: check every line.
     prefilter: Option<BytesRegex>,
-    /// Per pattern, case-sensitive literals that every match contains all of: a candidate
-    /// line lacking one for every pattern is not given to the RegexSet.
-    musts: Vec<Vec<memchr::memmem::Finder<'static>>>,
+    /// Per pattern, what every match contains: literals it contains all of, and the set of
+    /// literals it contains one of (case-insensitive ones lowercased, flagged `true`). A
+    /// candidate line that lacks them for every pattern is not given to the RegexSet.
+    needs: Vec<Vec<Vec<(memchr::memmem::Finder<'static>, bool)>>>,
 }
 
 impl FilterInner {
@@ -74,10 +75,20 @@ impl FilterInner {
             return;
         }
         let bytes = text.as_bytes();
-        let possible = self
-            .musts
-            .iter()
-            .any(|all| all.iter().all(|f| f.find(bytes).is_some()));
+        let mut lower: Option<Vec<u8>> = None;
+        let mut found = |f: &memchr::memmem::Finder<'_>, ci: bool| {
+            if ci {
+                let l = lower.get_or_insert_with(|| bytes.to_ascii_lowercase());
+                f.find(l).is_some()
+            } else {
+                f.find(bytes).is_some()
+            }
+        };
+        let possible = self.needs.iter().any(|needs| {
+            needs
+                .iter()
+                .all(|alternatives| alternatives.iter().any(|(f, ci)| found(f, *ci)))
+        });
         if possible {
             out.extend(self.set.matches(text).iter());
         }
@@ -88,15 +99,33 @@ impl LogFilter {
     /// Builds a filter from patterns and the set compiled from them (same order).
     pub(crate) fn new(patterns: Vec<String>, set: RegexSet) -> LogFilter {
         let prefilter = prefilter(&patterns);
-        let musts = patterns
+        let finder = |bytes: &[u8]| memchr::memmem::Finder::new(bytes).into_owned();
+        let needs = patterns
             .iter()
             .map(|p| {
-                let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok();
-                hir.map(|h| musts(&h))
-                    .unwrap_or_default()
+                let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(p) else {
+                    return Vec::new();
+                };
+                let mut needs: Vec<Vec<(memchr::memmem::Finder<'static>, bool)>> = musts(&hir)
                     .into_iter()
-                    .map(|l| memchr::memmem::Finder::new(&l).into_owned())
-                    .collect()
+                    .map(|l| vec![(finder(&l), false)])
+                    .collect();
+                if let Some(any) = required(&hir).filter(|lits| {
+                    lits.len() <= MAX_LITERALS && lits.iter().all(|l| l.bytes.len() >= MIN_LITERAL)
+                }) {
+                    needs.push(
+                        any.into_iter()
+                            .map(|l| {
+                                if l.ci {
+                                    (finder(&l.bytes.to_ascii_lowercase()), true)
+                                } else {
+                                    (finder(&l.bytes), false)
+                                }
+                            })
+                            .collect(),
+                    );
+                }
+                needs
             })
             .collect();
         LogFilter {
@@ -104,7 +133,7 @@ impl LogFilter {
                 patterns,
                 set,
                 prefilter,
-                musts,
+                needs,
             }),
         }
     }
@@ -118,16 +147,44 @@ impl LogFilter {
     pub fn has_prefilter(&self) -> bool {
         self.inner.prefilter.is_some()
     }
+}
 
-    /// The patterns that match a line's text (after its timestamp prefix).
-    pub(crate) fn matches(&self, text: &str, out: &mut Vec<usize>) {
-        out.clear();
-        if let Some(pre) = &self.inner.prefilter
-            && !pre.is_match(text.as_bytes())
-        {
+impl LogFilter {
+    /// Calls `f` with every kept line of `stream` that a pattern matches (index, patterns), in
+    /// order. The prefilter runs over the stream's text as one buffer (a literal across two
+    /// lines only makes a line a candidate; every candidate is checked on its own).
+    pub(crate) fn for_each_match(&self, stream: &LogStream, mut f: impl FnMut(usize, &[usize])) {
+        let mut matched = Vec::new();
+        let lines = &stream.lines;
+        let mut check = |i: usize, matched: &mut Vec<usize>| {
+            if let Some(line) = stream.line(i) {
+                self.inner.set_matches(line.text, matched);
+                if !matched.is_empty() {
+                    f(i, matched);
+                }
+            }
+        };
+        let Some(pre) = &self.inner.prefilter else {
+            for i in 0..lines.len() {
+                check(i, &mut matched);
+            }
             return;
+        };
+        let begin = |sp: &Span| sp.timestamp.map_or(sp.start, |(s, _)| s);
+        let text = stream.text.as_bytes();
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = pre.find_at(text, at) else {
+                break;
+            };
+            let after = lines.partition_point(|sp| begin(sp) <= m.start());
+            let Some(i) = after.checked_sub(1) else {
+                at = m.start() + 1;
+                continue;
+            };
+            check(i, &mut matched);
+            at = lines.get(i + 1).map_or(text.len(), begin);
         }
-        self.inner.set_matches(text, out);
     }
 }
 
@@ -185,14 +242,15 @@ impl LogStream {
         let last_timestamp = self.last_timestamp();
         let mut hits: Hits = vec![(Vec::new(), 0); filter.inner.patterns.len()];
         let mut keep = Vec::new();
-        let mut matched = Vec::new();
-        for i in 0..self.lines.len() {
-            let Some(line) = self.line(i) else { continue };
-            filter.matches(line.text, &mut matched);
-            let hit = record(&mut hits, &matched, i);
-            if hit || (keep_head && i < HEAD_LINES) {
+        filter.for_each_match(&self, |i, matched| {
+            if record(&mut hits, matched, i) {
                 keep.push(i);
             }
+        });
+        if keep_head {
+            keep.extend(0..self.lines.len().min(HEAD_LINES));
+            keep.sort_unstable();
+            keep.dedup();
         }
         // Hit indices point into the kept lines from now on.
         let position = |i: usize| keep.binary_search(&i).unwrap_or(0);
