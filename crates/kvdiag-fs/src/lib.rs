@@ -383,13 +383,20 @@ fn read_plain(
             Err(e) => Outcome::Unreadable(e.to_string()),
         },
         Decision::Read(hint) => {
-            let mut bytes = Vec::new();
-            match reader.read_to_end(&mut bytes) {
+            // One buffer per thread, reused: fresh pages for every file (which the kernel
+            // zeroes) showed in profiles. A very large one is not kept.
+            let mut bytes = DOCUMENT_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+            bytes.clear();
+            let outcome = match reader.read_to_end(&mut bytes) {
                 Ok(_) => Outcome::Parsed(Box::new(
                     parse_input(name, &bytes, hint).map(|p| filter_parsed(p, filter)),
                 )),
                 Err(e) => Outcome::Unreadable(e.to_string()),
+            };
+            if bytes.capacity() <= KEPT_BUFFER {
+                DOCUMENT_BUFFER.with(|b| *b.borrow_mut() = bytes);
             }
+            outcome
         }
     }
 }
@@ -464,7 +471,11 @@ fn stream_log(
     }))
 }
 
+/// Largest document buffer a thread keeps for the next file.
+const KEPT_BUFFER: usize = 64 << 20;
+
 thread_local! {
+    static DOCUMENT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 

@@ -32,18 +32,10 @@ pub(super) fn documents(bytes: &[u8]) -> Option<Vec<Value>> {
     if text.starts_with('\u{feff}') {
         return None;
     }
-    let mut lines = Vec::with_capacity(bytes.len() / 24);
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', bytes) {
-        lines.push(&text[start..end]);
-        start = end + 1;
-    }
-    if start < text.len() {
-        lines.push(&text[start..]);
-    }
     let mut p = Reader {
-        lines,
-        i: 0,
+        text,
+        pos: 0,
+        end: line_end(text, 0),
         depth: 0,
         skipped_in_items: false,
         keep_all: false,
@@ -52,9 +44,10 @@ pub(super) fn documents(bytes: &[u8]) -> Option<Vec<Value>> {
 }
 
 struct Reader<'a> {
-    lines: Vec<&'a str>,
-    /// The current line.
-    i: usize,
+    text: &'a str,
+    /// Where the current line starts and ends (before its `\n`).
+    pos: usize,
+    end: usize,
     depth: usize,
     /// `metadata.managedFields` of list items was read without being kept (see [`Place`]).
     skipped_in_items: bool,
@@ -83,6 +76,15 @@ enum Place {
     Other,
 }
 
+/// The end of the line starting at `pos` (the position of its `\n`, or the end of the text).
+fn line_end(text: &str, pos: usize) -> usize {
+    let b = text.as_bytes();
+    if pos >= b.len() {
+        return b.len();
+    }
+    memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i)
+}
+
 fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
@@ -99,12 +101,27 @@ fn is_entry(content: &str) -> bool {
 
 impl<'a> Reader<'a> {
     fn line(&self) -> Option<&'a str> {
-        self.lines.get(self.i).copied()
+        (self.pos < self.text.len()).then(|| &self.text[self.pos..self.end])
+    }
+
+    /// Moves to the next line.
+    fn advance(&mut self) {
+        self.pos = self.end + 1;
+        self.end = line_end(self.text, self.pos);
+    }
+
+    fn mark(&self) -> (usize, usize) {
+        (self.pos, self.end)
+    }
+
+    fn reset(&mut self, (pos, end): (usize, usize)) {
+        self.pos = pos;
+        self.end = end;
     }
 
     fn skip_blank(&mut self) {
         while self.line().is_some_and(is_blank) {
-            self.i += 1;
+            self.advance();
         }
     }
 
@@ -114,7 +131,7 @@ impl<'a> Reader<'a> {
             self.skip_blank();
             let Some(line) = self.line() else { break };
             if line.trim_end_matches(' ') == "---" {
-                self.i += 1;
+                self.advance();
                 continue;
             }
             if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
@@ -123,11 +140,11 @@ impl<'a> Reader<'a> {
             if indent(line) != 0 {
                 return None;
             }
-            let start = self.i;
+            let start = self.mark();
             self.skipped_in_items = false;
             let mut doc = self.block(0, Place::Root)?;
             if self.skipped_in_items && !is_list(&doc) {
-                self.i = start;
+                self.reset(start);
                 self.keep_all = true;
                 doc = self.block(0, Place::Root)?;
                 self.keep_all = false;
@@ -223,7 +240,7 @@ impl<'a> Reader<'a> {
             return None; // `key:value` is not a mapping entry
         }
         if r.is_empty() || r.starts_with('#') {
-            self.i += 1;
+            self.advance();
             self.skip_blank();
             let Some(line) = self.line() else {
                 return Some(Value::Null);
@@ -265,7 +282,7 @@ impl<'a> Reader<'a> {
             let after = &content[1..];
             let text = after.trim_start_matches(' ');
             if text.is_empty() || text.starts_with('#') {
-                self.i += 1;
+                self.advance();
                 self.skip_blank();
                 let item = match self.line() {
                     Some(next) if indent(next) > n => self.block(indent(next), child)?,
@@ -311,7 +328,7 @@ impl<'a> Reader<'a> {
                     "[]" => Value::Array(Vec::new()),
                     _ => return None,
                 };
-                self.i += 1;
+                self.advance();
                 Some(v)
             }
             b'>' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b',' | b']' | b'}' | b'#' => None,
@@ -326,14 +343,14 @@ impl<'a> Reader<'a> {
                 if plain.contains(": ") || plain.ends_with(':') {
                     return None;
                 }
-                self.i += 1;
+                self.advance();
                 // A plain scalar continued on the next lines is not handled here.
-                let save = self.i;
+                let save = self.mark();
                 self.skip_blank_lines_only();
                 if self.line().is_some_and(|l| indent(l) > n && !is_blank(l)) {
                     return None;
                 }
-                self.i = save;
+                self.reset(save);
                 if skip && plain_string(plain) {
                     return Some(Value::Null);
                 }
@@ -348,7 +365,7 @@ impl<'a> Reader<'a> {
             .line()
             .is_some_and(|l| l.trim_start_matches(' ').is_empty())
         {
-            self.i += 1;
+            self.advance();
         }
     }
 
@@ -359,13 +376,13 @@ impl<'a> Reader<'a> {
             "|-" => true,
             _ => return None,
         };
-        self.i += 1;
+        self.advance();
         let mut body: Vec<&str> = Vec::new();
         let mut m = None;
         while let Some(line) = self.line() {
             if line.is_empty() {
                 body.push("");
-                self.i += 1;
+                self.advance();
                 continue;
             }
             let ind = indent(line);
@@ -380,7 +397,7 @@ impl<'a> Reader<'a> {
             }
             let m = m.unwrap_or(ind);
             body.push(&line[m..]);
-            self.i += 1;
+            self.advance();
         }
         while body.last() == Some(&"") {
             body.pop();
@@ -415,7 +432,7 @@ impl<'a> Reader<'a> {
                     part.trim_start_matches(' ')
                 };
                 raw.push_str(part);
-                self.i += 1;
+                self.advance();
                 break;
             }
             // The line ends inside the scalar: fold it.
@@ -430,14 +447,14 @@ impl<'a> Reader<'a> {
             }
             raw.push_str(part);
             first = false;
-            self.i += 1;
+            self.advance();
             let mut breaks = 0;
             while self
                 .line()
                 .is_some_and(|l| l.trim_start_matches(' ').is_empty())
             {
                 breaks += 1;
-                self.i += 1;
+                self.advance();
             }
             let next = self.line()?;
             if indent(next) <= n || next.starts_with("---") || next.starts_with("...") {
