@@ -278,16 +278,23 @@ impl LogStreamBuilder {
 
 impl<'a> LogLine<'a> {
     /// Several fields of a structured line at once (the line is parsed once), in the order of
-    /// `keys`; see [`LogLine::field`].
+    /// `keys`; see [`LogLine::field`]. Other fields of a JSON line are skipped, not built.
     pub fn fields<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'a, str>>; N] {
         let t = self.text.trim_start();
         if t.starts_with('{') {
-            let Ok(map) = serde_json::from_str::<serde_json::Map<String, Value>>(t) else {
-                return std::array::from_fn(|_| None);
+            let mut seed = Picked {
+                keys,
+                found: std::array::from_fn(|_| None),
             };
-            return keys.map(|key| {
-                map.get(key).map(|v| match v {
-                    Value::String(s) => Cow::Owned(s.clone()),
+            let mut de = serde_json::Deserializer::from_str(t);
+            if serde::de::DeserializeSeed::deserialize(&mut seed, &mut de).is_err()
+                || de.end().is_err()
+            {
+                return std::array::from_fn(|_| None);
+            }
+            return seed.found.map(|v| {
+                v.map(|v| match v {
+                    Value::String(s) => Cow::Owned(s),
                     other => Cow::Owned(other.to_string()),
                 })
             });
@@ -308,6 +315,41 @@ impl<'a> LogLine<'a> {
             };
         }
         logfmt_field(t, key)
+    }
+}
+
+/// Reads the values of some keys of a JSON object, skipping the others (a repeated key keeps
+/// its last value, as in a map).
+struct Picked<'k, const N: usize> {
+    keys: [&'k str; N],
+    found: [Option<Value>; N],
+}
+
+impl<'de, const N: usize> serde::de::DeserializeSeed<'de> for &mut Picked<'_, N> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, const N: usize> serde::de::Visitor<'de> for &mut Picked<'_, N> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match self.keys.iter().position(|k| *k == key) {
+                Some(i) => self.found[i] = Some(map.next_value::<Value>()?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -438,6 +480,29 @@ mod tests {
             s.line(0).map(|l| l.text),
             Some("2024-04-26T12:09:49 something without zone")
         );
+    }
+
+    #[test]
+    fn several_fields_at_once_read_as_one_by_one() {
+        for text in [
+            r#"{"kind":"","name":"a","namespace":"n","msg":"x \"q\""}"#,
+            r#"{"name":5,"namespace":null,"kind":{"a":[1]}}"#,
+            r#"{"name":"a","name":"b"}"#,
+            r#"{"n\u0061me":"esc"}"#,
+            r#"{"name":"a"} trailing"#,
+            r#"{"name":"a""#,
+            r#"["name"]"#,
+            "level=info name=a namespace=\"n s\"",
+        ] {
+            let s = stream(text);
+            let l = s.line(0).expect("line");
+            let [kind, name, ns] = l.fields(["kind", "name", "namespace"]);
+            assert_eq!(
+                (kind, name, ns),
+                (l.field("kind"), l.field("name"), l.field("namespace")),
+                "{text}"
+            );
+        }
     }
 
     #[test]
