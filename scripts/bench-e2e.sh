@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: on one generated must-gather, `kvdiag analyze` against `rg` searching the
 # same tree for the built-in rule pack's log patterns, and `cat` of the tree (the read floor).
-# Reports medians of several runs (hyperfine), the time ratios, peak RSS (/usr/bin/time -v) and
-# kvdiag's stage timings.
+# Reports medians of several rounds (wall and CPU time, peak RSS, all from /usr/bin/time -v), the
+# time ratios, hyperfine's view of kvdiag against rg, and kvdiag's stage timings.
 #
-#   scripts/bench-e2e.sh                      # 2,000 VMs, 800 MiB of VM logs (~1.1 GB tree)
+#   scripts/bench-e2e.sh                      # 2,000 VMs, 800 MiB of VM logs (~1.2 GB tree)
 #   VMS=4000 LOG_BYTES=1600M scripts/bench-e2e.sh
 #   RUNS=10 OUT=/tmp/kvdiag-bench scripts/bench-e2e.sh
 #   scripts/bench-e2e.sh scale                # how time and memory grow with VMs and log bytes
 #
-# Needs: cargo; installs Debian's `time`, `ripgrep` and `hyperfine` with apt-get when missing.
-# The generated trees are written under $OUT (default: target/bench-e2e), never committed.
+# Needs: cargo, python3; installs Debian's `time`, `ripgrep` and `hyperfine` with apt-get when
+# missing. The generated trees are written under $OUT (default: target/bench-e2e), never
+# committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,54 +49,49 @@ generate() {
     MG=$(ls -d "$dir"/must-gather.local.*)
 }
 
-# peak RSS in MB of a command
-peak_rss() {
-    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident set size/ {printf "%.0f", $6/1024}'
+# One run of a command: "wall_s cpu_s peak_rss_mb" (cpu = user + system).
+measure() {
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk '
+        /Elapsed \(wall clock\)/ {
+            n = split($NF, t, ":")
+            w = (n == 3) ? t[1] * 3600 + t[2] * 60 + t[3] : t[1] * 60 + t[2]
+        }
+        /User time/ { u = $NF }
+        /System time/ { s = $NF }
+        /Maximum resident set size/ { m = $NF / 1024 }
+        END { printf "%.3f %.3f %.0f\n", w, u + s, m }'
 }
 
-# median wall time (s) of a hyperfine JSON export, for command number $2
-median() {
-    python3 -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]['median'])" "$1" "$2"
-}
-
-# bench_one: kvdiag, rg and cat on $MG; prints one result line
+# bench_one LABEL: kvdiag, rg and cat on $MG, RUNS rounds taking turns (so that other programs on
+# the machine weigh on all three alike); prints one line of medians.
 bench_one() {
-    local label=$1 json
-    json=$(mktemp)
+    local label=$1 runs
+    runs=$(mktemp)
     "$KVDIAG" rules patterns > "$OUT/patterns.txt"
     # Warm the page cache so that every command reads from memory.
     find "$MG" -type f -print0 | xargs -0 cat > /dev/null
-    hyperfine --style none --runs "$RUNS" --warmup 1 --export-json "$json" \
-        -n kvdiag "$KVDIAG analyze $MG -o json --fail-on never > /dev/null" \
-        -n rg "rg -c -f $OUT/patterns.txt $MG > /dev/null || true" \
-        -n cat "find $MG -type f -print0 | xargs -0 cat > /dev/null" >&2
-    local tk tr tc mk mr bytes files
-    tk=$(median "$json" 0); tr=$(median "$json" 1); tc=$(median "$json" 2)
-    mk=$(peak_rss "$KVDIAG" analyze "$MG" -o json --fail-on never)
-    mr=$(peak_rss rg -c -f "$OUT/patterns.txt" "$MG")
-    bytes=$(du -sb "$MG" | cut -f1)
-    files=$(find "$MG" -type f | wc -l)
-    rm -f "$json"
-    python3 - "$label" "$bytes" "$files" "$tk" "$tr" "$tc" "$mk" "$mr" <<'EOF'
-import sys
-label, size, files, tk, tr, tc, mk, mr = sys.argv[1:]
-size, tk, tr, tc = int(size), float(tk), float(tr), float(tc)
-print(f"| {label} | {size/1e9:.2f} GB, {files} files | {tk:.2f} s | {tr:.2f} s | {tc:.2f} s "
-      f"| {tk/tr:.2f} | {tk/tc:.2f} | {mk} MB | {mr} MB |")
-EOF
+    "$KVDIAG" analyze "$MG" -o json --fail-on never > /dev/null
+    for _ in $(seq "$RUNS"); do
+        echo "kvdiag $(measure "$KVDIAG" analyze "$MG" -o json --fail-on never)" >> "$runs"
+        echo "rg $(measure rg -c -f "$OUT/patterns.txt" "$MG")" >> "$runs"
+        echo "cat $(measure sh -c "find '$MG' -type f -print0 | xargs -0 cat")" >> "$runs"
+    done
+    python3 scripts/bench-summary.py "$label" "$(du -sb "$MG" | cut -f1)" \
+        "$(find "$MG" -type f | wc -l)" "$runs" "$(cut -d' ' -f1 /proc/loadavg)"
+    rm -f "$runs"
 }
 
 header() {
-    echo "| tree | size | kvdiag | rg (pack patterns) | cat | kvdiag/rg | kvdiag/cat | kvdiag peak RSS | rg peak RSS |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| tree | size | kvdiag | rg (pack patterns) | cat | kvdiag/rg | kvdiag/cat | CPU kvdiag / rg | kvdiag peak RSS | rg peak RSS | load avg after |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 }
 
 need
 build
 mkdir -p "$OUT"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr); load avg before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "kvdiag $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(rg --version | head -1); $(hyperfine --version)"
-echo "medians of $RUNS runs (hyperfine, 1 warm-up, page cache warm)"
+echo "medians of $RUNS rounds (kvdiag, rg, cat in turn; page cache warm; CPU = user + system)"
 echo
 
 if [ "${1:-}" = "scale" ]; then
@@ -116,24 +112,15 @@ generate "$VMS" "$LOG_BYTES"
 header
 bench_one "$VMS VMs, $LOG_BYTES logs"
 echo
+echo "hyperfine, the same commands:"
+hyperfine --style basic --runs "$RUNS" --warmup 1 \
+    -n kvdiag "$KVDIAG analyze $MG -o json --fail-on never" \
+    -n rg "rg -c -f $OUT/patterns.txt $MG" 2>&1 | grep -E "Time|faster|±" | sed 's/^/  /'
+echo
 echo "kvdiag stage timings (one run):"
 "$KVDIAG" analyze "$MG" -o json --fail-on never --timings 2>&1 >/dev/null | sed 's/^timing /  /'
 echo
 echo "diagnoses as the generator expects: $(
-    "$KVDIAG" analyze "$MG" -o json --fail-on never | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-found = {}
-for d in r["diagnoses"]:
-    if d["severity"] in ("critical", "error", "warning"):
-        s = d["subject"]
-        found.setdefault(s.get("namespace", "") + "/" + s["name"], set()).add(d["cause"])
-exp = {}
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if ": [" in line:
-        k, v = line.split(": [", 1)
-        exp[k] = set(x.strip() for x in v.rstrip("]").split(",") if x.strip())
-bad = [k for k in exp if exp[k] != found.get(k, set())]
-print(f"{len(exp) - len(bad)} of {len(exp)} VMs")
-' "$(dirname "$MG")/expected.yaml")"
+    "$KVDIAG" analyze "$MG" -o json --fail-on never |
+        python3 scripts/bench-summary.py --check "$(dirname "$MG")/expected.yaml"
+)"

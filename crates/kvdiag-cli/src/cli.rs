@@ -72,7 +72,7 @@ pub struct AnalyzeArgs {
     #[arg(long = "vm", value_name = "NAME|NS/NAME")]
     pub vms: Vec<String>,
 
-    /// Print to standard error how long each stage took (read and parse, index, correlate and
+    /// Print to standard error how long each stage took (read and parse, index, correlate,
     /// evaluate, render): for benchmarks.
     #[arg(long)]
     pub timings: bool,

@@ -137,8 +137,10 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     let snapshot = snapshot.build();
     clock.lap("index");
     let options = kvdiag::Options::default().explain(args.explain);
-    let mut report = kvdiag::analyze_with(&rules, &snapshot, &options);
-    clock.lap("correlate and evaluate");
+    let subjects = kvdiag::correlate(&snapshot);
+    clock.lap("correlate");
+    let mut report = kvdiag::analyze_subjects(&rules, &snapshot, &subjects, &options);
+    clock.lap("evaluate");
     if !args.namespaces.is_empty() || !args.vms.is_empty() {
         report.retain_subjects(|s| args.wants(s));
     }
@@ -174,6 +176,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     clock.print();
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(report);
+    std::mem::forget(subjects);
     std::mem::forget(snapshot);
     Ok(if failed { FINDINGS } else { CLEAN })
 }

@@ -59,7 +59,17 @@ impl Options {
 
 /// [`analyze`] with options.
 pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> Report {
-    let subjects = correlate(snapshot);
+    analyze_subjects(rules, snapshot, &correlate(snapshot), options)
+}
+
+/// [`analyze_with`] on subjects already correlated (`correlate(snapshot)`), e.g. to time the
+/// stages apart.
+pub fn analyze_subjects(
+    rules: &RuleSet,
+    snapshot: &Snapshot,
+    subjects: &[Subject],
+    options: &Options,
+) -> Report {
     let mut diagnoses = Vec::new();
     let mut reports = Vec::with_capacity(subjects.len());
     // Subjects are evaluated in parallel; the results keep the subjects' order.
@@ -102,7 +112,7 @@ pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> 
         subjects: reports,
         diagnoses,
         coverage: if options.explain {
-            crate::coverage::coverage(rules, snapshot, &subjects)
+            crate::coverage::coverage(rules, snapshot, subjects)
         } else {
             Vec::new()
         },
