@@ -71,6 +71,11 @@ pub struct AnalyzeArgs {
     /// Report only this VM: NAME (in any namespace, or in those of -n) or NS/NAME (repeatable).
     #[arg(long = "vm", value_name = "NAME|NS/NAME")]
     pub vms: Vec<String>,
+
+    /// Print to standard error how long each stage took (read and parse, index, correlate,
+    /// evaluate, render): for benchmarks.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 impl AnalyzeArgs {
@@ -133,6 +138,11 @@ pub enum RulesCommand {
     Schema,
     /// Print the documentation of every rule as Markdown (this is docs/rules.md).
     Docs {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Print the log patterns of the loaded rules, one regex per line (e.g. for `rg -f`).
+    Patterns {
         #[command(flatten)]
         rules: RuleArgs,
     },

@@ -73,6 +73,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
             )?;
             Ok(CLEAN)
         }
+        Command::Rules(RulesCommand::Patterns { rules }) => {
+            let set = load_rules(&rules)?;
+            let mut out = std::io::stdout().lock();
+            for p in set.log_patterns() {
+                writeln!(out, "{p}")?;
+            }
+            Ok(CLEAN)
+        }
         Command::Rules(RulesCommand::Schema) => {
             let schema = serde_json::to_string_pretty(&kvdiag::rules::schema()).unwrap_or_default();
             writeln!(std::io::stdout().lock(), "{schema}")?;
@@ -102,12 +110,16 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet, Error> {
 }
 
 fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
+    let mut clock = Stages::new(args.timings);
     let rules = load_rules(&args.rules)?;
     let mut snapshot = Snapshot::builder();
+    // Logs keep only the lines these rules can use: memory does not grow with log size.
+    snapshot.keep_log_lines_for(&rules);
     if let Some(now) = &args.now {
         let time = now.parse().map_err(|_| Error::Now(now.clone()))?;
         snapshot.capture_time(time);
     }
+    clock.lap("load rules");
     if args.paths.is_empty() {
         if std::io::stdin().is_terminal() {
             return Err(Error::NoInput);
@@ -121,8 +133,14 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
             kvdiag_fs::add_path(&mut snapshot, path)?;
         }
     }
+    clock.lap("read and parse");
+    let snapshot = snapshot.build();
+    clock.lap("index");
     let options = kvdiag::Options::default().explain(args.explain);
-    let mut report = kvdiag::analyze_with(&rules, &snapshot.build(), &options);
+    let subjects = kvdiag::correlate(&snapshot);
+    clock.lap("correlate");
+    let mut report = kvdiag::analyze_subjects(&rules, &snapshot, &subjects, &options);
+    clock.lap("evaluate");
     if !args.namespaces.is_empty() || !args.vms.is_empty() {
         report.retain_subjects(|s| args.wants(s));
     }
@@ -136,9 +154,16 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         ColorChoice::Always => anstream::ColorChoice::Always,
         ColorChoice::Never => anstream::ColorChoice::Never,
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
-    out.write_all(rendered.as_bytes())?;
-    out.flush()?;
+    if args.output == Format::Text {
+        let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+        out.write_all(rendered.as_bytes())?;
+        out.flush()?;
+    } else {
+        // JSON and Markdown carry no colours: written as they are.
+        let mut out = std::io::stdout().lock();
+        out.write_all(rendered.as_bytes())?;
+        out.flush()?;
+    }
     let threshold = match args.fail_on {
         FailOn::Critical => Some(Severity::Critical),
         FailOn::Error => Some(Severity::Error),
@@ -147,7 +172,58 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
+    clock.lap("render and write");
+    clock.print();
+    // The process ends here: freeing every object one by one would only cost time.
+    std::mem::forget(report);
+    std::mem::forget(subjects);
+    std::mem::forget(snapshot);
     Ok(if failed { FINDINGS } else { CLEAN })
+}
+
+/// Stage timings for `--timings`.
+struct Stages {
+    on: bool,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stages {
+    fn new(on: bool) -> Stages {
+        let now = std::time::Instant::now();
+        Stages {
+            on,
+            start: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.laps.push((stage, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn print(&self) {
+        if !self.on {
+            return;
+        }
+        let total = self.last - self.start;
+        let mut err = std::io::stderr().lock();
+        for (stage, d) in &self.laps {
+            let share = d.as_secs_f64() / total.as_secs_f64().max(1e-9) * 100.0;
+            let _ = writeln!(
+                err,
+                "timing {stage:<24} {:>9.3} s {share:>5.1} %",
+                d.as_secs_f64()
+            );
+        }
+        let _ = writeln!(err, "timing {:<24} {:>9.3} s", "total", total.as_secs_f64());
+    }
 }
 
 fn run_rules_list(args: &RuleArgs, output: Format) -> Result<u8, Error> {

@@ -8,6 +8,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
+use kvdiag::parse::LogFilter;
 use kvdiag::{InputKind, SnapshotBuilder};
 use rayon::prelude::*;
 
@@ -18,9 +19,10 @@ use crate::{Item, Outcome, add_outcomes, list_contents, read_from};
 /// reported as unreadable; the entries read before the fault are kept.
 pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind) {
     let name = path.display().to_string();
+    let filter = builder.log_filter().cloned();
     let result = match kind {
-        ArchiveKind::Tar | ArchiveKind::TarGz => tar(path, kind, &name),
-        ArchiveKind::Zip => zip(path, &name),
+        ArchiveKind::Tar | ArchiveKind::TarGz => tar(path, kind, &name, filter.as_ref()),
+        ArchiveKind::Zip => zip(path, &name, filter.as_ref()),
     };
     let (done, error) = match result {
         Ok(done) => (done, None),
@@ -65,7 +67,12 @@ fn open_tar(path: &Path, kind: ArchiveKind) -> std::io::Result<tar::Archive<Box<
 
 /// Pass 1 lists the regular files; pass 2 reads those the plan needs, parsing in parallel while
 /// the stream goes on. Copies are held (they are small) until their list files are known.
-fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
+fn tar(
+    path: &Path,
+    kind: ArchiveKind,
+    name: &str,
+    filter: Option<&LogFilter>,
+) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: std::io::Error| (Vec::new(), e.to_string());
     let mut listing = Vec::new();
     let mut archive = open_tar(path, kind).map_err(fail)?;
@@ -116,8 +123,12 @@ fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)
                 }
                 let tx = tx.clone();
                 let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
+                let filter = filter.cloned();
                 scope.spawn(move |_| {
-                    let _ = tx.send((i, read_from(&plan, &name, bytes.as_slice())));
+                    let _ = tx.send((
+                        i,
+                        read_from(&plan, &name, filter.as_ref(), bytes.as_slice()),
+                    ));
                 });
             }
             Ok(())
@@ -156,7 +167,7 @@ fn finish(
                 .as_ref()
                 .is_none_or(|c| layout::copy_needed(c, &lists));
             let outcome = if needed {
-                read_from(&item.plan, &item.name, bytes.as_slice())
+                read_from(&item.plan, &item.name, None, bytes.as_slice())
             } else {
                 Outcome::Skipped(layout::COPY_REASON)
             };
@@ -178,7 +189,11 @@ fn finish(
 }
 
 /// The central directory gives the listing; entries are read in order, parsed in parallel.
-fn zip(path: &Path, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
+fn zip(
+    path: &Path,
+    name: &str,
+    filter: Option<&LogFilter>,
+) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: &dyn std::fmt::Display| (Vec::new(), e.to_string());
     let file = File::open(path).map_err(|e| fail(&e))?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| fail(&e))?;
@@ -222,8 +237,12 @@ fn zip(path: &Path, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
             }
             let tx = tx.clone();
             let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
+            let filter = filter.cloned();
             scope.spawn(move |_| {
-                let _ = tx.send((i, read_from(&plan, &name, bytes.as_slice())));
+                let _ = tx.send((
+                    i,
+                    read_from(&plan, &name, filter.as_ref(), bytes.as_slice()),
+                ));
             });
         }
     });

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use kvdiag::parse::{capture_timestamp, log_parsed};
-use kvdiag::{Hint, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
+use kvdiag::parse::{HANDLER, LogFilter, LogScanner, McpPart, capture_timestamp, log_parsed};
+use kvdiag::{Hint, LogKind, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
 use rayon::prelude::*;
 
 use layout::{Decision, ListContents, Plan};
@@ -83,7 +83,8 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
     } else {
         let plan = layout::plan_file(&file_name);
         let name: Arc<str> = Arc::from(path.display().to_string());
-        let outcome = read_planned(&plan, &name, || std::fs::File::open(path));
+        let filter = builder.log_filter().cloned();
+        let outcome = read_planned(&plan, &name, filter.as_ref(), || std::fs::File::open(path));
         let item = Item {
             rel: vec![file_name],
             name,
@@ -150,7 +151,7 @@ struct Item {
 enum Outcome {
     Skipped(&'static str),
     Unreadable(String),
-    Parsed(Result<Parsed, ParseError>),
+    Parsed(Box<Result<Parsed, ParseError>>),
     CaptureTime(Option<Timestamp>),
 }
 
@@ -159,28 +160,38 @@ enum Outcome {
 fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
     let mut items = Vec::new();
     let mut archives = Vec::new();
-    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let rel: Vec<String> = e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(e.path())
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                let name = e.file_name().to_string_lossy();
-                match layout::archive_kind(&name) {
-                    Some(kind) => archives.push((e.path().to_owned(), kind)),
-                    None => items.push((e.path().to_owned(), rel)),
+    let mut add_file = |path: &Path| {
+        let rel: Vec<String> = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        match layout::archive_kind(&name) {
+            Some(kind) => archives.push((path.to_owned(), kind)),
+            None => items.push((path.to_owned(), rel)),
+        }
+    };
+    match list_files(root) {
+        Some(files) => files.iter().for_each(|p| add_file(p)),
+        // Something could not be listed: walk again one by one, to report what and why.
+        None => {
+            for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => add_file(e.path()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        let p = e.path().map_or_else(
+                            || root.display().to_string(),
+                            |p| p.display().to_string(),
+                        );
+                        builder.fail(p, e.to_string());
+                    }
                 }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let p = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                builder.fail(p, e.to_string());
             }
         }
     }
@@ -194,8 +205,11 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
             (path, Item { rel, name, plan })
         })
         .collect();
+    let filter = builder.log_filter().cloned();
     let read = |(path, item): (PathBuf, Item)| {
-        let outcome = read_planned(&item.plan, &item.name, || std::fs::File::open(&path));
+        let outcome = read_planned(&item.plan, &item.name, filter.as_ref(), || {
+            std::fs::File::open(&path)
+        });
         (item, outcome)
     };
     let (copies, firsts): (Vec<_>, Vec<_>) = items
@@ -225,11 +239,63 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
     }
 }
 
+/// The regular files under `root`, listed in parallel (a must-gather has thousands of
+/// folders), in the order of a sorted walk (paths compare by component); `None` when anything
+/// could not be listed.
+fn list_files(root: &Path) -> Option<Vec<PathBuf>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn visit<'s>(
+        scope: &rayon::Scope<'s>,
+        dir: PathBuf,
+        files: &'s Mutex<Vec<PathBuf>>,
+        failed: &'s AtomicBool,
+    ) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            failed.store(true, Ordering::Relaxed);
+            return;
+        };
+        let mut found = Vec::new();
+        for entry in entries {
+            let Ok(entry) = entry else {
+                failed.store(true, Ordering::Relaxed);
+                continue;
+            };
+            match entry.file_type() {
+                Ok(t) if t.is_file() => found.push(entry.path()),
+                Ok(t) if t.is_dir() => {
+                    let sub = entry.path();
+                    scope.spawn(move |s| visit(s, sub, files, failed));
+                }
+                Ok(_) => {}
+                Err(_) => failed.store(true, Ordering::Relaxed),
+            }
+        }
+        match files.lock() {
+            Ok(mut all) => all.extend(found),
+            Err(_) => failed.store(true, Ordering::Relaxed),
+        }
+    }
+
+    let files = Mutex::new(Vec::new());
+    let failed = AtomicBool::new(false);
+    rayon::scope(|s| visit(s, root.to_owned(), &files, &failed));
+    if failed.load(Ordering::Relaxed) {
+        return None;
+    }
+    let mut files = files.into_inner().ok()?;
+    files.sort();
+    Some(files)
+}
+
 /// The object names each list file held, keyed by the file's path inside the capture.
 fn list_contents<'a>(done: impl Iterator<Item = (&'a Item, &'a Outcome)>) -> ListContents {
     let mut lists = ListContents::new();
     for (item, outcome) in done {
-        if let Outcome::Parsed(Ok(Parsed::Objects(docs))) = outcome {
+        if let Outcome::Parsed(parsed) = outcome
+            && let Ok(Parsed::Objects(docs)) = parsed.as_ref()
+        {
             let names: BTreeSet<String> =
                 docs.objects.iter().filter_map(|o| o.name.clone()).collect();
             lists.insert(item.rel.join("/"), names);
@@ -247,7 +313,7 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
             Outcome::Skipped(reason) => builder.skip_as(item.name, kind, reason),
             Outcome::Unreadable(reason) => builder.fail_as(item.name, kind, reason),
             Outcome::Parsed(parsed) => {
-                let _ = builder.add_parsed_as(item.name, kind, parsed);
+                let _ = builder.add_parsed_as(item.name, kind, *parsed);
             }
             Outcome::CaptureTime(Some(time)) => {
                 builder.capture_time_file(Arc::clone(&item.name), time);
@@ -266,26 +332,43 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
 fn read_planned<R: Read>(
     plan: &Plan,
     name: &Arc<str>,
+    filter: Option<&LogFilter>,
     open: impl FnOnce() -> std::io::Result<R>,
 ) -> Outcome {
     if let Decision::Skip(reason) = plan.decision {
         return Outcome::Skipped(reason);
     }
     match open() {
-        Ok(reader) => read_from(plan, name, reader),
+        Ok(reader) => read_from(plan, name, filter, reader),
         Err(e) => Outcome::Unreadable(e.to_string()),
     }
 }
 
-/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`.
-fn read_from(plan: &Plan, name: &Arc<str>, reader: impl Read) -> Outcome {
+/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`. With a
+/// filter, logs keep only the lines its rules can use, here on the reading thread.
+fn read_from(
+    plan: &Plan,
+    name: &Arc<str>,
+    filter: Option<&LogFilter>,
+    reader: impl Read,
+) -> Outcome {
     if plan.gzip {
-        return read_plain(plan, name, flate2::read::MultiGzDecoder::new(reader));
+        return read_plain(
+            plan,
+            name,
+            filter,
+            flate2::read::MultiGzDecoder::new(reader),
+        );
     }
-    read_plain(plan, name, reader)
+    read_plain(plan, name, filter, reader)
 }
 
-fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
+fn read_plain(
+    plan: &Plan,
+    name: &Arc<str>,
+    filter: Option<&LogFilter>,
+    mut reader: impl Read,
+) -> Outcome {
     match &plan.decision {
         Decision::Skip(reason) => Outcome::Skipped(reason),
         Decision::CaptureTime => {
@@ -295,24 +378,63 @@ fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
-        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, reader) {
-            Ok(parsed) => Outcome::Parsed(parsed),
+        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, filter, reader) {
+            Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
             Err(e) => Outcome::Unreadable(e.to_string()),
         },
         Decision::Read(hint) => {
-            let mut bytes = Vec::new();
-            match reader.read_to_end(&mut bytes) {
-                Ok(_) => Outcome::Parsed(parse_input(name, &bytes, hint)),
+            // One buffer per thread, reused: fresh pages for every file (which the kernel
+            // zeroes) showed in profiles. A very large one is not kept.
+            let mut bytes = DOCUMENT_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+            bytes.clear();
+            let outcome = match reader.read_to_end(&mut bytes) {
+                Ok(_) => Outcome::Parsed(Box::new(
+                    parse_input(name, &bytes, hint).map(|p| filter_parsed(p, filter)),
+                )),
                 Err(e) => Outcome::Unreadable(e.to_string()),
+            };
+            if bytes.capacity() <= KEPT_BUFFER {
+                DOCUMENT_BUFFER.with(|b| *b.borrow_mut() = bytes);
             }
+            outcome
         }
     }
 }
 
-/// Reads a log in chunks straight into its stream: a large log is held once, as text.
+/// Keeps only the lines the filter's rules can use, in every log of a parsed input.
+fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
+    let Some(f) = filter else { return parsed };
+    match parsed {
+        Parsed::Log(log) => Parsed::Log(log.filtered(f)),
+        Parsed::Logs(logs) => Parsed::Logs(logs.into_iter().map(|l| l.filtered(f)).collect()),
+        Parsed::Mcp(parts) => Parsed::Mcp(
+            parts
+                .into_iter()
+                .map(|p| McpPart {
+                    name: p.name,
+                    parsed: p.parsed.map(|x| filter_parsed(x, Some(f))),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Whether a log can be scanned as it is read: its path says whose it is (so nothing is
+/// recognised from its content) and it is not cut into excerpts (kernel, virt-handler).
+fn streamable(hint: &kvdiag::LogHint) -> bool {
+    hint.kind != Some(LogKind::Kernel)
+        && hint.container.as_deref() != Some(HANDLER)
+        && (hint.container.is_some() || hint.kind.is_some())
+        && (hint.pod.is_some() || hint.vm.is_some())
+}
+
+/// Reads a log in chunks straight into its stream: a large log is held once, as text; with a
+/// filter and a known identity, only the lines its rules can use are kept.
 fn stream_log(
     name: &Arc<str>,
     hint: &kvdiag::LogHint,
+    filter: Option<&LogFilter>,
     mut reader: impl Read,
 ) -> std::io::Result<Result<Parsed, ParseError>> {
     let source = kvdiag::LogSource {
@@ -325,12 +447,54 @@ fn stream_log(
         kind: hint.kind,
         ..kvdiag::LogSource::new(Arc::clone(name))
     };
-    let mut builder = LogStreamBuilder::new(source);
-    let mut buf = vec![0u8; CHUNK];
+    let mut sink = match filter {
+        Some(f) if streamable(hint) => Sink::Scan(LogScanner::new(source, f)),
+        _ => Sink::Whole(LogStreamBuilder::new(source)),
+    };
+    // One read buffer per thread, reused: allocating and zeroing 64 KiB for each of thousands
+    // of logs showed in profiles.
+    let mut buf = READ_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.resize(CHUNK, 0);
+    let result = stream_into(&mut sink, &mut buf, &mut reader);
+    READ_BUFFER.with(|b| *b.borrow_mut() = buf);
+    let blank = match result {
+        Ok(Ok(blank)) => blank,
+        Ok(Err(e)) => return Ok(Err(e)),
+        Err(e) => return Err(e),
+    };
+    if blank {
+        return Ok(Ok(Parsed::Empty));
+    }
+    Ok(Ok(match sink {
+        Sink::Whole(b) => filter_parsed(log_parsed(b.finish()), filter),
+        Sink::Scan(s) => Parsed::Log(s.finish()),
+    }))
+}
+
+/// Largest document buffer a thread keeps for the next file.
+const KEPT_BUFFER: usize = 64 << 20;
+
+thread_local! {
+    static DOCUMENT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Where a log's bytes go as they are read.
+enum Sink {
+    Whole(LogStreamBuilder),
+    Scan(LogScanner),
+}
+
+/// Reads `reader` into `sink` through `buf`; `Ok(Ok(true))` when it held only whitespace.
+fn stream_into(
+    sink: &mut Sink,
+    buf: &mut [u8],
+    reader: &mut impl Read,
+) -> std::io::Result<Result<bool, ParseError>> {
     let mut seen = 0usize;
     let mut blank = true;
     loop {
-        let n = match reader.read(&mut buf) {
+        let n = match reader.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -342,10 +506,10 @@ fn stream_log(
         }
         seen += n;
         blank &= chunk.iter().all(u8::is_ascii_whitespace);
-        builder.push(chunk);
+        match sink {
+            Sink::Whole(b) => b.push(chunk),
+            Sink::Scan(s) => s.push(chunk),
+        }
     }
-    if blank {
-        return Ok(Ok(Parsed::Empty));
-    }
-    Ok(Ok(log_parsed(builder.finish())))
+    Ok(Ok(blank))
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::object::{Object, ObjectRef};
+use crate::object::{Object, ObjectRef, value_at};
 use crate::parse::{HANDLER, LogKind};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
 
@@ -401,11 +401,12 @@ impl<'a> Correlator<'a> {
                 let selectors = sub.launcher_pods.iter().filter_map(|&id| {
                     let pod = self.s.object(id);
                     let unplaced = pod.str_at(&["spec", "nodeName"]).is_none();
-                    unplaced.then(|| pod.value.pointer("/spec/nodeSelector")?.as_object())?
+                    unplaced
+                        .then(|| value_at(&pod.value, &["spec", "nodeSelector"])?.as_object())?
                 });
                 for selector in selectors {
                     for &node in self.s.of_kind(NODE) {
-                        let labels = self.s.object(node).value.pointer("/metadata/labels");
+                        let labels = value_at(&self.s.object(node).value, &["metadata", "labels"]);
                         let admitted = selector
                             .iter()
                             .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
@@ -581,24 +582,20 @@ fn launcher_pod_vmi(pod: &str) -> Option<&str> {
 /// DataVolume and PVC names a VM or VMI refers to: `dataVolumeTemplates`, and `dataVolume` /
 /// `persistentVolumeClaim` volumes of the VM template or the VMI spec.
 fn volume_names(object: &Value, out: &mut Vec<String>) {
-    let templates = object
-        .pointer("/spec/dataVolumeTemplates")
-        .and_then(Value::as_array);
+    let templates = value_at(object, &["spec", "dataVolumeTemplates"]).and_then(Value::as_array);
     for t in templates.into_iter().flatten() {
         out.extend(
-            t.pointer("/metadata/name")
+            value_at(t, &["metadata", "name"])
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         );
     }
-    let volumes = object
-        .pointer("/spec/template/spec/volumes")
-        .or_else(|| object.pointer("/spec/volumes"))
+    let volumes = value_at(object, &["spec", "template", "spec", "volumes"])
+        .or_else(|| value_at(object, &["spec", "volumes"]))
         .and_then(Value::as_array);
     for v in volumes.into_iter().flatten() {
-        let name = v
-            .pointer("/dataVolume/name")
-            .or_else(|| v.pointer("/persistentVolumeClaim/claimName"))
+        let name = value_at(v, &["dataVolume", "name"])
+            .or_else(|| value_at(v, &["persistentVolumeClaim", "claimName"]))
             .and_then(Value::as_str);
         out.extend(name.map(str::to_owned));
     }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::cause::Cause;
@@ -21,7 +22,7 @@ const VALUE_EVIDENCE: usize = 5;
 /// Longest JSON rendering of a value kept whole in evidence.
 const VALUE_EVIDENCE_BYTES: usize = 400;
 /// Hit lines remembered per pattern and stream.
-const HITS_KEPT: usize = 1000;
+use crate::parse::HITS_KEPT;
 
 /// Correlates the snapshot and evaluates every rule on every subject.
 ///
@@ -58,11 +59,25 @@ impl Options {
 
 /// [`analyze`] with options.
 pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> Report {
-    let subjects = correlate(snapshot);
+    analyze_subjects(rules, snapshot, &correlate(snapshot), options)
+}
+
+/// [`analyze_with`] on subjects already correlated (`correlate(snapshot)`), e.g. to time the
+/// stages apart.
+pub fn analyze_subjects(
+    rules: &RuleSet,
+    snapshot: &Snapshot,
+    subjects: &[Subject],
+    options: &Options,
+) -> Report {
     let mut diagnoses = Vec::new();
     let mut reports = Vec::with_capacity(subjects.len());
-    for subject in &subjects {
-        let found = evaluate(rules, snapshot, subject);
+    // Subjects are evaluated in parallel; the results keep the subjects' order.
+    let found_all: Vec<Vec<Diagnosis>> = subjects
+        .par_iter()
+        .map(|subject| evaluate(rules, snapshot, subject))
+        .collect();
+    for (subject, found) in subjects.iter().zip(found_all) {
         reports.push(SubjectReport {
             subject: subject.id.clone(),
             status: subject.status(snapshot),
@@ -85,7 +100,7 @@ pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> 
         subjects: reports,
         diagnoses,
         coverage: if options.explain {
-            crate::coverage::coverage(rules, snapshot, &subjects)
+            crate::coverage::coverage(rules, snapshot, subjects)
         } else {
             Vec::new()
         },
@@ -168,17 +183,26 @@ struct StreamHits {
 
 impl StreamHits {
     fn scan(rules: &RuleSet, snapshot: &Snapshot, log: LogId) -> StreamHits {
+        let stream = snapshot.log(log);
+        // A stream scanned with these very patterns while it was read: its hits are known.
+        if let Some(hits) = stream.hits_for(&rules.logs.filter) {
+            let by_pattern = hits
+                .map(|(p, lines, total)| (p, (lines.to_vec(), total)))
+                .collect();
+            return StreamHits { log, by_pattern };
+        }
         let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
         if !rules.logs.regexes.is_empty() {
-            for (i, line) in snapshot.log(log).lines().enumerate() {
-                for p in rules.logs.set.matches(line.text).iter() {
+            // The literal prefilter first: the RegexSet only where a pattern can match.
+            rules.logs.filter.for_each_match(stream, |i, matched| {
+                for &p in matched {
                     let entry = by_pattern.entry(p).or_default();
                     if entry.0.len() < HITS_KEPT {
                         entry.0.push(i);
                     }
                     entry.1 += 1;
                 }
-            }
+            });
         }
         StreamHits { log, by_pattern }
     }

@@ -53,7 +53,7 @@ pub mod testing;
 
 pub use cause::{Cause, Severity};
 pub use correlate::{Facet, Subject, correlate};
-pub use evaluate::{Options, analyze, analyze_with, evaluate};
+pub use evaluate::{Options, analyze, analyze_subjects, analyze_with, evaluate};
 pub use object::{Object, ObjectRef};
 pub use parse::{
     Hint, LogHint, LogKind, LogSource, LogStream, LogStreamBuilder, ParseError, Parsed, parse_input,

@@ -94,7 +94,8 @@ impl Object {
     /// The uids named by `metadata.ownerReferences`, with their kinds.
     pub fn owners(&self) -> impl Iterator<Item = (&str, &str)> {
         self.value
-            .pointer("/metadata/ownerReferences")
+            .get("metadata")
+            .and_then(|m| m.get("ownerReferences"))
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -105,6 +106,15 @@ impl Object {
     pub fn resource_version(&self) -> Option<u64> {
         self.str_at(&["metadata", "resourceVersion"])?.parse().ok()
     }
+}
+
+/// Walks `keys` from `value` (as `Value::pointer` with names only, without its allocations).
+pub(crate) fn value_at<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    let mut v = value;
+    for k in keys {
+        v = v.get(k)?;
+    }
+    Some(v)
 }
 
 /// Walks `keys` from `value` and returns the string found there.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::correlate::KINDS;
 use crate::measure::parse_timestamp;
 use crate::object::Object;
-use crate::parse::{Hint, LogStream, ParseError, Parsed, parse_input};
+use crate::parse::{Hint, LogFilter, LogStream, ParseError, Parsed, parse_input};
 use crate::source::Origin;
 
 /// Index of an object in a [`Snapshot`].
@@ -25,11 +25,16 @@ pub struct Snapshot {
     objects: Vec<Object>,
     logs: Vec<LogStream>,
     by_kind: BTreeMap<String, Vec<ObjectId>>,
-    by_name: HashMap<(String, Option<String>, String), ObjectId>,
+    /// kind → namespace ([`NO_NAMESPACE`] for none) → name → object: looked up without
+    /// building keys.
+    by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>>,
     by_uid: HashMap<String, ObjectId>,
     capture_time: Option<CaptureTime>,
     inputs: Inputs,
 }
+
+/// The namespace key of cluster-scoped objects in the name index (no namespace holds a NUL).
+const NO_NAMESPACE: &str = "\u{0}";
 
 /// The moment the snapshot describes; ages ("deleted 10 minutes ago") are measured from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -204,9 +209,32 @@ pub struct SnapshotBuilder {
     inputs: Inputs,
     capture_time: Option<Timestamp>,
     capture_file: Option<(Timestamp, Arc<str>)>,
+    log_filter: Option<LogFilter>,
 }
 
 impl SnapshotBuilder {
+    /// Keeps, of every log added from now on, only the lines the rules of `rules` can use (see
+    /// [`LogFilter`]): memory then does not grow with the size of the logs, and the logs are
+    /// not scanned again when the snapshot is analysed with these rules. A snapshot built so is
+    /// meant for these rules: analysed with others, their patterns see only the kept lines.
+    pub fn keep_log_lines_for(&mut self, rules: &crate::RuleSet) -> &mut Self {
+        self.log_filter = Some(rules.log_filter());
+        self
+    }
+
+    /// The filter logs are read through, if any: readers that stream logs
+    /// ([`LogScanner`](crate::parse::LogScanner)) and parse inputs on other threads use it.
+    pub fn log_filter(&self) -> Option<&LogFilter> {
+        self.log_filter.as_ref()
+    }
+
+    fn keep(&self, log: LogStream) -> LogStream {
+        match &self.log_filter {
+            Some(f) => log.filtered(f),
+            None => log,
+        }
+    }
+
     /// Parses one input and adds what it holds. A parse failure is recorded (and returned), never
     /// fatal: the other inputs are unaffected.
     pub fn add_input(
@@ -248,6 +276,7 @@ impl SnapshotBuilder {
             Ok(Parsed::Empty) => self.inputs.read.push(record(Content::Empty, 0, 0)),
             Ok(Parsed::Log(log)) => {
                 self.inputs.read.push(record(Content::Log, log.len(), 0));
+                let log = self.keep(log);
                 self.logs.push(log);
             }
             Ok(Parsed::Logs(logs)) => {
@@ -266,7 +295,10 @@ impl SnapshotBuilder {
                     logs.iter().map(LogStream::len).sum()
                 };
                 self.inputs.read.push(record(Content::Log, lines, 0));
-                self.logs.extend(logs);
+                for log in logs {
+                    let log = self.keep(log);
+                    self.logs.push(log);
+                }
             }
             Ok(Parsed::Mcp(parts)) => {
                 let mut first_error = None;
@@ -317,6 +349,7 @@ impl SnapshotBuilder {
 
     /// Adds a log stream the caller already holds.
     pub fn add_log(&mut self, log: LogStream) {
+        let log = self.keep(log);
         self.logs.push(log);
     }
 
@@ -396,12 +429,18 @@ impl SnapshotBuilder {
         };
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
-        let mut by_name = HashMap::new();
+        let mut by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>> =
+            HashMap::new();
         let mut by_uid = HashMap::new();
         for (id, o) in objects.iter().enumerate() {
             by_kind.entry(o.kind.clone()).or_default().push(id);
             if let Some(name) = &o.name {
-                by_name.insert((o.kind.clone(), o.namespace.clone(), name.clone()), id);
+                by_name
+                    .entry(o.kind.clone())
+                    .or_default()
+                    .entry(o.namespace.as_deref().unwrap_or(NO_NAMESPACE).to_owned())
+                    .or_default()
+                    .insert(name.clone(), id);
             }
             if let Some(uid) = &o.uid {
                 by_uid.insert(uid.clone(), id);
@@ -534,11 +573,9 @@ impl Snapshot {
     /// The object of `kind` named `namespace/name`.
     pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectId> {
         self.by_name
-            .get(&(
-                kind.to_owned(),
-                namespace.map(str::to_owned),
-                name.to_owned(),
-            ))
+            .get(kind)?
+            .get(namespace.unwrap_or(NO_NAMESPACE))?
+            .get(name)
             .copied()
     }
 

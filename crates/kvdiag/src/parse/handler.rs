@@ -11,13 +11,18 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
     let mut vmis: Vec<(String, String)> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (i, line) in stream.lines().enumerate() {
-        let kind = line.field("kind");
+        // Most lines name no namespace: they are passed over without parsing (a JSON key could
+        // only spell `namespace` otherwise through an escape).
+        if !line.text.contains("namespace") && !line.text.contains('\\') {
+            continue;
+        }
+        let [kind, ns, name] = line.fields(["kind", "namespace", "name"]);
         if kind.as_deref().is_some_and(|k| {
             !k.is_empty() && k != "VirtualMachineInstance" && k != "VirtualMachine"
         }) {
             continue;
         }
-        let (Some(ns), Some(name)) = (line.field("namespace"), line.field("name")) else {
+        let (Some(ns), Some(name)) = (ns, name) else {
             continue;
         };
         if ns.is_empty() || name.is_empty() {

@@ -63,23 +63,29 @@ impl LogSource {
 
 /// Byte ranges of one line inside the stream's text.
 #[derive(Clone, Copy, Debug)]
-struct Span {
+pub(crate) struct Span {
     /// 1-based line number in the input.
-    number: usize,
+    pub(crate) number: usize,
     /// Start of the line's content (after any timestamp prefix).
-    start: usize,
-    end: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
     /// The kubelet timestamp prefix, if the line had one.
-    timestamp: Option<(usize, usize)>,
+    pub(crate) timestamp: Option<(usize, usize)>,
 }
 
-/// One log stream: its identity and its lines.
+/// One log stream: its identity, its line count and its lines — all of them, or, when it was
+/// read through a [`LogFilter`](super::LogFilter), only those a rule can use.
 #[derive(Clone, Debug)]
 pub struct LogStream {
     /// Which log this is.
     pub source: LogSource,
-    text: String,
-    lines: Vec<Span>,
+    pub(crate) text: String,
+    /// The lines kept.
+    pub(crate) lines: Vec<Span>,
+    /// Lines in the stream.
+    pub(crate) total: usize,
+    /// Set when only some lines are kept: what the scan found.
+    pub(crate) scanned: Option<Box<super::filter::Scanned>>,
 }
 
 /// One line of a log stream.
@@ -109,8 +115,8 @@ impl LogStream {
         b.finish()
     }
 
-    /// A stream holding some lines of this one (0-based `indices`, in order), keeping their
-    /// line numbers, under another identity.
+    /// A stream holding some lines of this one (0-based `indices` of its kept lines, in order),
+    /// keeping their line numbers, under another identity.
     pub fn excerpt(&self, source: LogSource, indices: &[usize]) -> LogStream {
         let mut text = String::new();
         let mut lines = Vec::with_capacity(indices.len());
@@ -134,21 +140,23 @@ impl LogStream {
         LogStream {
             source,
             text,
+            total: lines.len(),
             lines,
+            scanned: None,
         }
     }
 
-    /// Number of lines.
+    /// Number of lines in the stream (kept or not).
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.total
     }
 
     /// Whether the stream has no line at all (an empty capture: "not collected").
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.total == 0
     }
 
-    /// The line at 0-based `index`.
+    /// The kept line at 0-based `index` (every line, unless the stream is filtered).
     pub fn line(&self, index: usize) -> Option<LogLine<'_>> {
         let span = self.lines.get(index)?;
         Some(LogLine {
@@ -158,12 +166,13 @@ impl LogStream {
         })
     }
 
-    /// All lines in order.
+    /// The kept lines in order (every line, unless the stream is filtered).
     pub fn lines(&self) -> impl Iterator<Item = LogLine<'_>> {
         (0..self.lines.len()).filter_map(|i| self.line(i))
     }
 
-    /// The first structured line (JSON or logfmt) that has `key`, with its value.
+    /// The first structured line (JSON or logfmt) among the first 200 kept that has `key`,
+    /// with its value. (A filtered stream that names no pod and no VM keeps its first 200 lines.)
     pub fn first_field(&self, key: &str) -> Option<String> {
         self.lines()
             .take(200)
@@ -173,6 +182,9 @@ impl LogStream {
     /// The newest timestamp the stream carries: the last line's kubelet prefix, else the
     /// `timestamp` field of the last structured line.
     pub fn last_timestamp(&self) -> Option<String> {
+        if let Some(scanned) = &self.scanned {
+            return scanned.last_timestamp.clone();
+        }
         let mut lines = (0..self.lines.len()).rev().filter_map(|i| self.line(i));
         lines.by_ref().take(50).find_map(|l| {
             l.timestamp
@@ -240,7 +252,9 @@ impl LogStreamBuilder {
         LogStream {
             source: self.source,
             text: self.text,
+            total: self.lines.len(),
             lines: self.lines,
+            scanned: None,
         }
     }
 
@@ -263,6 +277,31 @@ impl LogStreamBuilder {
 }
 
 impl<'a> LogLine<'a> {
+    /// Several fields of a structured line at once (the line is parsed once), in the order of
+    /// `keys`; see [`LogLine::field`]. Other fields of a JSON line are skipped, not built.
+    pub fn fields<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'a, str>>; N] {
+        let t = self.text.trim_start();
+        if t.starts_with('{') {
+            let mut seed = Picked {
+                keys,
+                found: std::array::from_fn(|_| None),
+            };
+            let mut de = serde_json::Deserializer::from_str(t);
+            if serde::de::DeserializeSeed::deserialize(&mut seed, &mut de).is_err()
+                || de.end().is_err()
+            {
+                return std::array::from_fn(|_| None);
+            }
+            return seed.found.map(|v| {
+                v.map(|v| match v {
+                    Value::String(s) => Cow::Owned(s),
+                    other => Cow::Owned(other.to_string()),
+                })
+            });
+        }
+        keys.map(|key| logfmt_field(t, key))
+    }
+
     /// A field of a structured line: a JSON object line (virt-launcher, virt-handler) or a
     /// logfmt line (`level=info msg="..."`, KubeVirt before 2019). Non-string JSON values are
     /// given in their JSON form.
@@ -279,14 +318,64 @@ impl<'a> LogLine<'a> {
     }
 }
 
+/// Reads the values of some keys of a JSON object, skipping the others (a repeated key keeps
+/// its last value, as in a map).
+struct Picked<'k, const N: usize> {
+    keys: [&'k str; N],
+    found: [Option<Value>; N],
+}
+
+impl<'de, const N: usize> serde::de::DeserializeSeed<'de> for &mut Picked<'_, N> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, const N: usize> serde::de::Visitor<'de> for &mut Picked<'_, N> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match self.keys.iter().position(|k| *k == key) {
+                Some(i) => self.found[i] = Some(map.next_value::<Value>()?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
+}
+
+/// A line's timestamp as [`LogStream::last_timestamp`] reads it: the kubelet prefix, else the
+/// `timestamp` field of a structured line.
+pub(crate) fn timestamp_of(line: &str) -> Option<String> {
+    match split_prefix(line) {
+        Some((ts, _)) => Some(line[..ts].to_owned()),
+        None => LogLine {
+            number: 0,
+            timestamp: None,
+            text: line,
+        }
+        .field("timestamp")
+        .map(Cow::into_owned),
+    }
 }
 
 /// Recognises `2024-04-26T12:09:49.683947000Z ` (kubelet, `--timestamps`) and the CRI form
 /// `2016-10-06T00:17:09.669794202Z stdout F ` (rotated logs). Returns the timestamp's length and
 /// where the content starts.
-fn split_prefix(line: &str) -> Option<(usize, usize)> {
+pub(crate) fn split_prefix(line: &str) -> Option<(usize, usize)> {
     let b = line.as_bytes();
     let is_ts_start = b.len() > 20
         && b[..4].iter().all(u8::is_ascii_digit)
@@ -391,6 +480,29 @@ mod tests {
             s.line(0).map(|l| l.text),
             Some("2024-04-26T12:09:49 something without zone")
         );
+    }
+
+    #[test]
+    fn several_fields_at_once_read_as_one_by_one() {
+        for text in [
+            r#"{"kind":"","name":"a","namespace":"n","msg":"x \"q\""}"#,
+            r#"{"name":5,"namespace":null,"kind":{"a":[1]}}"#,
+            r#"{"name":"a","name":"b"}"#,
+            r#"{"n\u0061me":"esc"}"#,
+            r#"{"name":"a"} trailing"#,
+            r#"{"name":"a""#,
+            r#"["name"]"#,
+            "level=info name=a namespace=\"n s\"",
+        ] {
+            let s = stream(text);
+            let l = s.line(0).expect("line");
+            let [kind, name, ns] = l.fields(["kind", "name", "namespace"]);
+            assert_eq!(
+                (kind, name, ns),
+                (l.field("kind"), l.field("name"), l.field("namespace")),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 mod cluster_info;
 mod document;
+mod fast_yaml;
+mod filter;
 mod handler;
 pub mod kernel;
 mod log;
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 pub use document::{Documents, parse_documents};
+pub use filter::{HEAD_LINES, HITS_KEPT, LogFilter, LogScanner};
 pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
 pub use mcp::McpPart;
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::SignedDuration;
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
@@ -19,6 +19,8 @@ use crate::parse::yaml;
 
 /// Largest compiled size of one regex; a pattern beyond it is rejected when rules load.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Lazy DFA cache of the log pattern set, per thread.
+const DFA_CACHE_LIMIT: usize = 32 << 20;
 
 /// The built-in rule pack, embedded at compile time: (file name, content).
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -266,8 +268,10 @@ pub(crate) struct LogTest {
 /// All log patterns of a rule set, scanned together once per stream.
 #[derive(Clone, Debug)]
 pub(crate) struct LogPatterns {
-    pub set: RegexSet,
     pub regexes: Vec<Regex>,
+    /// The patterns as one RegexSet with a literal prefilter, for scanning log streams (at
+    /// read time or when evaluating).
+    pub filter: crate::parse::LogFilter,
 }
 
 /// A compiled, validated set of rules, ready to evaluate any number of snapshots.
@@ -293,6 +297,20 @@ impl RuleSet {
     /// The rules, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The log patterns of all rules, each once, in the order they were first used: what one
+    /// pass over each log stream looks for (e.g. to search the same files with `rg -f`).
+    pub fn log_patterns(&self) -> impl Iterator<Item = &str> {
+        self.logs.regexes.iter().map(Regex::as_str)
+    }
+
+    /// The rules' log patterns compiled for scanning logs as they are read: give it to
+    /// [`SnapshotBuilder::keep_log_lines_for`](crate::SnapshotBuilder::keep_log_lines_for) (or
+    /// a [`LogScanner`](crate::parse::LogScanner)) so that a snapshot keeps only the log lines
+    /// these rules can use.
+    pub fn log_filter(&self) -> crate::parse::LogFilter {
+        self.logs.filter.clone()
     }
 
     /// The rule with this id.
@@ -457,8 +475,11 @@ impl RuleSetBuilder {
                 hint: Some("a generic cause yields to specific ones, never the reverse".into()),
             });
         }
+        // The set runs on every candidate log line: a lazy DFA cache large enough for the
+        // states of all patterns (Unicode classes make many) is not cleared over and over.
         let set = RegexSetBuilder::new(&self.patterns)
             .size_limit(REGEX_SIZE_LIMIT * self.patterns.len().max(1))
+            .dfa_size_limit(DFA_CACHE_LIMIT)
             .build();
         let set = match set {
             Ok(set) => Some(set),
@@ -483,9 +504,13 @@ impl RuleSetBuilder {
             .iter()
             .filter_map(|p| compile_regex(p).ok())
             .collect();
+        let patterns = self.patterns;
         let set = set.map(|set| RuleSet {
             rules: self.rules,
-            logs: LogPatterns { set, regexes },
+            logs: LogPatterns {
+                filter: crate::parse::LogFilter::new(patterns, set),
+                regexes,
+            },
         });
         (set, self.errors)
     }

@@ -10,6 +10,9 @@ use serde_json::Value;
 pub struct JsonPath {
     text: String,
     query: JpQuery,
+    /// For a path of names only (`$.status.phase`, `$.a['b.c']`): the keys and the location
+    /// reported, looked up directly (most rule paths are such; jsonpath-rust gives the same).
+    names: Option<(Vec<String>, String)>,
 }
 
 impl JsonPath {
@@ -38,7 +41,12 @@ impl JsonPath {
                 .unwrap_or(&msg);
             last.trim().trim_start_matches("= ").to_owned()
         })?;
-        Ok(JsonPath { text: full, query })
+        let names = names_only(&full);
+        Ok(JsonPath {
+            text: full,
+            query,
+            names,
+        })
     }
 
     /// The path as written (normalised to start with `$`).
@@ -49,6 +57,20 @@ impl JsonPath {
     /// Every value the path selects, with the concrete location of each
     /// (`$.status.containerStatuses[0].state`). Null values count as absent.
     pub fn query<'a>(&self, value: &'a Value) -> Vec<(String, &'a Value)> {
+        if let Some((keys, location)) = &self.names {
+            let mut v = value;
+            for k in keys {
+                match v.get(k.as_str()) {
+                    Some(next) => v = next,
+                    None => return Vec::new(),
+                }
+            }
+            return if v.is_null() {
+                Vec::new()
+            } else {
+                vec![(location.clone(), v)]
+            };
+        }
         js_path_process(&self.query, value)
             .unwrap_or_default()
             .into_iter()
@@ -56,6 +78,45 @@ impl JsonPath {
             .map(|r| (readable(&r.path), r.val))
             .collect()
     }
+}
+
+/// The keys of a path made of names only (`.name` shorthands and `['key']` brackets without
+/// quotes or escapes inside), and the location jsonpath-rust reports for it, made readable.
+fn names_only(path: &str) -> Option<(Vec<String>, String)> {
+    let mut rest = path.strip_prefix('$')?;
+    let mut keys = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("['") {
+            let end = after.find("']")?;
+            let key = &after[..end];
+            if key.contains(['\\', '\'']) {
+                return None;
+            }
+            keys.push(key.to_owned());
+            rest = &after[end + 2..];
+        } else if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let key = &after[..end];
+            let mut chars = key.chars();
+            let first_ok = chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            keys.push(key.to_owned());
+            rest = &after[end..];
+        } else {
+            return None;
+        }
+    }
+    if keys.is_empty() {
+        return None;
+    }
+    let raw: String = std::iter::once("$".to_owned())
+        .chain(keys.iter().map(|k| format!("['{k}']")))
+        .collect();
+    Some((keys, readable(&raw)))
 }
 
 /// `$['status']['containerStatuses'][0]` → `$.status.containerStatuses[0]`; keys that are not
@@ -101,6 +162,32 @@ mod tests {
             .expect("parses")
             .query(&v);
         assert_eq!(found[0].0, "$.metadata.labels['kubevirt.io/created-by']");
+    }
+
+    #[test]
+    fn paths_of_names_are_looked_up_as_jsonpath_rust_does() {
+        let v = json!({"status": {"phase": "Running", "n": null, "a": [1], "allocatable": {"devices.kubevirt.io/kvm": "1k"}}});
+        for p in [
+            "$.status.phase",
+            "$.status.n",
+            "$.status.missing",
+            "$.status.a.x",
+            "$.status.allocatable['devices.kubevirt.io/kvm']",
+            "$['status']['phase']",
+            "$.status",
+        ] {
+            let path = JsonPath::parse(p).expect("parses");
+            assert!(path.names.is_some(), "{p}");
+            let fast = path.query(&v);
+            let slow: Vec<(String, &Value)> = js_path_process(&path.query, &v)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| !r.val.is_null())
+                .map(|r| (readable(&r.path), r.val))
+                .collect();
+            assert_eq!(fast, slow, "{p}");
+        }
+        assert!(JsonPath::parse("$.a[*].b").expect("parses").names.is_none());
     }
 
     #[test]

@@ -1,0 +1,792 @@
+//! Scanning logs for a rule set's patterns while they are read, so that a snapshot keeps, per
+//! log stream, only its identity, its line count and the lines a rule can use — never whole logs.
+//!
+//! A [`LogFilter`] holds the rule set's log patterns as one [`RegexSet`] plus a literal
+//! prefilter: for every pattern, a set of ASCII strings one of which every match must contain
+//! (found in the pattern's syntax tree), all searched together as one alternation of literals
+//! (which the regex engine runs with its SIMD multi-literal searchers; an Aho-Corasick
+//! automaton of our own measured 3× slower, as it cannot use them case-insensitively).
+//! A [`LogScanner`] runs the prefilter over each chunk as it is read and runs the `RegexSet`
+//! only on the lines where a literal occurs; lines no pattern matches are counted, not kept.
+//! The outcome is exactly what scanning every line with the `RegexSet` gives (the prefilter
+//! only skips lines that cannot match), so evaluation, `--explain` coverage and correlation see
+//! the same hits, line numbers and counts as with whole logs.
+//!
+//! What a filtered [`LogStream`] keeps: every line a pattern matches (the first
+//! [`HITS_KEPT`] per pattern), the first [`HEAD_LINES`] lines when the stream names no pod and
+//! no VM (correlation then reads their fields), and its newest timestamp.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use regex::RegexSet;
+use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use super::log::{LogSource, LogStream, Span, split_prefix, timestamp_of};
+
+/// Hit lines remembered per pattern and stream; the rest are counted.
+pub const HITS_KEPT: usize = 1000;
+/// Lines kept from the start of a stream that names no pod and no VM: correlation reads the
+/// fields of the first structured lines of such a log (`uid`, `namespace`, `name`).
+pub const HEAD_LINES: usize = 200;
+/// Lines looked at, from the end, for a stream's newest timestamp.
+pub(crate) const TAIL_LINES: usize = 50;
+/// Shortest literal worth prefiltering on; a pattern with a shorter one scans every line.
+const MIN_LITERAL: usize = 3;
+/// Most literals one pattern may contribute.
+const MAX_LITERALS: usize = 64;
+
+/// The log patterns of a rule set, compiled for scanning streams at read time. Cheap to clone.
+///
+/// ```
+/// use kvdiag::{RuleSet, parse::{LogScanner, LogSource}};
+/// let rules = RuleSet::builtin()?;
+/// let mut scanner = LogScanner::new(LogSource::new("console.log"), &rules.log_filter());
+/// scanner.push(b"[    0.1] booting\n[    0.8] Kernel panic - not syncing: VFS: Unable to mount root fs\n");
+/// let log = scanner.finish();
+/// assert_eq!(log.len(), 2);                 // lines in the stream
+/// assert_eq!(log.lines().count(), 2);       // lines kept: the head of a log naming no pod
+/// # Ok::<(), kvdiag::LoadError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LogFilter {
+    pub(crate) inner: Arc<FilterInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct FilterInner {
+    pub(crate) patterns: Vec<String>,
+    pub(crate) set: RegexSet,
+    /// Literals one of which every match of any pattern contains, as one alternation (the
+    /// regex engine searches it with its SIMD literal searchers); `None`: check every line.
+    prefilter: Option<BytesRegex>,
+    /// Per pattern, what every match contains: literals it contains all of, and the set of
+    /// literals it contains one of (case-insensitive ones lowercased, flagged `true`). A
+    /// candidate line that lacks them for every pattern is not given to the RegexSet.
+    needs: Vec<Vec<Vec<(memchr::memmem::Finder<'static>, bool)>>>,
+}
+
+impl FilterInner {
+    /// The patterns that match `text` (cleared first).
+    fn set_matches(&self, text: &str, out: &mut Vec<usize>) {
+        out.clear();
+        if self.patterns.is_empty() {
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut lower: Option<Vec<u8>> = None;
+        let mut found = |f: &memchr::memmem::Finder<'_>, ci: bool| {
+            if ci {
+                let l = lower.get_or_insert_with(|| bytes.to_ascii_lowercase());
+                f.find(l).is_some()
+            } else {
+                f.find(bytes).is_some()
+            }
+        };
+        let possible = self.needs.iter().any(|needs| {
+            needs
+                .iter()
+                .all(|alternatives| alternatives.iter().any(|(f, ci)| found(f, *ci)))
+        });
+        if possible {
+            out.extend(self.set.matches(text).iter());
+        }
+    }
+}
+
+impl LogFilter {
+    /// Builds a filter from patterns and the set compiled from them (same order).
+    pub(crate) fn new(patterns: Vec<String>, set: RegexSet) -> LogFilter {
+        let prefilter = prefilter(&patterns);
+        let finder = |bytes: &[u8]| memchr::memmem::Finder::new(bytes).into_owned();
+        let needs = patterns
+            .iter()
+            .map(|p| {
+                let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(p) else {
+                    return Vec::new();
+                };
+                let mut needs: Vec<Vec<(memchr::memmem::Finder<'static>, bool)>> = musts(&hir)
+                    .into_iter()
+                    .map(|l| vec![(finder(&l), false)])
+                    .collect();
+                if let Some(any) = required(&hir).filter(|lits| {
+                    lits.len() <= MAX_LITERALS && lits.iter().all(|l| l.bytes.len() >= MIN_LITERAL)
+                }) {
+                    needs.push(
+                        any.into_iter()
+                            .map(|l| {
+                                if l.ci {
+                                    (finder(&l.bytes.to_ascii_lowercase()), true)
+                                } else {
+                                    (finder(&l.bytes), false)
+                                }
+                            })
+                            .collect(),
+                    );
+                }
+                needs
+            })
+            .collect();
+        LogFilter {
+            inner: Arc::new(FilterInner {
+                patterns,
+                set,
+                prefilter,
+                needs,
+            }),
+        }
+    }
+
+    /// The patterns, in rule set order.
+    pub fn patterns(&self) -> &[String] {
+        &self.inner.patterns
+    }
+
+    /// Whether lines are prefiltered by literals (otherwise every line is checked).
+    pub fn has_prefilter(&self) -> bool {
+        self.inner.prefilter.is_some()
+    }
+}
+
+impl LogFilter {
+    /// Calls `f` with every kept line of `stream` that a pattern matches (index, patterns), in
+    /// order. The prefilter runs over the stream's text as one buffer (a literal across two
+    /// lines only makes a line a candidate; every candidate is checked on its own).
+    pub(crate) fn for_each_match(&self, stream: &LogStream, mut f: impl FnMut(usize, &[usize])) {
+        let mut matched = Vec::new();
+        let lines = &stream.lines;
+        let mut check = |i: usize, matched: &mut Vec<usize>| {
+            if let Some(line) = stream.line(i) {
+                self.inner.set_matches(line.text, matched);
+                if !matched.is_empty() {
+                    f(i, matched);
+                }
+            }
+        };
+        let Some(pre) = &self.inner.prefilter else {
+            for i in 0..lines.len() {
+                check(i, &mut matched);
+            }
+            return;
+        };
+        let begin = |sp: &Span| sp.timestamp.map_or(sp.start, |(s, _)| s);
+        let text = stream.text.as_bytes();
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = pre.find_at(text, at) else {
+                break;
+            };
+            let after = lines.partition_point(|sp| begin(sp) <= m.start());
+            let Some(i) = after.checked_sub(1) else {
+                at = m.start() + 1;
+                continue;
+            };
+            check(i, &mut matched);
+            at = lines.get(i + 1).map_or(text.len(), begin);
+        }
+    }
+}
+
+impl FilterInner {
+    /// Whether two filters look for the same patterns.
+    pub(crate) fn same(self: &Arc<Self>, other: &Arc<FilterInner>) -> bool {
+        Arc::ptr_eq(self, other) || self.patterns == other.patterns
+    }
+}
+
+/// What scanning a stream found.
+#[derive(Clone, Debug)]
+pub(crate) struct Scanned {
+    /// The filter it was scanned with.
+    pub(crate) filter: Arc<FilterInner>,
+    /// Per pattern (index in the filter): indices of kept lines (at most [`HITS_KEPT`]) and
+    /// the number of lines it matched. Patterns without a hit are absent.
+    pub(crate) hits: Vec<(usize, Vec<usize>, usize)>,
+    /// The stream's newest timestamp (see [`LogStream::last_timestamp`]).
+    pub(crate) last_timestamp: Option<String>,
+}
+
+/// Per-pattern hits while scanning: (line numbers or kept indices, total).
+type Hits = Vec<(Vec<usize>, usize)>;
+
+fn record(hits: &mut Hits, matched: &[usize], index: usize) -> bool {
+    let mut keep = false;
+    for &p in matched {
+        let (lines, total) = &mut hits[p];
+        if lines.len() < HITS_KEPT {
+            lines.push(index);
+            keep = true;
+        }
+        *total += 1;
+    }
+    keep
+}
+
+fn finish_hits(hits: Hits) -> Vec<(usize, Vec<usize>, usize)> {
+    hits.into_iter()
+        .enumerate()
+        .filter(|(_, (_, total))| *total > 0)
+        .map(|(p, (lines, total))| (p, lines, total))
+        .collect()
+}
+
+impl LogStream {
+    /// Keeps only the lines a rule can use (see the module docs); the stream keeps its identity,
+    /// line count and newest timestamp. A stream already filtered is returned as it is.
+    pub fn filtered(self, filter: &LogFilter) -> LogStream {
+        if self.scanned.is_some() {
+            return self;
+        }
+        let keep_head = self.source.pod.is_none() && self.source.vm.is_none();
+        let last_timestamp = self.last_timestamp();
+        let mut hits: Hits = vec![(Vec::new(), 0); filter.inner.patterns.len()];
+        let mut keep = Vec::new();
+        filter.for_each_match(&self, |i, matched| {
+            if record(&mut hits, matched, i) {
+                keep.push(i);
+            }
+        });
+        if keep_head {
+            keep.extend(0..self.lines.len().min(HEAD_LINES));
+            keep.sort_unstable();
+            keep.dedup();
+        }
+        // Hit indices point into the kept lines from now on.
+        let position = |i: usize| keep.binary_search(&i).unwrap_or(0);
+        for (lines, _) in &mut hits {
+            for l in lines.iter_mut() {
+                *l = position(*l);
+            }
+        }
+        let total = self.total;
+        let mut kept = self.excerpt(self.source.clone(), &keep);
+        kept.total = total;
+        kept.scanned = Some(Box::new(Scanned {
+            filter: Arc::clone(&filter.inner),
+            hits: finish_hits(hits),
+            last_timestamp,
+        }));
+        kept
+    }
+
+    /// The hits found while the stream was read, when it was scanned with `filter`'s patterns:
+    /// (pattern index, indices of kept lines, number of lines matched).
+    pub(crate) fn hits_for(
+        &self,
+        filter: &LogFilter,
+    ) -> Option<impl Iterator<Item = (usize, &[usize], usize)>> {
+        let scanned = self.scanned.as_ref()?;
+        if !scanned.filter.same(&filter.inner) {
+            return None;
+        }
+        Some(
+            scanned
+                .hits
+                .iter()
+                .map(|(p, lines, total)| (*p, lines.as_slice(), *total)),
+        )
+    }
+
+    /// Whether the stream keeps only the lines a rule can use (it was read through a
+    /// [`LogFilter`]); otherwise [`LogStream::lines`] gives every line.
+    pub fn is_filtered(&self) -> bool {
+        self.scanned.is_some()
+    }
+}
+
+/// Scans a log as it is read, chunk by chunk, keeping only the lines a rule can use: memory
+/// does not grow with the log's size (but for lines that match, at most [`HITS_KEPT`] per
+/// pattern). Lines may span chunks. The stream's identity is the caller's: nothing is
+/// recognised from the content (use [`LogStream::parse`] and [`LogStream::filtered`] for that).
+#[derive(Debug)]
+pub struct LogScanner {
+    source: LogSource,
+    filter: LogFilter,
+    keep_head: bool,
+    /// Bytes of a line not yet ended.
+    pending: Vec<u8>,
+    /// Lines seen so far.
+    lines: usize,
+    text: String,
+    spans: Vec<Span>,
+    hits: Hits,
+    /// The last lines seen (each ending with `\n`), at most [`TAIL_LINES`].
+    tail: Vec<u8>,
+    matched: Vec<usize>,
+}
+
+impl LogScanner {
+    /// Starts scanning a stream.
+    pub fn new(source: LogSource, filter: &LogFilter) -> LogScanner {
+        let keep_head = source.pod.is_none() && source.vm.is_none();
+        LogScanner {
+            source,
+            keep_head,
+            hits: vec![(Vec::new(), 0); filter.inner.patterns.len()],
+            filter: filter.clone(),
+            pending: Vec::new(),
+            lines: 0,
+            text: String::new(),
+            spans: Vec::new(),
+            tail: Vec::new(),
+            matched: Vec::new(),
+        }
+    }
+
+    /// Adds the next bytes of the log.
+    pub fn push(&mut self, mut bytes: &[u8]) {
+        if !self.pending.is_empty() {
+            match memchr::memchr(b'\n', bytes) {
+                None => {
+                    self.pending.extend_from_slice(bytes);
+                    return;
+                }
+                Some(i) => {
+                    let mut line = std::mem::take(&mut self.pending);
+                    line.extend_from_slice(&bytes[..=i]);
+                    self.block(&line);
+                    line.clear();
+                    self.pending = line;
+                    bytes = &bytes[i + 1..];
+                }
+            }
+        }
+        match memchr::memrchr(b'\n', bytes) {
+            None => self.pending.extend_from_slice(bytes),
+            Some(j) => {
+                self.block(&bytes[..=j]);
+                self.pending.extend_from_slice(&bytes[j + 1..]);
+            }
+        }
+    }
+
+    /// Ends the stream (a last line without a newline is a line) and gives it.
+    pub fn finish(mut self) -> LogStream {
+        if !self.pending.is_empty() {
+            let mut line = std::mem::take(&mut self.pending);
+            line.push(b'\n');
+            self.block(&line);
+        }
+        let last_timestamp = last_timestamp(&self.tail);
+        LogStream {
+            source: self.source,
+            text: self.text,
+            lines: self.spans,
+            total: self.lines,
+            scanned: Some(Box::new(Scanned {
+                filter: self.filter.inner,
+                hits: finish_hits(self.hits),
+                last_timestamp,
+            })),
+        }
+    }
+
+    /// Complete lines, each ending with `\n`.
+    fn block(&mut self, blk: &[u8]) {
+        let mut pos = 0;
+        let mut number = self.lines;
+        // The head of a log naming nothing is kept whole, line by line.
+        while self.keep_head && number < HEAD_LINES && pos < blk.len() {
+            let end = memchr::memchr(b'\n', &blk[pos..]).map_or(blk.len(), |i| pos + i);
+            self.line(number, &blk[pos..end], true);
+            number += 1;
+            pos = end + 1;
+        }
+        // The filter is shared (an Arc), never cloned itself: a cloned regex would start with
+        // an empty cache and build its automaton again.
+        let inner = Arc::clone(&self.filter.inner);
+        match &inner.prefilter {
+            Some(pre) => {
+                let mut at = pos;
+                while at < blk.len() {
+                    let Some(m) = pre.find_at(blk, at) else {
+                        break;
+                    };
+                    let start = memchr::memrchr(b'\n', &blk[..m.start()]).map_or(0, |i| i + 1);
+                    let start = start.max(pos);
+                    let end = memchr::memchr(b'\n', &blk[m.start()..])
+                        .map_or(blk.len(), |i| m.start() + i);
+                    number += memchr::memchr_iter(b'\n', &blk[pos..start]).count();
+                    self.line(number, &blk[start..end], false);
+                    number += 1;
+                    pos = end + 1;
+                    at = pos;
+                }
+                if pos < blk.len() {
+                    number += memchr::memchr_iter(b'\n', &blk[pos..]).count();
+                }
+            }
+            None => {
+                while pos < blk.len() {
+                    let end = memchr::memchr(b'\n', &blk[pos..]).map_or(blk.len(), |i| pos + i);
+                    self.line(number, &blk[pos..end], false);
+                    number += 1;
+                    pos = end + 1;
+                }
+            }
+        }
+        self.lines = number;
+        self.remember_tail(blk);
+    }
+
+    /// Keeps the last [`TAIL_LINES`] lines seen (`blk` ends with `\n`).
+    fn remember_tail(&mut self, blk: &[u8]) {
+        let mut search_end = blk.len().saturating_sub(1);
+        let mut found = 0;
+        while found < TAIL_LINES {
+            match memchr::memrchr(b'\n', &blk[..search_end]) {
+                Some(i) => {
+                    found += 1;
+                    search_end = i;
+                }
+                None => break,
+            }
+        }
+        if found == TAIL_LINES {
+            // `blk[search_end + 1..]` holds its last TAIL_LINES lines.
+            self.tail.clear();
+            self.tail.extend_from_slice(&blk[search_end + 1..]);
+            return;
+        }
+        self.tail.extend_from_slice(blk);
+        let count = memchr::memchr_iter(b'\n', &self.tail).count();
+        if count > TAIL_LINES {
+            let mut cut = 0;
+            for _ in 0..count - TAIL_LINES {
+                cut += memchr::memchr(b'\n', &self.tail[cut..]).map_or(0, |i| i + 1);
+            }
+            self.tail.drain(..cut);
+        }
+    }
+
+    /// One line (0-based `index`, without its `\n`): kept when a pattern matches it (or `head`).
+    fn line(&mut self, index: usize, raw: &[u8], head: bool) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let line = String::from_utf8_lossy(raw);
+        let (timestamp, content) =
+            split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some(ts), rest));
+        let text = &line[content..];
+        let mut matched = std::mem::take(&mut self.matched);
+        self.filter.inner.set_matches(text, &mut matched);
+        let kept_index = self.spans.len();
+        let keep = record(&mut self.hits, &matched, kept_index) || head;
+        self.matched = matched;
+        if !keep {
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(&line);
+        self.spans.push(Span {
+            number: index + 1,
+            start: start + content,
+            end: self.text.len(),
+            timestamp: timestamp.map(|ts| (start, start + ts)),
+        });
+    }
+}
+
+/// The newest timestamp of the last lines (each ending with `\n`), as
+/// [`LogStream::last_timestamp`] finds it.
+fn last_timestamp(tail: &[u8]) -> Option<String> {
+    let body = tail.strip_suffix(b"\n").unwrap_or(tail);
+    if tail.is_empty() {
+        return None;
+    }
+    body.rsplit(|&b| b == b'\n')
+        .take(TAIL_LINES)
+        .find_map(|raw| {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let line: Cow<'_, str> = String::from_utf8_lossy(raw);
+            timestamp_of(&line)
+        })
+}
+
+/// The literal prefilter of a set of patterns; `None` when some pattern has no literal every
+/// match contains (then every line is checked).
+fn prefilter(patterns: &[String]) -> Option<BytesRegex> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let mut literals: Vec<Literal> = Vec::new();
+    for p in patterns {
+        let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok()?;
+        let lits = required(&hir)?;
+        if lits.len() > MAX_LITERALS || lits.iter().any(|l| l.bytes.len() < MIN_LITERAL) {
+            return None;
+        }
+        literals.extend(lits);
+    }
+    literals.sort_by(|a, b| (&a.bytes, a.ci).cmp(&(&b.bytes, b.ci)));
+    literals.dedup_by(|a, b| a.bytes == b.bytes && a.ci == b.ci);
+    let alternatives: Vec<String> = literals
+        .iter()
+        .map(|l| {
+            let text = regex_syntax::escape(&String::from_utf8_lossy(&l.bytes));
+            if l.ci { format!("(?i:{text})") } else { text }
+        })
+        .collect();
+    BytesRegexBuilder::new(&alternatives.join("|"))
+        .unicode(false)
+        .build()
+        .ok()
+}
+
+/// A literal every match of some pattern contains: ASCII bytes, ASCII-case-insensitive when it
+/// came from case-insensitive letters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Literal {
+    bytes: Vec<u8>,
+    ci: bool,
+}
+
+/// ASCII literals one of which every match of `hir` contains; `None` when there is no such set.
+/// Letters of a case-insensitive class count only when the class holds exactly the ASCII upper
+/// and lower case (`k` and `s` also fold to non-ASCII letters, so they end a literal); such a
+/// literal is searched case-insensitively.
+fn required(hir: &Hir) -> Option<Vec<Literal>> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Literal(_) | HirKind::Class(_) => {
+            let runs = runs(std::slice::from_ref(hir));
+            best(runs.into_iter().map(|r| vec![r]).collect())
+        }
+        HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub),
+        HirKind::Repetition(_) => None,
+        HirKind::Capture(cap) => required(&cap.sub),
+        HirKind::Concat(children) => {
+            let mut candidates: Vec<Vec<Literal>> =
+                runs(children).into_iter().map(|r| vec![r]).collect();
+            candidates.extend(children.iter().filter_map(required));
+            best(candidates)
+        }
+        HirKind::Alternation(children) => {
+            let mut all = Vec::new();
+            for c in children {
+                all.extend(required(c)?);
+            }
+            Some(all)
+        }
+    }
+}
+
+/// Case-sensitive literals (at least [`MIN_LITERAL`] bytes) that every match of `hir`
+/// contains, all of them.
+fn musts(hir: &Hir) -> Vec<Vec<u8>> {
+    let own = |runs: Vec<Literal>| {
+        runs.into_iter()
+            .filter(|l| !l.ci && l.bytes.len() >= MIN_LITERAL)
+            .map(|l| l.bytes)
+            .collect::<Vec<_>>()
+    };
+    match hir.kind() {
+        HirKind::Literal(_) | HirKind::Class(_) => own(runs(std::slice::from_ref(hir))),
+        HirKind::Repetition(rep) if rep.min >= 1 => musts(&rep.sub),
+        HirKind::Capture(cap) => musts(&cap.sub),
+        HirKind::Concat(children) => {
+            let mut all = own(runs(children));
+            all.extend(children.iter().flat_map(musts));
+            let mut seen = Vec::new();
+            all.retain(|l| {
+                let new = !seen.contains(l);
+                seen.push(l.clone());
+                new
+            });
+            all
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The best of several literal sets: the longest shortest literal, then the fewest literals.
+fn best(candidates: Vec<Vec<Literal>>) -> Option<Vec<Literal>> {
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty() && c.iter().all(|l| !l.bytes.is_empty()))
+        .max_by(|a, b| {
+            let min = |c: &Vec<Literal>| c.iter().map(|l| l.bytes.len()).min().unwrap_or(0);
+            min(a).cmp(&min(b)).then_with(|| b.len().cmp(&a.len()))
+        })
+}
+
+/// The maximal runs of ASCII literal bytes in a sequence of nodes (a concatenation).
+fn runs(nodes: &[Hir]) -> Vec<Literal> {
+    let mut out = Vec::new();
+    let mut run = Literal {
+        bytes: Vec::new(),
+        ci: false,
+    };
+    let end = |run: &mut Literal, out: &mut Vec<Literal>| {
+        if !run.bytes.is_empty() {
+            out.push(std::mem::replace(
+                run,
+                Literal {
+                    bytes: Vec::new(),
+                    ci: false,
+                },
+            ));
+        }
+    };
+    for node in nodes {
+        match node.kind() {
+            HirKind::Literal(lit) => {
+                for &b in lit.0.iter() {
+                    if b.is_ascii() {
+                        run.bytes.push(b);
+                    } else {
+                        end(&mut run, &mut out);
+                    }
+                }
+            }
+            HirKind::Class(class) => match ascii_letter(class) {
+                Some((b, ci)) => {
+                    run.bytes.push(b);
+                    run.ci |= ci;
+                }
+                None => end(&mut run, &mut out),
+            },
+            _ => end(&mut run, &mut out),
+        }
+    }
+    end(&mut run, &mut out);
+    out
+}
+
+/// A class that is one ASCII character, or an ASCII letter in both cases (then `true`).
+fn ascii_letter(class: &Class) -> Option<(u8, bool)> {
+    let chars: Vec<(u32, u32)> = match class {
+        Class::Unicode(c) => c
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+        Class::Bytes(c) => c
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+    };
+    let mut members = Vec::new();
+    for (a, b) in chars {
+        if b - a > 1 {
+            return None;
+        }
+        members.extend(a..=b);
+    }
+    let ascii = |c: u32| u8::try_from(c).ok().filter(u8::is_ascii);
+    match members.as_slice() {
+        [c] => ascii(*c).map(|b| (b, false)),
+        [x, y] => {
+            let (x, y) = (ascii(*x)?, ascii(*y)?);
+            (x.is_ascii_alphabetic() && x != y && x.eq_ignore_ascii_case(&y))
+                .then(|| (x.to_ascii_lowercase(), true))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(p: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok()?;
+        required(&hir).map(|v| {
+            v.into_iter()
+                .map(|l| String::from_utf8_lossy(&l.bytes).into_owned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn every_literal_a_match_needs() {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(r"kubevirt domain status: \w+\(\d+\)(?::| reason: )Crashed\(\d+\)")
+            .expect("parses");
+        let m: Vec<String> = musts(&hir)
+            .into_iter()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .collect();
+        assert_eq!(m, ["kubevirt domain status: ", "Crashed("]);
+    }
+
+    #[test]
+    fn required_literals() {
+        assert_eq!(
+            lits(r"\S+: Assertion .+ failed"),
+            Some(vec![": Assertion ".into()])
+        );
+        assert_eq!(
+            lits(r"(?i)kernel panic - not syncing: (?P<r>.*)"),
+            Some(vec!["ernel panic - not ".into()])
+        );
+        assert_eq!(lits(r"a|bcd"), Some(vec!["a".into(), "bcd".into()]));
+        assert_eq!(lits(r"x*"), None);
+        assert_eq!(lits(r"(?:foo|bar)?baz"), Some(vec!["baz".into()]));
+    }
+
+    fn filter(patterns: &[&str]) -> LogFilter {
+        let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+        let set = RegexSet::new(&patterns).expect("set");
+        LogFilter::new(patterns, set)
+    }
+
+    fn scan(f: &LogFilter, source: LogSource, chunks: &[&[u8]]) -> LogStream {
+        let mut s = LogScanner::new(source, f);
+        for c in chunks {
+            s.push(c);
+        }
+        s.finish()
+    }
+
+    #[test]
+    fn scanning_keeps_hits_with_their_numbers_and_counts_every_line() {
+        let f = filter(&[
+            r"Reaped pid \d+ with status (?:6|9|11)\b",
+            r"(?i)kernel panic",
+        ]);
+        assert!(f.has_prefilter());
+        let src = LogSource {
+            pod: Some("p".into()),
+            ..LogSource::new("l")
+        };
+        let text =
+            b"2024-04-26T12:09:49.683947000Z a\nb\r\nReaped pid 8 with status 9\nKERNEL PANIC x\nc";
+        for cut in 0..text.len() {
+            let log = scan(&f, src.clone(), &[&text[..cut], &text[cut..]]);
+            assert_eq!(log.len(), 5, "cut {cut}");
+            let kept: Vec<(usize, &str)> = log.lines().map(|l| (l.number, l.text)).collect();
+            assert_eq!(
+                kept,
+                [(3, "Reaped pid 8 with status 9"), (4, "KERNEL PANIC x")],
+                "cut {cut}"
+            );
+            let whole = LogStream::parse(src.clone(), text).filtered(&f);
+            assert_eq!(whole.len(), 5);
+            assert_eq!(whole.lines().map(|l| l.number).collect::<Vec<_>>(), [3, 4]);
+            assert_eq!(
+                log.last_timestamp(),
+                Some("2024-04-26T12:09:49.683947000Z".into())
+            );
+        }
+    }
+
+    #[test]
+    fn logs_naming_nothing_keep_their_head() {
+        let f = filter(&["boom"]);
+        let log = scan(&f, LogSource::new("l"), &[b"a\nb\nboom\n"]);
+        assert_eq!(log.lines().count(), 3);
+        assert_eq!(log.len(), 3);
+    }
+
+    #[test]
+    fn without_a_literal_every_line_is_checked() {
+        let f = filter(&[r"\d+"]);
+        assert!(!f.has_prefilter());
+        let src = LogSource {
+            vm: Some("v".into()),
+            ..LogSource::new("l")
+        };
+        let log = scan(&f, src, &[b"a\n12\nb\n"]);
+        assert_eq!(log.lines().map(|l| l.number).collect::<Vec<_>>(), [2]);
+    }
+}
