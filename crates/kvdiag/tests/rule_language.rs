@@ -359,9 +359,9 @@ when: {on: vm, path: $.a, exists: true}
         ),
         ("bad.yaml:15:12:", "error[bad-regex]: bad regex"),
         ("bad.yaml:24:9:", "bad JSONPath `$.a[`"),
-        ("bad.yaml:34:3:", "error[unknown-key]: unknown key `pth`"),
         // A consequence of the misspelling, at the condition it leaves without a test.
         ("bad.yaml:33:3:", "needs a `path` test"),
+        ("bad.yaml:34:3:", "error[unknown-key]: unknown key `pth`"),
         ("bad.yaml:40:10:", "no condition captures `missing`"),
     ];
     assert_eq!(errors.len(), expect.len(), "{errors:#?}");
