@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{ParseError, yaml};
+use crate::limits::Limits;
 use crate::object::Object;
 use crate::source::Origin;
 
@@ -21,10 +22,20 @@ pub struct Documents {
 /// Parses a JSON or YAML input into objects. JSON is recognised by its first byte and parsed
 /// with serde_json (several concatenated JSON values are accepted); anything else is YAML.
 pub fn parse_documents(bytes: &[u8], source: &Arc<str>) -> Result<Documents, ParseError> {
+    parse_documents_with(bytes, source, &Limits::default())
+}
+
+/// [`parse_documents`] within the nesting and alias limits of `limits` (the caller checks the
+/// document size).
+pub fn parse_documents_with(
+    bytes: &[u8],
+    source: &Arc<str>,
+    limits: &Limits,
+) -> Result<Documents, ParseError> {
     let values = if looks_like_json(bytes) {
         json_values(bytes)?
     } else {
-        yaml::documents::<Value>(bytes, yaml::data_options())?
+        yaml::documents::<Value>(bytes, yaml::data_options_with(limits))?
     };
     let many = values.len() > 1;
     let mut out = Documents::default();

@@ -19,6 +19,12 @@ use crate::parse::yaml;
 
 /// Largest compiled size of one regex; a pattern beyond it is rejected when rules load.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Largest compiled size of all log patterns of a set together (scanned as one).
+const REGEX_SET_LIMIT: usize = 64 << 20;
+/// Largest rule file accepted: a rule pack is text written by people.
+pub const MAX_RULE_FILE_BYTES: usize = 4 << 20;
+/// Most rules in one set (the built-in pack has a few dozen).
+pub const MAX_RULES: usize = 2_000;
 
 /// The built-in rule pack, embedded at compile time: (file name, content).
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -322,7 +328,36 @@ impl RuleSetBuilder {
     /// Adds the rules of one file (one rule per YAML document). Problems are collected; see
     /// [`RuleSetBuilder::build`] and [`RuleSetBuilder::lint`].
     pub fn add_source(&mut self, file: &str, text: &str) -> &mut Self {
+        if text.len() > MAX_RULE_FILE_BYTES {
+            self.errors.push(RuleError {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+                level: Level::Error,
+                code: "too-large",
+                message: format!(
+                    "rule file of {} bytes: larger than the limit of {MAX_RULE_FILE_BYTES} bytes",
+                    text.len()
+                ),
+                hint: Some("split it into several files".into()),
+            });
+            return self;
+        }
         for (offset, doc) in split_documents(text) {
+            if self.rules.len() >= MAX_RULES {
+                self.errors.push(RuleError {
+                    file: file.to_owned(),
+                    line: offset + 1,
+                    column: 1,
+                    level: Level::Error,
+                    code: "too-many-rules",
+                    message: format!(
+                        "more than {MAX_RULES} rules: this one and the next are not loaded"
+                    ),
+                    hint: None,
+                });
+                return self;
+            }
             let mut ctx = Ctx {
                 file,
                 offset,
@@ -458,7 +493,11 @@ impl RuleSetBuilder {
             });
         }
         let set = RegexSetBuilder::new(&self.patterns)
-            .size_limit(REGEX_SIZE_LIMIT * self.patterns.len().max(1))
+            .size_limit(
+                REGEX_SIZE_LIMIT
+                    .saturating_mul(self.patterns.len().max(1))
+                    .min(REGEX_SET_LIMIT),
+            )
             .build();
         let set = match set {
             Ok(set) => Some(set),
