@@ -1,26 +1,90 @@
 //! Archives read as streams: `.tar`, `.tar.gz`/`.tgz` (two passes: the listing, then the
 //! entries that are needed) and `.zip` (its central directory, then the entries). Nothing is
 //! extracted to disk; entries are named `<archive>!/<path inside>`.
+//!
+//! Hostile archives are bounded: the number of entries and the decompressed bytes (in total and
+//! as a ratio of the compressed bytes) stop reading with a reason; entries whose path is
+//! absolute or climbs out with `..`, links, and later entries of a path already seen are not
+//! read, each reported with its reason.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, mpsc};
 
+use kvdiag::limits::Limits;
 use kvdiag::{InputKind, SnapshotBuilder};
 use rayon::prelude::*;
 
-use crate::layout::{self, ArchiveKind, Decision};
-use crate::{Item, Outcome, add_outcomes, list_contents, read_from};
+use crate::bounded::{self, Inflated};
+use crate::layout::{self, ArchiveKind, Decision, Plan};
+use crate::{Item, Outcome, add_outcomes, list_contents, read_cap, read_from};
+
+/// Reason for an entry whose path starts at the root.
+const ABSOLUTE: &str = "absolute path in the archive: not read";
+/// Reason for an entry whose path climbs out with `..`.
+const CLIMBS_OUT: &str = "path with `..` in the archive: not read";
+/// Reason for a later entry with the path of an earlier one.
+const DUPLICATE: &str = "another entry of the archive has the same path: the first one is read";
+/// Reason for symbolic and hard links.
+const LINK: &str = "link in the archive: not followed";
+
+/// Where an archive's bytes come from: a file, or memory (an embedding program, a fuzzer).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+impl<'a> Source<'a> {
+    fn open(self) -> std::io::Result<Box<dyn ReadSeek + 'a>> {
+        Ok(match self {
+            Source::Path(p) => Box::new(BufReader::new(File::open(p)?)),
+            Source::Bytes(b) => Box::new(Cursor::new(b)),
+        })
+    }
+}
 
 /// Adds every entry of an archive. An archive that cannot be opened or read to its end is
 /// reported as unreadable; the entries read before the fault are kept.
-pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind) {
+pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind, limits: &Limits) {
     let name = path.display().to_string();
+    add_source(builder, Source::Path(path), &name, kind, limits);
+}
+
+/// Adds every entry of an archive held in memory, named `name` (its entries `name!/PATH`), as
+/// [`add_path`](crate::add_path) does for an archive file, within the builder's limits.
+///
+/// ```
+/// let mut builder = kvdiag::Snapshot::builder();
+/// kvdiag_fs::add_archive_bytes(&mut builder, "empty.tar", kvdiag_fs::layout::ArchiveKind::Tar, &[0u8; 1024]);
+/// assert!(builder.build().inputs().failed.is_empty());
+/// ```
+pub fn add_archive_bytes(
+    builder: &mut SnapshotBuilder,
+    name: &str,
+    kind: ArchiveKind,
+    bytes: &[u8],
+) {
+    let limits = builder.current_limits().clone();
+    add_source(builder, Source::Bytes(bytes), name, kind, &limits);
+}
+
+fn add_source(
+    builder: &mut SnapshotBuilder,
+    source: Source<'_>,
+    name: &str,
+    kind: ArchiveKind,
+    limits: &Limits,
+) {
     let result = match kind {
-        ArchiveKind::Tar | ArchiveKind::TarGz => tar(path, kind, &name),
-        ArchiveKind::Zip => zip(path, &name),
+        ArchiveKind::Tar | ArchiveKind::TarGz => tar(source, kind, name, limits),
+        ArchiveKind::Zip => zip(source, name, limits),
     };
     let (done, error) = match result {
         Ok(done) => (done, None),
@@ -34,12 +98,21 @@ pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind)
 
 type Partial = (Vec<(Item, Outcome)>, String);
 
-/// An entry's path by component, without `.` and leading `/`.
-fn components(path: &str) -> Vec<String> {
-    path.split('/')
+/// An entry's path by component, without `.` and empty components; `Err` with the reason when
+/// it must not be read (absolute, or climbing out with `..`).
+fn components(path: &str) -> Result<Vec<String>, &'static str> {
+    if path.starts_with('/') || path.starts_with('\\') {
+        return Err(ABSOLUTE);
+    }
+    let rel: Vec<String> = path
+        .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .map(str::to_owned)
-        .collect()
+        .collect();
+    if rel.iter().any(|c| c == "..") {
+        return Err(CLIMBS_OUT);
+    }
+    Ok(rel)
 }
 
 fn items(archive: &str, rels: Vec<Vec<String>>) -> Vec<Item> {
@@ -54,32 +127,96 @@ fn items(archive: &str, rels: Vec<Vec<String>>) -> Vec<Item> {
         .collect()
 }
 
-fn open_tar(path: &Path, kind: ArchiveKind) -> std::io::Result<tar::Archive<Box<dyn Read>>> {
-    let file = BufReader::new(File::open(path)?);
-    let reader: Box<dyn Read> = match kind {
-        ArchiveKind::TarGz => Box::new(flate2::read::MultiGzDecoder::new(file)),
-        _ => Box::new(file),
+/// An entry not read, with its reason, named by its path as written in the archive.
+fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Item, Outcome) {
+    let rel: Vec<String> = raw.split('/').map(str::to_owned).collect();
+    let item = Item {
+        name: Arc::from(format!("{archive}!/{raw}")),
+        rel,
+        plan: Plan {
+            decision: Decision::Skip(reason),
+            kind: InputKind::File,
+            gzip: false,
+            copy_of: None,
+        },
+    };
+    (item, Outcome::Skipped(reason))
+}
+
+fn too_many_entries(limits: &Limits) -> String {
+    format!(
+        "more than {} entries (archive entries limit; raise it with --max-archive-entries): \
+         not read",
+        limits.archive_entries
+    )
+}
+
+fn open_tar<'a>(
+    source: Source<'a>,
+    kind: ArchiveKind,
+    limits: &Limits,
+) -> std::io::Result<tar::Archive<Box<dyn Read + Send + 'a>>> {
+    let raw = source.open()?;
+    let reader: Box<dyn Read + Send + 'a> = match kind {
+        ArchiveKind::TarGz => Box::new(bounded::gunzip(raw, limits)),
+        _ => Box::new(raw),
     };
     Ok(tar::Archive::new(reader))
 }
 
+/// What the listing says of one tar entry.
+enum Listed {
+    /// A regular file to plan, at this path.
+    File(Vec<String>),
+    /// Not read, for this reason.
+    NotRead(&'static str),
+    /// A directory or another entry type that holds no data.
+    Nothing,
+}
+
+fn listed(entry: &tar::Entry<'_, impl Read>) -> std::io::Result<(String, Listed)> {
+    let raw = entry.path()?.to_string_lossy().into_owned();
+    let t = entry.header().entry_type();
+    let what = if t.is_symlink() || t.is_hard_link() {
+        Listed::NotRead(LINK)
+    } else if !t.is_file() {
+        Listed::Nothing
+    } else {
+        match components(&raw) {
+            Ok(rel) => Listed::File(rel),
+            Err(reason) => Listed::NotRead(reason),
+        }
+    };
+    Ok((raw, what))
+}
+
 /// Pass 1 lists the regular files; pass 2 reads those the plan needs, parsing in parallel while
 /// the stream goes on. Copies are held (they are small) until their list files are known.
-fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
+fn tar(
+    source: Source<'_>,
+    kind: ArchiveKind,
+    name: &str,
+    limits: &Limits,
+) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: std::io::Error| (Vec::new(), e.to_string());
     let mut listing = Vec::new();
-    let mut archive = open_tar(path, kind).map_err(fail)?;
-    for entry in archive.entries().map_err(fail)? {
-        let entry = entry.map_err(fail)?;
-        if entry.header().entry_type().is_file() {
-            let p = entry.path().map_err(fail)?;
-            listing.push(components(&p.to_string_lossy()));
-        }
-    }
-    // The first entry of a path wins; later ones with the same path are not read.
+    let mut skipped = Vec::new();
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
-    for (i, rel) in listing.iter().enumerate() {
-        index.entry(rel.clone()).or_insert(i);
+    let mut archive = open_tar(source, kind, limits).map_err(fail)?;
+    for (n, entry) in archive.entries().map_err(fail)?.enumerate() {
+        if n >= limits.archive_entries {
+            return Err((Vec::new(), too_many_entries(limits)));
+        }
+        let entry = entry.map_err(fail)?;
+        match listed(&entry).map_err(fail)? {
+            (_, Listed::File(rel)) if !index.contains_key(&rel) => {
+                index.insert(rel.clone(), listing.len());
+                listing.push(rel);
+            }
+            (raw, Listed::File(_)) => skipped.push(not_read(name, &raw, DUPLICATE)),
+            (raw, Listed::NotRead(reason)) => skipped.push(not_read(name, &raw, reason)),
+            (_, Listed::Nothing) => {}
+        }
     }
     let items = items(name, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
@@ -88,14 +225,13 @@ fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     rayon::scope(|scope| {
         let result = (|| -> std::io::Result<()> {
-            let mut archive = open_tar(path, kind)?;
+            let mut archive = open_tar(source, kind, limits)?;
             let mut seen = vec![false; items.len()];
             for entry in archive.entries()? {
-                let mut entry = entry?;
-                if !entry.header().entry_type().is_file() {
+                let entry = entry?;
+                let Listed::File(rel) = listed(&entry)?.1 else {
                     continue;
-                }
-                let rel = components(&entry.path()?.to_string_lossy());
+                };
                 let Some(&i) = index.get(&rel) else { continue };
                 if std::mem::replace(&mut seen[i], true) {
                     continue;
@@ -106,7 +242,10 @@ fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)
                     continue;
                 }
                 let mut bytes = Vec::new();
-                if let Err(e) = entry.read_to_end(&mut bytes) {
+                if let Err(e) = entry
+                    .take(read_cap(&item.plan, limits))
+                    .read_to_end(&mut bytes)
+                {
                     outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
                     return Err(e);
                 }
@@ -117,7 +256,7 @@ fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)
                 let tx = tx.clone();
                 let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
                 scope.spawn(move |_| {
-                    let _ = tx.send((i, read_from(&plan, &name, bytes.as_slice())));
+                    let _ = tx.send((i, read_from(&plan, &name, limits, bytes.as_slice())));
                 });
             }
             Ok(())
@@ -130,7 +269,7 @@ fn tar(path: &Path, kind: ArchiveKind, name: &str) -> Result<Vec<(Item, Outcome)
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);
     }
-    finish(items, outcomes, held, error)
+    finish(items, outcomes, held, skipped, error, limits)
 }
 
 /// Resolves copies against the list files read, and pairs every item with its outcome.
@@ -138,7 +277,9 @@ fn finish(
     items: Vec<Item>,
     mut outcomes: Vec<Option<Outcome>>,
     held: Vec<(usize, Vec<u8>)>,
+    skipped: Vec<(Item, Outcome)>,
     error: Option<String>,
+    limits: &Limits,
 ) -> Result<Vec<(Item, Outcome)>, Partial> {
     let lists = list_contents(
         items
@@ -156,7 +297,7 @@ fn finish(
                 .as_ref()
                 .is_none_or(|c| layout::copy_needed(c, &lists));
             let outcome = if needed {
-                read_from(&item.plan, &item.name, bytes.as_slice())
+                read_from(&item.plan, &item.name, limits, bytes.as_slice())
             } else {
                 Outcome::Skipped(layout::COPY_REASON)
             };
@@ -166,11 +307,12 @@ fn finish(
     for (i, o) in copies {
         outcomes[i] = Some(o);
     }
-    let done: Vec<(Item, Outcome)> = items
+    let mut done: Vec<(Item, Outcome)> = items
         .into_iter()
         .zip(outcomes)
         .filter_map(|(item, o)| o.map(|o| (item, o)))
         .collect();
+    done.extend(skipped);
     match error {
         Some(e) => Err((done, e)),
         None => Ok(done),
@@ -178,27 +320,41 @@ fn finish(
 }
 
 /// The central directory gives the listing; entries are read in order, parsed in parallel.
-fn zip(path: &Path, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
+fn zip(source: Source<'_>, name: &str, limits: &Limits) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: &dyn std::fmt::Display| (Vec::new(), e.to_string());
-    let file = File::open(path).map_err(|e| fail(&e))?;
-    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| fail(&e))?;
+    let reader = source.open().map_err(|e| fail(&e))?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| fail(&e))?;
+    if archive.len() > limits.archive_entries {
+        return Err((Vec::new(), too_many_entries(limits)));
+    }
     let mut listing = Vec::new();
     let mut entry_of = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut skipped = Vec::new();
+    let mut seen = HashSet::new();
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| fail(&e))?;
         if entry.is_dir() {
             continue;
         }
-        let rel = components(&entry.name().map_err(|e| fail(&e))?);
-        if seen.insert(rel.clone()) {
-            listing.push(rel);
-            entry_of.push(i);
+        let raw = entry.name().map_err(|e| fail(&e))?.into_owned();
+        if entry.is_symlink() {
+            skipped.push(not_read(name, &raw, LINK));
+            continue;
+        }
+        match components(&raw) {
+            Ok(rel) if seen.insert(rel.clone()) => {
+                listing.push(rel);
+                entry_of.push(i);
+            }
+            Ok(_) => skipped.push(not_read(name, &raw, DUPLICATE)),
+            Err(reason) => skipped.push(not_read(name, &raw, reason)),
         }
     }
     let items = items(name, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
     let mut held = Vec::new();
+    let total = Arc::new(AtomicU64::new(0));
+    let mut error = None;
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     rayon::scope(|scope| {
         for (i, item) in items.iter().enumerate() {
@@ -207,13 +363,23 @@ fn zip(path: &Path, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
                 continue;
             }
             let mut bytes = Vec::new();
-            let read = archive
-                .by_index(entry_of[i])
-                .map_err(|e| e.to_string())
-                .and_then(|mut e| e.read_to_end(&mut bytes).map_err(|e| e.to_string()));
-            // A damaged entry is reported with its own name; the others are still read.
+            let read = match archive.by_index(entry_of[i]) {
+                Ok(e) => {
+                    let compressed = Arc::new(AtomicU64::new(e.compressed_size()));
+                    Inflated::new(e, compressed, Arc::clone(&total), limits)
+                        .take(read_cap(&item.plan, limits))
+                        .read_to_end(&mut bytes)
+                }
+                Err(e) => Err(std::io::Error::other(e)),
+            };
+            // A damaged entry is reported with its own name; the others are still read. A
+            // decompression limit ends the archive.
             if let Err(e) = read {
-                outcomes[i] = Some(Outcome::Unreadable(e));
+                outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
+                if bounded::is_limit(&e) {
+                    error = Some(e.to_string());
+                    break;
+                }
                 continue;
             }
             if item.plan.copy_of.is_some() {
@@ -223,7 +389,7 @@ fn zip(path: &Path, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
             let tx = tx.clone();
             let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
             scope.spawn(move |_| {
-                let _ = tx.send((i, read_from(&plan, &name, bytes.as_slice())));
+                let _ = tx.send((i, read_from(&plan, &name, limits, bytes.as_slice())));
             });
         }
     });
@@ -231,5 +397,5 @@ fn zip(path: &Path, name: &str) -> Result<Vec<(Item, Outcome)>, Partial> {
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);
     }
-    finish(items, outcomes, held, None)
+    finish(items, outcomes, held, skipped, error, limits)
 }

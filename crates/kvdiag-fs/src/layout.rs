@@ -112,6 +112,18 @@ pub fn archive_kind(name: &str) -> Option<ArchiveKind> {
     }
 }
 
+/// Whether a name is one kvdiag reads as a file (a document, a log, a compressed file, an
+/// archive or a capture's `timestamp`): a directory of that name is where a file was expected.
+pub fn is_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "timestamp"
+        || lower == "dmesg"
+        || archive_kind(&lower).is_some()
+        || [".yaml", ".yml", ".json", ".log", ".gz", ".txt"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+}
+
 /// Archive formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArchiveKind {

@@ -19,6 +19,7 @@
 //! ```
 
 mod archive;
+mod bounded;
 pub mod fixture;
 pub mod layout;
 
@@ -29,9 +30,12 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use kvdiag::parse::{capture_timestamp, log_parsed};
-use kvdiag::{Hint, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
+use kvdiag::{
+    Hint, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input_with,
+};
 use rayon::prelude::*;
 
+pub use archive::add_archive_bytes;
 use layout::{Decision, ListContents, Plan};
 
 /// Errors that stop a run: an input the user named cannot be used at all. Problems with single
@@ -66,8 +70,10 @@ const SNIFF_BYTES: usize = 8192;
 /// Largest `timestamp` file read.
 const MAX_TIMESTAMP_FILE: u64 = 64 * 1024;
 
-/// Adds a file, a directory tree or an archive.
+/// Adds a file, a directory tree or an archive, within the builder's
+/// [`limits`](SnapshotBuilder::limits).
 pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error> {
+    let limits = builder.current_limits().clone();
     let meta = std::fs::metadata(path).map_err(|source| Error::Path {
         path: path.to_owned(),
         source,
@@ -77,13 +83,13 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
     if meta.is_dir() {
-        add_dir(builder, path);
+        add_dir(builder, path, &limits);
     } else if let Some(kind) = layout::archive_kind(&file_name) {
-        archive::add(builder, path, kind);
+        archive::add(builder, path, kind, &limits);
     } else {
         let plan = layout::plan_file(&file_name);
         let name: Arc<str> = Arc::from(path.display().to_string());
-        let outcome = read_planned(&plan, &name, || std::fs::File::open(path));
+        let outcome = read_planned(&plan, &name, &limits, || std::fs::File::open(path));
         let item = Item {
             rel: vec![file_name],
             name,
@@ -154,38 +160,90 @@ enum Outcome {
     CaptureTime(Option<Timestamp>),
 }
 
+/// Why a path of a tree is not read as a file: it is not one.
+enum NotAFile {
+    Skipped(&'static str),
+    Unreadable(String),
+}
+
+/// Reason for a symbolic link to a directory.
+const LINKED_DIR: &str = "symbolic link to a directory: not followed";
+/// Reason for pipes, sockets and devices, which may block or never end.
+const SPECIAL_FILE: &str = "not a regular file (pipe, socket or device): not opened";
+/// Reason for a directory named like a file kvdiag would read.
+const DIR_AS_FILE: &str = "a directory where a file was expected";
+
 /// Walks a directory, plans every file, reads the needed ones in parallel (copies last, only
 /// when their list file did not hold the object), then the archives found in the tree.
-fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
+/// Symbolic links to files are read; links to directories are not followed (no loop can form).
+fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
     let mut items = Vec::new();
     let mut archives = Vec::new();
+    let mut others: Vec<(Vec<String>, PathBuf, NotAFile)> = Vec::new();
+    let rel_of = |path: &Path| -> Vec<String> {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect()
+    };
     for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let rel: Vec<String> = e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(e.path())
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                let name = e.file_name().to_string_lossy();
-                match layout::archive_kind(&name) {
-                    Some(kind) => archives.push((e.path().to_owned(), kind)),
-                    None => items.push((e.path().to_owned(), rel)),
-                }
-            }
-            Ok(_) => {}
+        let e = match entry {
+            Ok(e) => e,
             Err(e) => {
                 let p = e
                     .path()
                     .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 builder.fail(p, e.to_string());
+                continue;
             }
+        };
+        let ft = e.file_type();
+        let name = e.file_name().to_string_lossy();
+        let is_file = if ft.is_symlink() {
+            match std::fs::metadata(e.path()) {
+                Ok(m) if m.is_file() => true,
+                Ok(m) if m.is_dir() => {
+                    let why = NotAFile::Skipped(LINKED_DIR);
+                    others.push((rel_of(e.path()), e.path().to_owned(), why));
+                    continue;
+                }
+                Ok(_) => false,
+                Err(err) => {
+                    let why = NotAFile::Unreadable(format!("symbolic link: {err}"));
+                    others.push((rel_of(e.path()), e.path().to_owned(), why));
+                    continue;
+                }
+            }
+        } else if ft.is_dir() {
+            if e.depth() > 0 && layout::is_file_name(&name) {
+                let why = NotAFile::Skipped(DIR_AS_FILE);
+                others.push((rel_of(e.path()), e.path().to_owned(), why));
+            }
+            continue;
+        } else {
+            ft.is_file()
+        };
+        if !is_file {
+            let why = NotAFile::Skipped(SPECIAL_FILE);
+            others.push((rel_of(e.path()), e.path().to_owned(), why));
+            continue;
+        }
+        match layout::archive_kind(&name) {
+            Some(kind) => archives.push((e.path().to_owned(), kind)),
+            None => items.push((e.path().to_owned(), rel_of(e.path()))),
         }
     }
-    let rels: Vec<Vec<String>> = items.iter().map(|(_, rel)| rel.clone()).collect();
-    let plans = layout::plan(&rels);
+    // What is not a file is planned with the files, so that it is reported under the kind of
+    // capture it lies in.
+    let first_other = items.len();
+    let rels: Vec<Vec<String>> = items
+        .iter()
+        .map(|(_, rel)| rel.clone())
+        .chain(others.iter().map(|(rel, _, _)| rel.clone()))
+        .collect();
+    let mut plans = layout::plan(&rels);
+    let other_plans = plans.split_off(first_other);
     let items: Vec<(PathBuf, Item)> = items
         .into_iter()
         .zip(plans)
@@ -195,7 +253,9 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
         })
         .collect();
     let read = |(path, item): (PathBuf, Item)| {
-        let outcome = read_planned(&item.plan, &item.name, || std::fs::File::open(&path));
+        let outcome = read_planned(&item.plan, &item.name, limits, || {
+            std::fs::File::open(&path)
+        });
         (item, outcome)
     };
     let (copies, firsts): (Vec<_>, Vec<_>) = items
@@ -219,9 +279,17 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
         })
         .collect();
     done.extend(seconds);
+    for ((rel, path, why), plan) in others.into_iter().zip(other_plans) {
+        let name = Arc::from(path.display().to_string());
+        let outcome = match why {
+            NotAFile::Skipped(reason) => Outcome::Skipped(reason),
+            NotAFile::Unreadable(reason) => Outcome::Unreadable(reason),
+        };
+        done.push((Item { rel, name, plan }, outcome));
+    }
     add_outcomes(builder, done);
     for (path, kind) in archives {
-        archive::add(builder, &path, kind);
+        archive::add(builder, &path, kind, limits);
     }
 }
 
@@ -266,26 +334,37 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
 fn read_planned<R: Read>(
     plan: &Plan,
     name: &Arc<str>,
+    limits: &Limits,
     open: impl FnOnce() -> std::io::Result<R>,
 ) -> Outcome {
     if let Decision::Skip(reason) = plan.decision {
         return Outcome::Skipped(reason);
     }
     match open() {
-        Ok(reader) => read_from(plan, name, reader),
+        Ok(reader) => read_from(plan, name, limits, reader),
         Err(e) => Outcome::Unreadable(e.to_string()),
     }
 }
 
-/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`.
-fn read_from(plan: &Plan, name: &Arc<str>, reader: impl Read) -> Outcome {
+/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz` within
+/// the limits.
+fn read_from(plan: &Plan, name: &Arc<str>, limits: &Limits, reader: impl Read) -> Outcome {
     if plan.gzip {
-        return read_plain(plan, name, flate2::read::MultiGzDecoder::new(reader));
+        return read_plain(plan, name, limits, bounded::gunzip(reader, limits));
     }
-    read_plain(plan, name, reader)
+    read_plain(plan, name, limits, reader)
 }
 
-fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
+/// At most the bytes a planned file may need held at once: a document is read up to one byte
+/// past the document size limit (so that the parser reports the limit); anything else whole.
+fn read_cap(plan: &Plan, limits: &Limits) -> u64 {
+    match plan.decision {
+        Decision::Read(Hint::Document) => (limits.document_bytes as u64).saturating_add(1),
+        _ => u64::MAX,
+    }
+}
+
+fn read_plain(plan: &Plan, name: &Arc<str>, limits: &Limits, reader: impl Read) -> Outcome {
     match &plan.decision {
         Decision::Skip(reason) => Outcome::Skipped(reason),
         Decision::CaptureTime => {
@@ -295,14 +374,14 @@ fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
-        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, reader) {
+        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, limits, reader) {
             Ok(parsed) => Outcome::Parsed(parsed),
             Err(e) => Outcome::Unreadable(e.to_string()),
         },
         Decision::Read(hint) => {
             let mut bytes = Vec::new();
-            match reader.read_to_end(&mut bytes) {
-                Ok(_) => Outcome::Parsed(parse_input(name, &bytes, hint)),
+            match reader.take(read_cap(plan, limits)).read_to_end(&mut bytes) {
+                Ok(_) => Outcome::Parsed(parse_input_with(name, &bytes, hint, limits)),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
@@ -313,6 +392,7 @@ fn read_plain(plan: &Plan, name: &Arc<str>, mut reader: impl Read) -> Outcome {
 fn stream_log(
     name: &Arc<str>,
     hint: &kvdiag::LogHint,
+    limits: &Limits,
     mut reader: impl Read,
 ) -> std::io::Result<Result<Parsed, ParseError>> {
     let source = kvdiag::LogSource {
@@ -325,7 +405,7 @@ fn stream_log(
         kind: hint.kind,
         ..kvdiag::LogSource::new(Arc::clone(name))
     };
-    let mut builder = LogStreamBuilder::new(source);
+    let mut builder = LogStreamBuilder::new(source).max_line_bytes(limits.effective_line_bytes());
     let mut buf = vec![0u8; CHUNK];
     let mut seen = 0usize;
     let mut blank = true;
