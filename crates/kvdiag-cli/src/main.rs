@@ -104,6 +104,7 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet, Error> {
 fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     let rules = load_rules(&args.rules)?;
     let mut snapshot = Snapshot::builder();
+    snapshot.limits(args.limits.limits());
     if let Some(now) = &args.now {
         let time = now.parse().map_err(|_| Error::Now(now.clone()))?;
         snapshot.capture_time(time);
@@ -122,9 +123,13 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         }
     }
     let options = kvdiag::Options::default().explain(args.explain);
-    let mut report = kvdiag::analyze_with(&rules, &snapshot.build(), &options);
+    let snapshot = snapshot.build();
+    let mut report = kvdiag::analyze_with(&rules, &snapshot, &options);
     if !args.namespaces.is_empty() || !args.vms.is_empty() {
         report.retain_subjects(|s| args.wants(s));
+    }
+    if args.redact {
+        kvdiag::redact::Redactor::of(&snapshot).report(&mut report);
     }
     let rendered = match args.output {
         Format::Json => report.to_json(),
