@@ -45,8 +45,10 @@ fuzz_target!(|data: &[u8]| {
     builder.limits(limits);
     let _ = builder.add_parsed(name, parsed);
     let snapshot = builder.build();
-    let report = analyze(rules(), &snapshot);
+    let mut report = analyze(rules(), &snapshot);
     let _ = report.to_json();
     let _ = kvdiag::report::text::render(&report, true);
     let _ = kvdiag::report::markdown::render(&report);
+    kvdiag::redact::Redactor::of(&snapshot).report(&mut report);
+    let _ = report.to_json();
 });

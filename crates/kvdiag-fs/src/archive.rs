@@ -26,8 +26,11 @@ use crate::{Item, Outcome, add_outcomes, list_contents, read_cap, read_from};
 const ABSOLUTE: &str = "absolute path in the archive: not read";
 /// Reason for an entry whose path climbs out with `..`.
 const CLIMBS_OUT: &str = "path with `..` in the archive: not read";
-/// Reason for a later entry with the path of an earlier one.
+/// Reason for a later tar entry with the path of an earlier one.
 const DUPLICATE: &str = "another entry of the archive has the same path: the first one is read";
+/// Reason for a zip name listed twice: the zip reader keeps the last of them.
+const ZIP_DUPLICATE: &str =
+    "another entry of the archive has the same name: the one listed last is read";
 /// Reason for symbolic and hard links.
 const LINK: &str = "link in the archive: not followed";
 
@@ -143,11 +146,15 @@ fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Item, Outcome) {
     (item, Outcome::Skipped(reason))
 }
 
-fn too_many_entries(limits: &Limits) -> String {
+fn too_many_entries(limits: &Limits, read: bool) -> String {
     format!(
-        "more than {} entries (archive entries limit; raise it with --max-archive-entries): \
-         not read",
-        limits.archive_entries
+        "more than {n} entries (archive entries limit; raise it with --max-archive-entries): {}",
+        if read {
+            "the first {n} read".replace("{n}", &limits.archive_entries.to_string())
+        } else {
+            "not read".to_owned()
+        },
+        n = limits.archive_entries
     )
 }
 
@@ -202,13 +209,33 @@ fn tar(
     let mut listing = Vec::new();
     let mut skipped = Vec::new();
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    // A fault or the entry limit ends the listing; the entries listed before it are read.
+    let mut error: Option<String> = None;
     let mut archive = open_tar(source, kind, limits).map_err(fail)?;
-    for (n, entry) in archive.entries().map_err(fail)?.enumerate() {
-        if n >= limits.archive_entries {
-            return Err((Vec::new(), too_many_entries(limits)));
-        }
-        let entry = entry.map_err(fail)?;
-        match listed(&entry).map_err(fail)? {
+    let mut entries = archive.entries().map_err(fail)?;
+    let mut n = 0usize;
+    loop {
+        let entry = match entries.next() {
+            None => break,
+            Some(Ok(_)) if n >= limits.archive_entries => {
+                error = Some(too_many_entries(limits, true));
+                break;
+            }
+            Some(Ok(entry)) => entry,
+            Some(Err(e)) => {
+                error = Some(e.to_string());
+                break;
+            }
+        };
+        n += 1;
+        let listed = match listed(&entry) {
+            Ok(l) => l,
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        };
+        match listed {
             (_, Listed::File(rel)) if !index.contains_key(&rel) => {
                 index.insert(rel.clone(), listing.len());
                 listing.push(rel);
@@ -218,16 +245,17 @@ fn tar(
             (_, Listed::Nothing) => {}
         }
     }
+    let entries_listed = n;
     let items = items(name, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
     let mut held: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut error = None;
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let mut pass_error = None;
     rayon::scope(|scope| {
         let result = (|| -> std::io::Result<()> {
             let mut archive = open_tar(source, kind, limits)?;
             let mut seen = vec![false; items.len()];
-            for entry in archive.entries()? {
+            for entry in archive.entries()?.take(entries_listed) {
                 let entry = entry?;
                 let Listed::File(rel) = listed(&entry)?.1 else {
                     continue;
@@ -262,14 +290,15 @@ fn tar(
             Ok(())
         })();
         if let Err(e) = result {
-            error = Some(e.to_string());
+            pass_error = Some(e.to_string());
         }
     });
     drop(tx);
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);
     }
-    finish(items, outcomes, held, skipped, error, limits)
+    // The listing's fault is the first one met; pass 2 meets it again at the same place.
+    finish(items, outcomes, held, skipped, error.or(pass_error), limits)
 }
 
 /// Resolves copies against the list files read, and pairs every item with its outcome.
@@ -322,15 +351,31 @@ fn finish(
 /// The central directory gives the listing; entries are read in order, parsed in parallel.
 fn zip(source: Source<'_>, name: &str, limits: &Limits) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: &dyn std::fmt::Display| (Vec::new(), e.to_string());
-    let reader = source.open().map_err(|e| fail(&e))?;
+    let mut reader = source.open().map_err(|e| fail(&e))?;
+    // The central directory's own count, before the zip reader holds every entry in memory.
+    let directory = central_directory(&mut reader, limits);
+    if directory
+        .as_ref()
+        .is_some_and(|d| d.entries > limits.archive_entries as u64)
+    {
+        return Err((Vec::new(), too_many_entries(limits, false)));
+    }
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| fail(&e))?;
     if archive.len() > limits.archive_entries {
-        return Err((Vec::new(), too_many_entries(limits)));
+        return Err((Vec::new(), too_many_entries(limits, false)));
     }
     let mut listing = Vec::new();
     let mut entry_of = Vec::new();
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
+    if archive.has_duplicate_names() {
+        let mut names = HashSet::new();
+        for raw in directory.map(|d| d.names).unwrap_or_default() {
+            if !names.insert(raw.clone()) {
+                skipped.push(not_read(name, &raw, ZIP_DUPLICATE));
+            }
+        }
+    }
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| fail(&e))?;
         if entry.is_dir() {
@@ -398,4 +443,52 @@ fn zip(source: Source<'_>, name: &str, limits: &Limits) -> Result<Vec<(Item, Out
         outcomes[i] = Some(outcome);
     }
     finish(items, outcomes, held, skipped, error, limits)
+}
+
+/// What the end of a zip's central directory says, read without the zip reader.
+struct Directory {
+    /// Entries it lists.
+    entries: u64,
+    /// Their names in order (when not more than the limit).
+    names: Vec<String>,
+}
+
+/// Reads the central directory's entry count and names; `None` for a Zip64 or damaged archive
+/// (the zip reader then decides, and its count is checked after).
+fn central_directory(r: &mut (impl Read + Seek), limits: &Limits) -> Option<Directory> {
+    use std::io::SeekFrom;
+    let len = r.seek(SeekFrom::End(0)).ok()?;
+    let tail_len = len.min(22 + 65_535);
+    r.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0u8; usize::try_from(tail_len).ok()?];
+    r.read_exact(&mut tail).ok()?;
+    let at = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let eocd = tail.get(at..at + 22)?;
+    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let entries = u16_at(eocd, 10);
+    let (size, offset) = (u32_at(eocd, 12), u32_at(eocd, 16));
+    if entries == u16::MAX || offset == u32::MAX || size == u32::MAX {
+        return None;
+    }
+    let entries = u64::from(entries);
+    let mut names = Vec::new();
+    if entries <= limits.archive_entries as u64 && u64::from(offset) + u64::from(size) <= len {
+        r.seek(SeekFrom::Start(u64::from(offset))).ok()?;
+        let mut cd = vec![0u8; size as usize];
+        r.read_exact(&mut cd).ok()?;
+        let mut i = 0;
+        while i + 46 <= cd.len() && cd[i..i + 4] == *b"PK\x01\x02" {
+            let (n, m, k) = (
+                u16_at(&cd, i + 28) as usize,
+                u16_at(&cd, i + 30) as usize,
+                u16_at(&cd, i + 32) as usize,
+            );
+            let raw = cd.get(i + 46..i + 46 + n)?;
+            names.push(String::from_utf8_lossy(raw).into_owned());
+            i += 46 + n + m + k;
+        }
+    }
+    r.seek(SeekFrom::Start(0)).ok()?;
+    Some(Directory { entries, names })
 }

@@ -194,7 +194,11 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
                 let p = e
                     .path()
                     .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                builder.fail(p, e.to_string());
+                // The OS error alone: walkdir's own text repeats the path.
+                let reason = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                builder.fail(p, reason);
                 continue;
             }
         };

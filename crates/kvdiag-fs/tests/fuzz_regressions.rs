@@ -66,10 +66,13 @@ fn parse_input_target(data: &[u8]) {
     let mut builder = Snapshot::builder();
     builder.limits(limits);
     let _ = builder.add_parsed(name, parsed);
-    let report = analyze(rules(), &builder.build());
+    let snapshot = builder.build();
+    let mut report = analyze(rules(), &snapshot);
     let _ = report.to_json();
     let _ = kvdiag::report::text::render(&report, true);
     let _ = kvdiag::report::markdown::render(&report);
+    kvdiag::redact::Redactor::of(&snapshot).report(&mut report);
+    let _ = report.to_json();
 }
 
 /// `fuzz_targets/parse_log.rs`.

@@ -33,9 +33,10 @@ pub fn parse_documents_with(
     limits: &Limits,
 ) -> Result<Documents, ParseError> {
     let values = if looks_like_json(bytes) {
-        json_values(bytes)?
+        json_values(bytes).map_err(|e| at_limit(e, limits))?
     } else {
-        yaml::documents::<Value>(bytes, yaml::data_options_with(limits))?
+        yaml::documents::<Value>(bytes, yaml::data_options_with(limits))
+            .map_err(|e| at_limit(e, limits))?
     };
     let many = values.len() > 1;
     let mut out = Documents::default();
@@ -48,6 +49,29 @@ pub fn parse_documents_with(
         collect(value, origin, &mut out);
     }
     Ok(out)
+}
+
+/// A parser error that is a limit reached, said in terms of the limit (the parsers speak of
+/// recursion, budgets and replayed events).
+fn at_limit(mut e: ParseError, limits: &Limits) -> ParseError {
+    let m = &e.message;
+    if m.contains("recursion limit exceeded") || m.starts_with("budget breached: Depth") {
+        e.message = format!(
+            "nested deeper than the nesting limit ({} levels of YAML, 128 of JSON): not parsed",
+            limits.effective_depth()
+        );
+    } else if m.starts_with("alias replay limit exceeded")
+        || m.starts_with("budget breached: Aliases")
+    {
+        e.message = format!(
+            "YAML aliases expand beyond the alias limit ({} replayed events): an alias bomb, \
+             not parsed",
+            limits.alias_expansion
+        );
+    } else if m.starts_with("budget breached") {
+        e.message = format!("{m}: too large to parse");
+    }
+    e
 }
 
 /// JSON documents open with `{`, or with `[` followed by a value (`[{`, `["`, `[]`); a line

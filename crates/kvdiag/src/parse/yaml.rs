@@ -6,18 +6,17 @@
 
 use serde::de::DeserializeOwned;
 use serde_saphyr::options::AliasLimits;
-use serde_saphyr::{Budget, DuplicateKeyPolicy, Options};
+use serde_saphyr::{Budget, DuplicateKeyPolicy, NonFiniteFloatPolicy, Options};
 
 use super::ParseError;
 use crate::limits::Limits;
 
-/// Deepest nesting accepted in any YAML input. Kubernetes objects nest about 15 levels; 256
-/// leaves room for odd data while keeping recursion far from a thread's stack limit.
+/// Deepest nesting a caller may allow in a YAML input (see [`Limits::depth`]).
 pub const MAX_DEPTH: usize = Limits::MAX_DEPTH;
 
 /// Deepest nesting of a rule file: rule conditions recurse when compiled and evaluated, and
-/// evaluation may run on a worker thread's small stack.
-pub const RULE_MAX_DEPTH: usize = 64;
+/// evaluation may run on a worker thread's small stack (see [`Limits::depth`]).
+pub const RULE_MAX_DEPTH: usize = 48;
 
 /// Parser events accepted in one captured input (a must-gather list file of thousands of pods
 /// is a few million events).
@@ -47,6 +46,8 @@ pub fn data_options_with(limits: &Limits) -> Options {
     options.duplicate_keys = DuplicateKeyPolicy::LastWins;
     options.leading_zero_numbers_as_strings = true;
     options.underscored_numbers_as_strings = true;
+    // `1e400` or `.inf` in one field does not lose the whole file: it is kept as text.
+    options.non_finite_float_policy = NonFiniteFloatPolicy::AsString;
     let mut aliases = AliasLimits::default();
     aliases.max_total_replayed_events = limits.alias_expansion;
     options.alias_limits = aliases;
