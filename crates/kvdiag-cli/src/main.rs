@@ -129,7 +129,13 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         report.retain_subjects(|s| args.wants(s));
     }
     if args.redact {
-        kvdiag::redact::Redactor::of(&snapshot).report(&mut report);
+        let i = &report.inputs;
+        let paths = i.read.iter().map(|r| &r.source);
+        let paths = paths.chain(i.skipped.iter().chain(&i.failed).map(|p| &p.source));
+        let namespaces: Vec<String> = paths
+            .filter_map(|p| kvdiag_fs::layout::namespace_in_path(p).map(str::to_owned))
+            .collect();
+        kvdiag::redact::Redactor::of_with(&snapshot, namespaces).report(&mut report);
     }
     let rendered = match args.output {
         Format::Json => report.to_json(),

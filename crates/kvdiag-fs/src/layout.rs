@@ -124,6 +124,18 @@ pub fn is_file_name(name: &str) -> bool {
             .any(|e| lower.ends_with(e))
 }
 
+/// The namespace a capture path names (`.../namespaces/<ns>/...` of a must-gather or an
+/// inspect tree), for redaction: a skipped file still shows its path.
+pub fn namespace_in_path(path: &str) -> Option<&str> {
+    let mut parts = path.split('/');
+    while let Some(p) = parts.next() {
+        if p == "namespaces" {
+            return parts.next().filter(|ns| !ns.is_empty());
+        }
+    }
+    None
+}
+
 /// Archive formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArchiveKind {

@@ -88,7 +88,7 @@ fn parse_log_target(data: &[u8]) {
     }
     let stream = b.finish();
     for line in stream.lines() {
-        assert!(line.text.len() <= max_line + 3);
+        assert!(line.text.len() <= max_line, "a line longer than its limit");
         for key in ["msg", "component", "timestamp", "kind", "name", "namespace"] {
             let _ = line.field(key);
         }
@@ -177,4 +177,16 @@ fn a_short_timestamp_like_prefix_is_text_not_a_panic() {
         log.line(0).map(|l| (l.timestamp, l.text)),
         Some((None, "2024-05-14T10:n he said"))
     );
+}
+
+#[test]
+fn invalid_bytes_do_not_grow_a_line_past_the_line_limit() {
+    // fuzz/regressions/parse_log/invalid-bytes-grow-past-the-line-limit, reduced: each invalid
+    // byte becomes a 3-byte replacement character.
+    let mut b = LogStreamBuilder::new(LogSource::new("t")).max_line_bytes(16);
+    b.push(&[0x90; 12]);
+    let log = b.finish();
+    let line = log.line(0).expect("a line");
+    assert!(line.text.len() <= 16, "{}", line.text.len());
+    assert_eq!(log.cut_lines(), 1);
 }

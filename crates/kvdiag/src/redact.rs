@@ -89,10 +89,17 @@ static IPV4: LazyLock<Option<Regex>> =
 /// Candidate IPv6 addresses (checked with the standard parser).
 static IPV6: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}").ok());
-/// Candidate host names: three or more DNS labels, the last alphabetic.
+/// Candidate host names: three or more lowercase DNS labels, the last alphabetic.
 static FQDN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+\.[a-z]{2,24}\b").ok()
+    Regex::new(r"\b[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+\.[a-z]{2,24}\b").ok()
 });
+
+/// Last labels that make a dotted word a file name, not a host name.
+const FILE_EXTENSIONS: &[&str] = &[
+    "log", "xml", "yaml", "yml", "json", "txt", "gz", "tgz", "tar", "zip", "go", "conf", "cfg",
+    "sock", "socket", "service", "slice", "scope", "mount", "so", "img", "iso", "raw", "sh", "py",
+    "rs", "html", "md", "pem", "crt", "key", "ko", "out", "insecure", "previous",
+];
 
 /// Masks the names of one capture. Build it from the snapshot the report was made of.
 #[derive(Debug)]
@@ -107,7 +114,19 @@ pub struct Redactor {
 impl Redactor {
     /// Collects the names of every object and log stream of `snapshot`.
     pub fn of(snapshot: &Snapshot) -> Redactor {
+        Self::of_with(snapshot, std::iter::empty::<String>())
+    }
+
+    /// Like [`Redactor::of`], with namespaces known otherwise (e.g. from the paths of skipped
+    /// files, which `kvdiag_fs::layout::namespace_in_path` reads).
+    pub fn of_with(
+        snapshot: &Snapshot,
+        namespaces: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Redactor {
         let mut found: BTreeMap<String, Category> = BTreeMap::new();
+        for ns in namespaces {
+            add_name(&mut found, Some(ns.as_ref()), Category::Namespace);
+        }
         for o in snapshot.objects() {
             names_of_object(o, &mut |n, c| add_name(&mut found, n, c));
         }
@@ -260,15 +279,24 @@ impl Redactor {
         let Some(re) = FQDN.as_ref() else {
             return text.to_owned();
         };
-        re.replace_all(text, |c: &regex::Captures<'_>| {
-            let m = &c[0];
-            if is_public(m) || already_masked(m) {
-                m.to_owned()
-            } else {
-                self.hashed("host", m)
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for m in re.find_iter(text) {
+            let before = text[..m.start()].chars().next_back();
+            let last = m.as_str().rsplit('.').next().unwrap_or_default();
+            // `.spec.template.spec.domain` is a JSONPath, `a.dumpxml.xml` a file.
+            let not_a_host = matches!(before, Some('.' | '$' | '@' | '_'))
+                || FILE_EXTENSIONS.contains(&last)
+                || is_public(m.as_str())
+                || already_masked(m.as_str());
+            if !not_a_host {
+                out.push_str(&text[copied..m.start()]);
+                out.push_str(&self.hashed("host", m.as_str()));
+                copied = m.end();
             }
-        })
-        .into_owned()
+        }
+        out.push_str(&text[copied..]);
+        out
     }
 
     /// A mask for a value found only in text (an IP address, a host name).
@@ -384,34 +412,34 @@ fn add_name(found: &mut BTreeMap<String, Category>, name: Option<&str>, c: Categ
     *slot = (*slot).min(c);
 }
 
+/// The category of an object's name by its kind, for the kinds kvdiag reads.
+fn category_of_kind(kind: &str) -> Option<Category> {
+    Some(match kind {
+        "VirtualMachine" | "VirtualMachineInstance" => Category::Vm,
+        "Pod" => Category::Pod,
+        "Node" => Category::Node,
+        "DataVolume" => Category::DataVolume,
+        "PersistentVolumeClaim" => Category::Pvc,
+        _ => return None,
+    })
+}
+
 /// Adds the names one object holds: its own, its namespace's, and those it refers to.
 fn names_of_object(o: &Object, add: &mut impl FnMut(Option<&str>, Category)) {
     use Category::*;
     add(o.namespace.as_deref(), Namespace);
-    let own = match o.kind.as_str() {
-        "VirtualMachine" | "VirtualMachineInstance" => Some(Vm),
-        "Pod" => Some(Pod),
-        "Node" => Some(Node),
-        "DataVolume" => Some(DataVolume),
-        "PersistentVolumeClaim" => Some(Pvc),
-        _ => None,
-    };
-    if let Some(c) = own {
+    if let Some(c) = category_of_kind(&o.kind) {
         add(o.name.as_deref(), c);
     }
     let v = &o.value;
     let s = |p: &str| v.pointer(p).and_then(Value::as_str);
     if o.kind == "Event" {
         let kind = s("/involvedObject/kind").unwrap_or_default();
-        let c = match kind {
-            "VirtualMachine" | "VirtualMachineInstance" => Vm,
-            "Pod" => Pod,
-            "Node" => Node,
-            "DataVolume" => DataVolume,
-            "PersistentVolumeClaim" => Pvc,
-            _ => Vm,
-        };
-        add(s("/involvedObject/name"), c);
+        // An event about something else (a ReplicaSet, a Node's kubelet) still names it.
+        add(
+            s("/involvedObject/name"),
+            category_of_kind(kind).unwrap_or(Pod),
+        );
         add(s("/involvedObject/namespace"), Namespace);
         add(s("/source/host"), Node);
         add(s("/reportingInstance"), Host);
@@ -435,7 +463,13 @@ fn names_of_object(o: &Object, add: &mut impl FnMut(Option<&str>, Category)) {
             .unwrap_or_default()
     };
     for owner in items("/metadata/ownerReferences") {
-        add(owner.get("name").and_then(Value::as_str), Vm);
+        let kind = owner
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Some(c) = category_of_kind(kind) {
+            add(owner.get("name").and_then(Value::as_str), c);
+        }
     }
     for vol in items("/spec/template/spec/volumes")
         .iter()

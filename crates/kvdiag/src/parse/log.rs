@@ -294,22 +294,33 @@ impl LogStreamBuilder {
 
     fn line(&mut self, raw: &[u8]) {
         let mut raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.len() > self.max_line || std::mem::take(&mut self.cutting) {
-            self.cut += 1;
-            // Cut before a UTF-8 continuation byte, so the kept part ends on a whole character.
-            let mut end = raw.len().min(self.max_line);
-            while end > 0 && end < raw.len() && raw[end] & 0xC0 == 0x80 {
-                end -= 1;
-            }
-            raw = &raw[..end];
-            if let Err(e) = std::str::from_utf8(raw)
-                && e.error_len().is_none()
-            {
-                raw = &raw[..e.valid_up_to()];
-            }
+        let mut cut = std::mem::take(&mut self.cutting);
+        if raw.len() > self.max_line {
+            cut = true;
+            raw = &raw[..self.max_line];
+        }
+        if cut
+            && let Err(e) = std::str::from_utf8(raw)
+            && e.error_len().is_none()
+        {
+            // Do not leave half a character where the line was cut.
+            raw = &raw[..e.valid_up_to()];
         }
         // A line never splits a UTF-8 sequence, so converting line by line is exact.
-        let line = String::from_utf8_lossy(raw);
+        let mut line = String::from_utf8_lossy(raw);
+        if line.len() > self.max_line {
+            // Each invalid byte became a 3-byte replacement character: the limit is on what
+            // is kept.
+            cut = true;
+            let mut end = self.max_line;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.to_mut().truncate(end);
+        }
+        if cut {
+            self.cut += 1;
+        }
         let start = self.text.len();
         let (timestamp, content) =
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some((start, start + ts)), rest));
