@@ -7,7 +7,8 @@
 //! - through the library: the case's records are exactly the expected ones, and the diagnoses
 //!   of the good fixture are exactly those it gets alone;
 //! - through the real binary, under a 3 GiB address-space limit: it exits with a code (never a
-//!   signal or a panic), its JSON is valid and gives the same reasons.
+//!   signal or a panic), its JSON is valid and gives the same reasons; committed cases are
+//!   rendered as text and markdown too.
 //!
 //! `KVDIAG_MALFORMED_PRINT=1 cargo test -p kvdiag-cli --test malformed -- --nocapture` prints
 //! what every case gives, in the table's format, to review a new case.
@@ -552,6 +553,15 @@ fn every_malformed_case_is_reported_exactly_and_changes_no_other_diagnosis() {
                 }
             }
             Err(e) => p.push(format!("the binary's JSON does not parse: {e}")),
+        }
+        // The other formats render the same report; the generated (big) cases only once.
+        if case.generate.is_empty() {
+            for format in ["text", "markdown"] {
+                let out = run_binary(case, &dir, format);
+                if out.status.code() != Some(0) {
+                    p.push(format!("{format}: the binary exited with {:?}", out.status));
+                }
+            }
         }
         if !p.is_empty() {
             problems.insert(case.name.clone(), p);
