@@ -310,6 +310,28 @@ fn generate(what: &str, dir: &Path) {
             }
             std::fs::write(dir.join("capture.tar"), b.into_inner().expect("tar")).expect("write");
         }
+        "zip-bomb" => {
+            // One deflated entry of 4 GiB of one letter in about 4 MB, declared 4 GiB - 1.
+            let (data, _) = deflate_repeated(b'a', 8 << 20, 512);
+            std::fs::write(
+                dir.join("capture.zip"),
+                zip_one_entry("capture/compute.log", &data, u32::MAX - 1),
+            )
+            .expect("write");
+        }
+        "many-entries-zip" => {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            for i in 0..20 {
+                zip.start_file(
+                    format!("capture/{i}.log"),
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .expect("start");
+                zip.write_all(b"x\n").expect("write");
+            }
+            let bytes = zip.finish().expect("zip").into_inner();
+            std::fs::write(dir.join("capture.zip"), bytes).expect("write");
+        }
         "big-gz-log" => {
             // 2 MiB of varied text: a ratio far below the limit, a size above the case's.
             let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -325,6 +347,65 @@ fn generate(what: &str, dir: &Path) {
         }
         other => panic!("no generator `{other}`"),
     }
+}
+
+/// A raw deflate stream of `repeats` copies of one sync-flushed block of `n` bytes `byte`, then
+/// a final empty block: each copy only refers back to what precedes it, so the copies chain.
+fn deflate_repeated(byte: u8, n: usize, repeats: usize) -> (Vec<u8>, u64) {
+    let mut c = flate2::Compress::new(flate2::Compression::best(), false);
+    let input = vec![byte; n];
+    let mut block = Vec::with_capacity(n / 100 + 1024);
+    c.compress_vec(&input, &mut block, flate2::FlushCompress::Sync)
+        .expect("deflate");
+    let mut out = Vec::with_capacity(block.len() * repeats + 2);
+    for _ in 0..repeats {
+        out.extend_from_slice(&block);
+    }
+    out.extend_from_slice(&[0x03, 0x00]);
+    (out, (n * repeats) as u64)
+}
+
+/// A zip of one deflated entry, written by hand (the CRC is never reached).
+fn zip_one_entry(name: &str, data: &[u8], declared: u32) -> Vec<u8> {
+    let size = u32::try_from(data.len()).expect("small");
+    let name_len = u16::try_from(name.len()).expect("short");
+    let mut z = Vec::new();
+    let le16 = |z: &mut Vec<u8>, v: u16| z.extend_from_slice(&v.to_le_bytes());
+    let le32 = |z: &mut Vec<u8>, v: u32| z.extend_from_slice(&v.to_le_bytes());
+    le32(&mut z, 0x0403_4b50);
+    for v in [20u16, 0, 8, 0, 0] {
+        le16(&mut z, v);
+    }
+    for v in [0u32, size, declared] {
+        le32(&mut z, v);
+    }
+    le16(&mut z, name_len);
+    le16(&mut z, 0);
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(data);
+    let cd = u32::try_from(z.len()).expect("small");
+    le32(&mut z, 0x0201_4b50);
+    for v in [20u16, 20, 0, 8, 0, 0] {
+        le16(&mut z, v);
+    }
+    for v in [0u32, size, declared] {
+        le32(&mut z, v);
+    }
+    for v in [name_len, 0, 0, 0, 0] {
+        le16(&mut z, v);
+    }
+    le32(&mut z, 0);
+    le32(&mut z, 0);
+    z.extend_from_slice(name.as_bytes());
+    let cd_size = u32::try_from(z.len()).expect("small") - cd;
+    le32(&mut z, 0x0605_4b50);
+    for v in [0u16, 0, 1, 1] {
+        le16(&mut z, v);
+    }
+    le32(&mut z, cd_size);
+    le32(&mut z, cd);
+    le16(&mut z, 0);
+    z
 }
 
 fn set_mode(p: &Path, mode: u32) {

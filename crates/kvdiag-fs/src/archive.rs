@@ -147,14 +147,14 @@ fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Item, Outcome) {
 }
 
 fn too_many_entries(limits: &Limits, read: bool) -> String {
+    let n = limits.archive_entries;
+    let what = if read {
+        format!("the first {n} read")
+    } else {
+        "not read".to_owned()
+    };
     format!(
-        "more than {n} entries (archive entries limit; raise it with --max-archive-entries): {}",
-        if read {
-            "the first {n} read".replace("{n}", &limits.archive_entries.to_string())
-        } else {
-            "not read".to_owned()
-        },
-        n = limits.archive_entries
+        "more than {n} entries (archive entries limit; raise it with --max-archive-entries): {what}"
     )
 }
 
