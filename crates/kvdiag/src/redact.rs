@@ -106,8 +106,8 @@ const FILE_EXTENSIONS: &[&str] = &[
 pub struct Redactor {
     /// Every known name, lowercase, and its mask.
     masks: HashMap<String, String>,
-    /// Matches any known name at the start of a text, longest first, followed by a word end.
-    names: Option<Regex>,
+    /// The lengths of the known names, longest first.
+    lengths: Vec<usize>,
     key: u64,
 }
 
@@ -182,22 +182,14 @@ impl Redactor {
             used.insert(mask.clone(), name.clone());
             masks.insert(name.clone(), mask);
         }
-        let mut sorted: Vec<&String> = found.keys().collect();
-        sorted.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        let alternation: Vec<String> = sorted.iter().map(|n| regex::escape(n)).collect();
-        let names = (!alternation.is_empty())
-            .then(|| {
-                regex::RegexBuilder::new(&format!(
-                    "^(?:({}))(?:[^a-z0-9]|$)",
-                    alternation.join("|")
-                ))
-                .case_insensitive(true)
-                .size_limit(64 << 20)
-                .build()
-                .ok()
-            })
-            .flatten();
-        Redactor { masks, names, key }
+        let mut lengths: Vec<usize> = found.keys().map(String::len).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        Redactor {
+            masks,
+            lengths,
+            key,
+        }
     }
 
     /// The mask of one name, if it is a name of the capture.
@@ -214,29 +206,35 @@ impl Redactor {
         self.hosts_in(&ips)
     }
 
+    /// Masks known names where a word starts: the longest name there that ends a word wins.
     fn names_in(&self, text: &str) -> String {
-        let Some(re) = &self.names else {
+        if self.masks.is_empty() {
             return text.to_owned();
-        };
-        let mut out = String::with_capacity(text.len());
-        let mut i = 0;
+        }
         let bytes = text.as_bytes();
-        let mut copied = 0;
-        while i < text.len() {
-            let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-            if at_start
-                && bytes[i].is_ascii_alphanumeric()
-                && let Some(m) = re.captures(&text[i..]).and_then(|c| c.get(1))
-                && let Some(mask) = self.mask_of(m.as_str())
-            {
+        let lower = text.to_ascii_lowercase();
+        let mut out = String::with_capacity(text.len());
+        let (mut i, mut copied) = (0, 0);
+        while i < bytes.len() {
+            let starts_word = (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                && bytes[i].is_ascii_alphanumeric();
+            let found = starts_word
+                .then(|| {
+                    self.lengths.iter().find_map(|&n| {
+                        let end = i + n;
+                        let ends_word = end <= bytes.len()
+                            && (end == bytes.len() || !bytes[end].is_ascii_alphanumeric());
+                        let name = lower.get(i..end).filter(|_| ends_word)?;
+                        Some((end, self.masks.get(name)?))
+                    })
+                })
+                .flatten();
+            if let Some((end, mask)) = found {
                 out.push_str(&text[copied..i]);
                 out.push_str(mask);
-                i += m.end();
-                copied = i;
-                continue;
-            }
-            i += 1;
-            while i < text.len() && !text.is_char_boundary(i) {
+                i = end;
+                copied = end;
+            } else {
                 i += 1;
             }
         }
