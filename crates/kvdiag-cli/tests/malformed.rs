@@ -238,6 +238,9 @@ fn generate(what: &str, dir: &Path) {
             std::os::unix::fs::symlink(".", dir.join("loop")).expect("link");
             std::os::unix::fs::symlink("..", dir.join("up")).expect("link");
         }
+        "link-to-dev-zero" => {
+            std::os::unix::fs::symlink("/dev/zero", dir.join("compute.log")).expect("link");
+        }
         "dangling-symlink" => {
             std::os::unix::fs::symlink("missing.yaml", dir.join("vm.yaml")).expect("link");
         }

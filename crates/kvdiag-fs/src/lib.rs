@@ -82,7 +82,9 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    if meta.is_dir() {
+    if is_device(&meta) {
+        builder.fail(path.display().to_string(), SPECIAL_FILE);
+    } else if meta.is_dir() {
         add_dir(builder, path, &limits);
     } else if let Some(kind) = layout::archive_kind(&file_name) {
         archive::add(builder, path, kind, &limits);
@@ -170,6 +172,21 @@ enum NotAFile {
 const LINKED_DIR: &str = "symbolic link to a directory: not followed";
 /// Reason for pipes, sockets and devices, which may block or never end.
 const SPECIAL_FILE: &str = "not a regular file (pipe, socket or device): not opened";
+/// A device or a socket (which may never end); pipes are read (`<(oc get pods -o yaml)`).
+fn is_device(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        t.is_char_device() || t.is_block_device() || t.is_socket()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
 /// Reason for a directory named like a file kvdiag would read.
 const DIR_AS_FILE: &str = "a directory where a file was expected";
 
@@ -384,8 +401,21 @@ fn read_plain(plan: &Plan, name: &Arc<str>, limits: &Limits, reader: impl Read) 
         },
         Decision::Read(hint) => {
             let mut bytes = Vec::new();
-            match reader.take(read_cap(plan, limits)).read_to_end(&mut bytes) {
-                Ok(_) => Outcome::Parsed(parse_input_with(name, &bytes, hint, limits)),
+            let mut reader = reader.take(read_cap(plan, limits));
+            // Binary data is known from its first bytes: the rest (of /dev/zero, say) is
+            // never read.
+            let head = (&mut reader)
+                .take(SNIFF_BYTES as u64)
+                .read_to_end(&mut bytes)
+                .map(|_| bytes.contains(&0));
+            match head.and_then(|binary| {
+                if !binary {
+                    reader.read_to_end(&mut bytes)?;
+                }
+                Ok(binary)
+            }) {
+                Ok(true) => Outcome::Parsed(Err(kvdiag::parse::binary_content_error())),
+                Ok(false) => Outcome::Parsed(parse_input_with(name, &bytes, hint, limits)),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
