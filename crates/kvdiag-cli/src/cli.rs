@@ -76,6 +76,74 @@ pub struct AnalyzeArgs {
     /// evaluate, render): for benchmarks.
     #[arg(long)]
     pub timings: bool,
+
+    /// Mask the names of namespaces, VMs, pods, nodes, DataVolumes and PVCs, IP addresses and
+    /// host names in every output format (file paths, messages, log lines and values included).
+    /// The same name always gets the same mask, e.g. `ns-1a2b3c`.
+    #[arg(long)]
+    pub redact: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Bounds on what one input may cost (see the README, "Limits"). Reaching one is reported as
+/// a failure of that input (or, for long log lines, a note), never a crash.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest JSON or YAML document parsed, e.g. 512M, 2G (default 512M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_document_size: Option<u64>,
+
+    /// Longest log line kept; longer lines are kept cut and the report says so (default 64K).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_line_length: Option<u64>,
+
+    /// Most entries read from one archive (default 1000000).
+    #[arg(long, value_name = "N")]
+    pub max_archive_entries: Option<usize>,
+
+    /// Most bytes decompressed from one archive or .gz file (default 16G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_decompressed_size: Option<u64>,
+
+    /// Highest decompressed-to-compressed ratio, checked past 64 MiB of output (default 200).
+    #[arg(long, value_name = "N")]
+    pub max_compression_ratio: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The library's limits with these flags applied.
+    pub fn limits(&self) -> kvdiag::Limits {
+        let mut l = kvdiag::Limits::default();
+        let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(n) = self.max_document_size {
+            l.document_bytes = to_usize(n);
+        }
+        if let Some(n) = self.max_line_length {
+            l.line_bytes = to_usize(n);
+        }
+        if let Some(n) = self.max_archive_entries {
+            l.archive_entries = n;
+        }
+        if let Some(n) = self.max_decompressed_size {
+            l.decompressed_bytes = n;
+        }
+        if let Some(n) = self.max_compression_ratio {
+            l.compression_ratio = n;
+        }
+        l
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    match kvdiag::limits::parse_bytes(text) {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a size: a number with an optional unit K, M, G or T (e.g. 512M)"
+        )),
+    }
 }
 
 impl AnalyzeArgs {

@@ -115,6 +115,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     let mut snapshot = Snapshot::builder();
     // Logs keep only the lines these rules can use: memory does not grow with log size.
     snapshot.keep_log_lines_for(&rules);
+    snapshot.limits(args.limits.limits());
     if let Some(now) = &args.now {
         let time = now.parse().map_err(|_| Error::Now(now.clone()))?;
         snapshot.capture_time(time);
@@ -143,6 +144,15 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     clock.lap("evaluate");
     if !args.namespaces.is_empty() || !args.vms.is_empty() {
         report.retain_subjects(|s| args.wants(s));
+    }
+    if args.redact {
+        let i = &report.inputs;
+        let paths = i.read.iter().map(|r| &r.source);
+        let paths = paths.chain(i.skipped.iter().chain(&i.failed).map(|p| &p.source));
+        let namespaces: Vec<String> = paths
+            .filter_map(|p| kvdiag_fs::layout::namespace_in_path(p).map(str::to_owned))
+            .collect();
+        kvdiag::redact::Redactor::of_with(&snapshot, namespaces).report(&mut report);
     }
     let rendered = match args.output {
         Format::Json => report.to_json(),

@@ -1,28 +1,95 @@
 //! Archives read as streams: `.tar`, `.tar.gz`/`.tgz` (two passes: the listing, then the
 //! entries that are needed) and `.zip` (its central directory, then the entries). Nothing is
 //! extracted to disk; entries are named `<archive>!/<path inside>`.
+//!
+//! Hostile archives are bounded: the number of entries and the decompressed bytes (in total and
+//! as a ratio of the compressed bytes) stop reading with a reason; entries whose path is
+//! absolute or climbs out with `..`, links, and later entries of a path already seen are not
+//! read, each reported with its reason.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, mpsc};
 
+use kvdiag::limits::Limits;
 use kvdiag::parse::LogFilter;
 use kvdiag::{InputKind, SnapshotBuilder};
 use rayon::prelude::*;
 
-use crate::layout::{self, ArchiveKind, Decision};
-use crate::{Item, Outcome, add_outcomes, list_contents, read_from};
+use crate::bounded::{self, Inflated};
+use crate::layout::{self, ArchiveKind, Decision, Plan};
+use crate::{Item, Outcome, add_outcomes, list_contents, read_cap, read_from};
+
+/// Reason for an entry whose path starts at the root.
+const ABSOLUTE: &str = "absolute path in the archive: not read";
+/// Reason for an entry whose path climbs out with `..`.
+const CLIMBS_OUT: &str = "path with `..` in the archive: not read";
+/// Reason for a later tar entry with the path of an earlier one.
+const DUPLICATE: &str = "another entry of the archive has the same path: the first one is read";
+/// Reason for a zip name listed twice: the zip reader keeps the last of them.
+const ZIP_DUPLICATE: &str =
+    "another entry of the archive has the same name: the one listed last is read";
+/// Reason for symbolic and hard links.
+const LINK: &str = "link in the archive: not followed";
+
+/// Where an archive's bytes come from: a file, or memory (an embedding program, a fuzzer).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+impl<'a> Source<'a> {
+    fn open(self) -> std::io::Result<Box<dyn ReadSeek + 'a>> {
+        Ok(match self {
+            Source::Path(p) => Box::new(BufReader::new(File::open(p)?)),
+            Source::Bytes(b) => Box::new(Cursor::new(b)),
+        })
+    }
+}
 
 /// Adds every entry of an archive. An archive that cannot be opened or read to its end is
 /// reported as unreadable; the entries read before the fault are kept.
-pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind) {
+pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind, limits: &Limits) {
     let name = path.display().to_string();
+    add_source(builder, Source::Path(path), &name, kind, limits);
+}
+
+/// Adds every entry of an archive held in memory, named `name` (its entries `name!/PATH`), as
+/// [`add_path`](crate::add_path) does for an archive file, within the builder's limits.
+///
+/// ```
+/// let mut builder = kvdiag::Snapshot::builder();
+/// kvdiag_fs::add_archive_bytes(&mut builder, "empty.tar", kvdiag_fs::layout::ArchiveKind::Tar, &[0u8; 1024]);
+/// assert!(builder.build().inputs().failed.is_empty());
+/// ```
+pub fn add_archive_bytes(
+    builder: &mut SnapshotBuilder,
+    name: &str,
+    kind: ArchiveKind,
+    bytes: &[u8],
+) {
+    let limits = builder.current_limits().clone();
+    add_source(builder, Source::Bytes(bytes), name, kind, &limits);
+}
+
+fn add_source(
+    builder: &mut SnapshotBuilder,
+    source: Source<'_>,
+    name: &str,
+    kind: ArchiveKind,
+    limits: &Limits,
+) {
     let filter = builder.log_filter().cloned();
     let result = match kind {
-        ArchiveKind::Tar | ArchiveKind::TarGz => tar(path, kind, &name, filter.as_ref()),
-        ArchiveKind::Zip => zip(path, &name, filter.as_ref()),
+        ArchiveKind::Tar | ArchiveKind::TarGz => tar(source, kind, name, limits, filter.as_ref()),
+        ArchiveKind::Zip => zip(source, name, limits, filter.as_ref()),
     };
     let (done, error) = match result {
         Ok(done) => (done, None),
@@ -36,12 +103,21 @@ pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind)
 
 type Partial = (Vec<(Item, Outcome)>, String);
 
-/// An entry's path by component, without `.` and leading `/`.
-fn components(path: &str) -> Vec<String> {
-    path.split('/')
+/// An entry's path by component, without `.` and empty components; `Err` with the reason when
+/// it must not be read (absolute, or climbing out with `..`).
+fn components(path: &str) -> Result<Vec<String>, &'static str> {
+    if path.starts_with('/') || path.starts_with('\\') {
+        return Err(ABSOLUTE);
+    }
+    let rel: Vec<String> = path
+        .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .map(str::to_owned)
-        .collect()
+        .collect();
+    if rel.iter().any(|c| c == "..") {
+        return Err(CLIMBS_OUT);
+    }
+    Ok(rel)
 }
 
 fn items(archive: &str, rels: Vec<Vec<String>>) -> Vec<Item> {
@@ -56,53 +132,137 @@ fn items(archive: &str, rels: Vec<Vec<String>>) -> Vec<Item> {
         .collect()
 }
 
-fn open_tar(path: &Path, kind: ArchiveKind) -> std::io::Result<tar::Archive<Box<dyn Read>>> {
-    let file = BufReader::new(File::open(path)?);
-    let reader: Box<dyn Read> = match kind {
-        ArchiveKind::TarGz => Box::new(flate2::read::MultiGzDecoder::new(file)),
-        _ => Box::new(file),
+/// An entry not read, with its reason, named by its path as written in the archive.
+fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Item, Outcome) {
+    let rel: Vec<String> = raw.split('/').map(str::to_owned).collect();
+    let item = Item {
+        name: Arc::from(format!("{archive}!/{raw}")),
+        rel,
+        plan: Plan {
+            decision: Decision::Skip(reason),
+            kind: InputKind::File,
+            gzip: false,
+            copy_of: None,
+        },
+    };
+    (item, Outcome::Skipped(reason))
+}
+
+fn too_many_entries(limits: &Limits, read: bool) -> String {
+    let n = limits.archive_entries;
+    let what = if read {
+        format!("the first {n} read")
+    } else {
+        "not read".to_owned()
+    };
+    format!(
+        "more than {n} entries (archive entries limit; raise it with --max-archive-entries): {what}"
+    )
+}
+
+fn open_tar<'a>(
+    source: Source<'a>,
+    kind: ArchiveKind,
+    limits: &Limits,
+) -> std::io::Result<tar::Archive<Box<dyn Read + Send + 'a>>> {
+    let raw = source.open()?;
+    let reader: Box<dyn Read + Send + 'a> = match kind {
+        ArchiveKind::TarGz => Box::new(bounded::gunzip(raw, limits)),
+        _ => Box::new(raw),
     };
     Ok(tar::Archive::new(reader))
+}
+
+/// What the listing says of one tar entry.
+enum Listed {
+    /// A regular file to plan, at this path.
+    File(Vec<String>),
+    /// Not read, for this reason.
+    NotRead(&'static str),
+    /// A directory or another entry type that holds no data.
+    Nothing,
+}
+
+fn listed(entry: &tar::Entry<'_, impl Read>) -> std::io::Result<(String, Listed)> {
+    let raw = entry.path()?.to_string_lossy().into_owned();
+    let t = entry.header().entry_type();
+    let what = if t.is_symlink() || t.is_hard_link() {
+        Listed::NotRead(LINK)
+    } else if !t.is_file() {
+        Listed::Nothing
+    } else {
+        match components(&raw) {
+            Ok(rel) => Listed::File(rel),
+            Err(reason) => Listed::NotRead(reason),
+        }
+    };
+    Ok((raw, what))
 }
 
 /// Pass 1 lists the regular files; pass 2 reads those the plan needs, parsing in parallel while
 /// the stream goes on. Copies are held (they are small) until their list files are known.
 fn tar(
-    path: &Path,
+    source: Source<'_>,
     kind: ArchiveKind,
     name: &str,
+    limits: &Limits,
     filter: Option<&LogFilter>,
 ) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: std::io::Error| (Vec::new(), e.to_string());
     let mut listing = Vec::new();
-    let mut archive = open_tar(path, kind).map_err(fail)?;
-    for entry in archive.entries().map_err(fail)? {
-        let entry = entry.map_err(fail)?;
-        if entry.header().entry_type().is_file() {
-            let p = entry.path().map_err(fail)?;
-            listing.push(components(&p.to_string_lossy()));
+    let mut skipped = Vec::new();
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    // A fault or the entry limit ends the listing; the entries listed before it are read.
+    let mut error: Option<String> = None;
+    let mut archive = open_tar(source, kind, limits).map_err(fail)?;
+    let mut entries = archive.entries().map_err(fail)?;
+    let mut n = 0usize;
+    loop {
+        let entry = match entries.next() {
+            None => break,
+            Some(Ok(_)) if n >= limits.archive_entries => {
+                error = Some(too_many_entries(limits, true));
+                break;
+            }
+            Some(Ok(entry)) => entry,
+            Some(Err(e)) => {
+                error = Some(e.to_string());
+                break;
+            }
+        };
+        n += 1;
+        let listed = match listed(&entry) {
+            Ok(l) => l,
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        };
+        match listed {
+            (_, Listed::File(rel)) if !index.contains_key(&rel) => {
+                index.insert(rel.clone(), listing.len());
+                listing.push(rel);
+            }
+            (raw, Listed::File(_)) => skipped.push(not_read(name, &raw, DUPLICATE)),
+            (raw, Listed::NotRead(reason)) => skipped.push(not_read(name, &raw, reason)),
+            (_, Listed::Nothing) => {}
         }
     }
-    // The first entry of a path wins; later ones with the same path are not read.
-    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
-    for (i, rel) in listing.iter().enumerate() {
-        index.entry(rel.clone()).or_insert(i);
-    }
+    let entries_listed = n;
     let items = items(name, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
     let mut held: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut error = None;
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let mut pass_error = None;
     rayon::scope(|scope| {
         let result = (|| -> std::io::Result<()> {
-            let mut archive = open_tar(path, kind)?;
+            let mut archive = open_tar(source, kind, limits)?;
             let mut seen = vec![false; items.len()];
-            for entry in archive.entries()? {
-                let mut entry = entry?;
-                if !entry.header().entry_type().is_file() {
+            for entry in archive.entries()?.take(entries_listed) {
+                let entry = entry?;
+                let Listed::File(rel) = listed(&entry)?.1 else {
                     continue;
-                }
-                let rel = components(&entry.path()?.to_string_lossy());
+                };
                 let Some(&i) = index.get(&rel) else { continue };
                 if std::mem::replace(&mut seen[i], true) {
                     continue;
@@ -113,7 +273,10 @@ fn tar(
                     continue;
                 }
                 let mut bytes = Vec::new();
-                if let Err(e) = entry.read_to_end(&mut bytes) {
+                if let Err(e) = entry
+                    .take(read_cap(&item.plan, limits))
+                    .read_to_end(&mut bytes)
+                {
                     outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
                     return Err(e);
                 }
@@ -123,25 +286,30 @@ fn tar(
                 }
                 let tx = tx.clone();
                 let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
-                let filter = filter.cloned();
                 scope.spawn(move |_| {
-                    let _ = tx.send((
-                        i,
-                        read_from(&plan, &name, filter.as_ref(), bytes.as_slice()),
-                    ));
+                    let _ = tx.send((i, read_from(&plan, &name, limits, filter, bytes.as_slice())));
                 });
             }
             Ok(())
         })();
         if let Err(e) = result {
-            error = Some(e.to_string());
+            pass_error = Some(e.to_string());
         }
     });
     drop(tx);
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);
     }
-    finish(items, outcomes, held, error)
+    // The listing's fault is the first one met; pass 2 meets it again at the same place.
+    finish(
+        items,
+        outcomes,
+        held,
+        skipped,
+        error.or(pass_error),
+        limits,
+        filter,
+    )
 }
 
 /// Resolves copies against the list files read, and pairs every item with its outcome.
@@ -149,7 +317,10 @@ fn finish(
     items: Vec<Item>,
     mut outcomes: Vec<Option<Outcome>>,
     held: Vec<(usize, Vec<u8>)>,
+    skipped: Vec<(Item, Outcome)>,
     error: Option<String>,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
 ) -> Result<Vec<(Item, Outcome)>, Partial> {
     let lists = list_contents(
         items
@@ -167,7 +338,7 @@ fn finish(
                 .as_ref()
                 .is_none_or(|c| layout::copy_needed(c, &lists));
             let outcome = if needed {
-                read_from(&item.plan, &item.name, None, bytes.as_slice())
+                read_from(&item.plan, &item.name, limits, filter, bytes.as_slice())
             } else {
                 Outcome::Skipped(layout::COPY_REASON)
             };
@@ -177,11 +348,12 @@ fn finish(
     for (i, o) in copies {
         outcomes[i] = Some(o);
     }
-    let done: Vec<(Item, Outcome)> = items
+    let mut done: Vec<(Item, Outcome)> = items
         .into_iter()
         .zip(outcomes)
         .filter_map(|(item, o)| o.map(|o| (item, o)))
         .collect();
+    done.extend(skipped);
     match error {
         Some(e) => Err((done, e)),
         None => Ok(done),
@@ -190,30 +362,61 @@ fn finish(
 
 /// The central directory gives the listing; entries are read in order, parsed in parallel.
 fn zip(
-    path: &Path,
+    source: Source<'_>,
     name: &str,
+    limits: &Limits,
     filter: Option<&LogFilter>,
 ) -> Result<Vec<(Item, Outcome)>, Partial> {
     let fail = |e: &dyn std::fmt::Display| (Vec::new(), e.to_string());
-    let file = File::open(path).map_err(|e| fail(&e))?;
-    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| fail(&e))?;
+    let mut reader = source.open().map_err(|e| fail(&e))?;
+    // The central directory's own count, before the zip reader holds every entry in memory.
+    let directory = central_directory(&mut reader, limits);
+    if directory
+        .as_ref()
+        .is_some_and(|d| d.entries > limits.archive_entries as u64)
+    {
+        return Err((Vec::new(), too_many_entries(limits, false)));
+    }
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| fail(&e))?;
+    if archive.len() > limits.archive_entries {
+        return Err((Vec::new(), too_many_entries(limits, false)));
+    }
     let mut listing = Vec::new();
     let mut entry_of = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut skipped = Vec::new();
+    let mut seen = HashSet::new();
+    if archive.has_duplicate_names() {
+        let mut names = HashSet::new();
+        for raw in directory.map(|d| d.names).unwrap_or_default() {
+            if !names.insert(raw.clone()) {
+                skipped.push(not_read(name, &raw, ZIP_DUPLICATE));
+            }
+        }
+    }
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| fail(&e))?;
         if entry.is_dir() {
             continue;
         }
-        let rel = components(&entry.name().map_err(|e| fail(&e))?);
-        if seen.insert(rel.clone()) {
-            listing.push(rel);
-            entry_of.push(i);
+        let raw = entry.name().map_err(|e| fail(&e))?.into_owned();
+        if entry.is_symlink() {
+            skipped.push(not_read(name, &raw, LINK));
+            continue;
+        }
+        match components(&raw) {
+            Ok(rel) if seen.insert(rel.clone()) => {
+                listing.push(rel);
+                entry_of.push(i);
+            }
+            Ok(_) => skipped.push(not_read(name, &raw, DUPLICATE)),
+            Err(reason) => skipped.push(not_read(name, &raw, reason)),
         }
     }
     let items = items(name, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
     let mut held = Vec::new();
+    let total = Arc::new(AtomicU64::new(0));
+    let mut error = None;
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     rayon::scope(|scope| {
         for (i, item) in items.iter().enumerate() {
@@ -222,13 +425,23 @@ fn zip(
                 continue;
             }
             let mut bytes = Vec::new();
-            let read = archive
-                .by_index(entry_of[i])
-                .map_err(|e| e.to_string())
-                .and_then(|mut e| e.read_to_end(&mut bytes).map_err(|e| e.to_string()));
-            // A damaged entry is reported with its own name; the others are still read.
+            let read = match archive.by_index(entry_of[i]) {
+                Ok(e) => {
+                    let compressed = Arc::new(AtomicU64::new(e.compressed_size()));
+                    Inflated::new(e, compressed, Arc::clone(&total), limits)
+                        .take(read_cap(&item.plan, limits))
+                        .read_to_end(&mut bytes)
+                }
+                Err(e) => Err(std::io::Error::other(e)),
+            };
+            // A damaged entry is reported with its own name; the others are still read. A
+            // decompression limit ends the archive.
             if let Err(e) = read {
-                outcomes[i] = Some(Outcome::Unreadable(e));
+                outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
+                if bounded::is_limit(&e) {
+                    error = Some(e.to_string());
+                    break;
+                }
                 continue;
             }
             if item.plan.copy_of.is_some() {
@@ -237,12 +450,8 @@ fn zip(
             }
             let tx = tx.clone();
             let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
-            let filter = filter.cloned();
             scope.spawn(move |_| {
-                let _ = tx.send((
-                    i,
-                    read_from(&plan, &name, filter.as_ref(), bytes.as_slice()),
-                ));
+                let _ = tx.send((i, read_from(&plan, &name, limits, filter, bytes.as_slice())));
             });
         }
     });
@@ -250,5 +459,53 @@ fn zip(
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);
     }
-    finish(items, outcomes, held, None)
+    finish(items, outcomes, held, skipped, error, limits, filter)
+}
+
+/// What the end of a zip's central directory says, read without the zip reader.
+struct Directory {
+    /// Entries it lists.
+    entries: u64,
+    /// Their names in order (when not more than the limit).
+    names: Vec<String>,
+}
+
+/// Reads the central directory's entry count and names; `None` for a Zip64 or damaged archive
+/// (the zip reader then decides, and its count is checked after).
+fn central_directory(r: &mut (impl Read + Seek), limits: &Limits) -> Option<Directory> {
+    use std::io::SeekFrom;
+    let len = r.seek(SeekFrom::End(0)).ok()?;
+    let tail_len = len.min(22 + 65_535);
+    r.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0u8; usize::try_from(tail_len).ok()?];
+    r.read_exact(&mut tail).ok()?;
+    let at = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let eocd = tail.get(at..at + 22)?;
+    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let entries = u16_at(eocd, 10);
+    let (size, offset) = (u32_at(eocd, 12), u32_at(eocd, 16));
+    if entries == u16::MAX || offset == u32::MAX || size == u32::MAX {
+        return None;
+    }
+    let entries = u64::from(entries);
+    let mut names = Vec::new();
+    if entries <= limits.archive_entries as u64 && u64::from(offset) + u64::from(size) <= len {
+        r.seek(SeekFrom::Start(u64::from(offset))).ok()?;
+        let mut cd = vec![0u8; size as usize];
+        r.read_exact(&mut cd).ok()?;
+        let mut i = 0;
+        while i + 46 <= cd.len() && cd[i..i + 4] == *b"PK\x01\x02" {
+            let (n, m, k) = (
+                u16_at(&cd, i + 28) as usize,
+                u16_at(&cd, i + 30) as usize,
+                u16_at(&cd, i + 32) as usize,
+            );
+            let raw = cd.get(i + 46..i + 46 + n)?;
+            names.push(String::from_utf8_lossy(raw).into_owned());
+            i += 46 + n + m + k;
+        }
+    }
+    r.seek(SeekFrom::Start(0)).ok()?;
+    Some(Directory { entries, names })
 }

@@ -112,6 +112,30 @@ pub fn archive_kind(name: &str) -> Option<ArchiveKind> {
     }
 }
 
+/// Whether a name is one kvdiag reads as a file (a document, a log, a compressed file, an
+/// archive or a capture's `timestamp`): a directory of that name is where a file was expected.
+pub fn is_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "timestamp"
+        || lower == "dmesg"
+        || archive_kind(&lower).is_some()
+        || [".yaml", ".yml", ".json", ".log", ".gz", ".txt"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+}
+
+/// The namespace a capture path names (`.../namespaces/<ns>/...` of a must-gather or an
+/// inspect tree), for redaction: a skipped file still shows its path.
+pub fn namespace_in_path(path: &str) -> Option<&str> {
+    let mut parts = path.split('/');
+    while let Some(p) = parts.next() {
+        if p == "namespaces" {
+            return parts.next().filter(|ns| !ns.is_empty());
+        }
+    }
+    None
+}
+
 /// Archive formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArchiveKind {

@@ -19,6 +19,7 @@
 //! ```
 
 mod archive;
+mod bounded;
 pub mod fixture;
 pub mod layout;
 
@@ -29,9 +30,12 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use kvdiag::parse::{HANDLER, LogFilter, LogScanner, McpPart, capture_timestamp, log_parsed};
-use kvdiag::{Hint, LogKind, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input};
+use kvdiag::{
+    Hint, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input_with,
+};
 use rayon::prelude::*;
 
+pub use archive::add_archive_bytes;
 use layout::{Decision, ListContents, Plan};
 
 /// Errors that stop a run: an input the user named cannot be used at all. Problems with single
@@ -66,8 +70,10 @@ const SNIFF_BYTES: usize = 8192;
 /// Largest `timestamp` file read.
 const MAX_TIMESTAMP_FILE: u64 = 64 * 1024;
 
-/// Adds a file, a directory tree or an archive.
+/// Adds a file, a directory tree or an archive, within the builder's
+/// [`limits`](SnapshotBuilder::limits).
 pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error> {
+    let limits = builder.current_limits().clone();
     let meta = std::fs::metadata(path).map_err(|source| Error::Path {
         path: path.to_owned(),
         source,
@@ -76,15 +82,19 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    if meta.is_dir() {
-        add_dir(builder, path);
+    if is_device(&meta) {
+        builder.fail(path.display().to_string(), SPECIAL_FILE);
+    } else if meta.is_dir() {
+        add_dir(builder, path, &limits);
     } else if let Some(kind) = layout::archive_kind(&file_name) {
-        archive::add(builder, path, kind);
+        archive::add(builder, path, kind, &limits);
     } else {
         let plan = layout::plan_file(&file_name);
         let name: Arc<str> = Arc::from(path.display().to_string());
         let filter = builder.log_filter().cloned();
-        let outcome = read_planned(&plan, &name, filter.as_ref(), || std::fs::File::open(path));
+        let outcome = read_planned(&plan, &name, &limits, filter.as_ref(), || {
+            std::fs::File::open(path)
+        });
         let item = Item {
             rel: vec![file_name],
             name,
@@ -155,48 +165,109 @@ enum Outcome {
     CaptureTime(Option<Timestamp>),
 }
 
+/// Why a path of a tree is not read as a file: it is not one.
+enum NotAFile {
+    Skipped(&'static str),
+    Unreadable(String),
+}
+
+/// Reason for a symbolic link to a directory.
+const LINKED_DIR: &str = "symbolic link to a directory: not followed";
+/// Reason for pipes, sockets and devices, which may block or never end.
+const SPECIAL_FILE: &str = "not a regular file (pipe, socket or device): not opened";
+/// A device or a socket (which may never end); pipes are read (`<(oc get pods -o yaml)`).
+fn is_device(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        t.is_char_device() || t.is_block_device() || t.is_socket()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// Reason for a directory named like a file kvdiag would read.
+const DIR_AS_FILE: &str = "a directory where a file was expected";
+
 /// Walks a directory, plans every file, reads the needed ones in parallel (copies last, only
 /// when their list file did not hold the object), then the archives found in the tree.
-fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
+/// Symbolic links to files are read; links to directories are not followed (no loop can form).
+fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
     let mut items = Vec::new();
     let mut archives = Vec::new();
-    let mut add_file = |path: &Path| {
-        let rel: Vec<String> = path
-            .strip_prefix(root)
+    let mut others: Vec<(Vec<String>, PathBuf, NotAFile)> = Vec::new();
+    let rel_of = |path: &Path| -> Vec<String> {
+        path.strip_prefix(root)
             .unwrap_or(path)
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        match layout::archive_kind(&name) {
-            Some(kind) => archives.push((path.to_owned(), kind)),
-            None => items.push((path.to_owned(), rel)),
-        }
+            .collect()
     };
-    match list_files(root) {
-        Some(files) => files.iter().for_each(|p| add_file(p)),
-        // Something could not be listed: walk again one by one, to report what and why.
-        None => {
-            for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-                match entry {
-                    Ok(e) if e.file_type().is_file() => add_file(e.path()),
-                    Ok(_) => {}
-                    Err(e) => {
-                        let p = e.path().map_or_else(
-                            || root.display().to_string(),
-                            |p| p.display().to_string(),
-                        );
-                        builder.fail(p, e.to_string());
-                    }
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let p = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                // The OS error alone: walkdir's own text repeats the path.
+                let reason = e
+                    .io_error()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                builder.fail(p, reason);
+                continue;
+            }
+        };
+        let ft = e.file_type();
+        let name = e.file_name().to_string_lossy();
+        let is_file = if ft.is_symlink() {
+            match std::fs::metadata(e.path()) {
+                Ok(m) if m.is_file() => true,
+                Ok(m) if m.is_dir() => {
+                    let why = NotAFile::Skipped(LINKED_DIR);
+                    others.push((rel_of(e.path()), e.path().to_owned(), why));
+                    continue;
+                }
+                Ok(_) => false,
+                Err(err) => {
+                    let why = NotAFile::Unreadable(format!("symbolic link: {err}"));
+                    others.push((rel_of(e.path()), e.path().to_owned(), why));
+                    continue;
                 }
             }
+        } else if ft.is_dir() {
+            if e.depth() > 0 && layout::is_file_name(&name) {
+                let why = NotAFile::Skipped(DIR_AS_FILE);
+                others.push((rel_of(e.path()), e.path().to_owned(), why));
+            }
+            continue;
+        } else {
+            ft.is_file()
+        };
+        if !is_file {
+            let why = NotAFile::Skipped(SPECIAL_FILE);
+            others.push((rel_of(e.path()), e.path().to_owned(), why));
+            continue;
+        }
+        match layout::archive_kind(&name) {
+            Some(kind) => archives.push((e.path().to_owned(), kind)),
+            None => items.push((e.path().to_owned(), rel_of(e.path()))),
         }
     }
-    let rels: Vec<Vec<String>> = items.iter().map(|(_, rel)| rel.clone()).collect();
-    let plans = layout::plan(&rels);
+    // What is not a file is planned with the files, so that it is reported under the kind of
+    // capture it lies in.
+    let first_other = items.len();
+    let rels: Vec<Vec<String>> = items
+        .iter()
+        .map(|(_, rel)| rel.clone())
+        .chain(others.iter().map(|(rel, _, _)| rel.clone()))
+        .collect();
+    let mut plans = layout::plan(&rels);
+    let other_plans = plans.split_off(first_other);
     let items: Vec<(PathBuf, Item)> = items
         .into_iter()
         .zip(plans)
@@ -207,7 +278,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
         .collect();
     let filter = builder.log_filter().cloned();
     let read = |(path, item): (PathBuf, Item)| {
-        let outcome = read_planned(&item.plan, &item.name, filter.as_ref(), || {
+        let outcome = read_planned(&item.plan, &item.name, limits, filter.as_ref(), || {
             std::fs::File::open(&path)
         });
         (item, outcome)
@@ -233,60 +304,18 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path) {
         })
         .collect();
     done.extend(seconds);
+    for ((rel, path, why), plan) in others.into_iter().zip(other_plans) {
+        let name = Arc::from(path.display().to_string());
+        let outcome = match why {
+            NotAFile::Skipped(reason) => Outcome::Skipped(reason),
+            NotAFile::Unreadable(reason) => Outcome::Unreadable(reason),
+        };
+        done.push((Item { rel, name, plan }, outcome));
+    }
     add_outcomes(builder, done);
     for (path, kind) in archives {
-        archive::add(builder, &path, kind);
+        archive::add(builder, &path, kind, limits);
     }
-}
-
-/// The regular files under `root`, listed in parallel (a must-gather has thousands of
-/// folders), in the order of a sorted walk (paths compare by component); `None` when anything
-/// could not be listed.
-fn list_files(root: &Path) -> Option<Vec<PathBuf>> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    fn visit<'s>(
-        scope: &rayon::Scope<'s>,
-        dir: PathBuf,
-        files: &'s Mutex<Vec<PathBuf>>,
-        failed: &'s AtomicBool,
-    ) {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            failed.store(true, Ordering::Relaxed);
-            return;
-        };
-        let mut found = Vec::new();
-        for entry in entries {
-            let Ok(entry) = entry else {
-                failed.store(true, Ordering::Relaxed);
-                continue;
-            };
-            match entry.file_type() {
-                Ok(t) if t.is_file() => found.push(entry.path()),
-                Ok(t) if t.is_dir() => {
-                    let sub = entry.path();
-                    scope.spawn(move |s| visit(s, sub, files, failed));
-                }
-                Ok(_) => {}
-                Err(_) => failed.store(true, Ordering::Relaxed),
-            }
-        }
-        match files.lock() {
-            Ok(mut all) => all.extend(found),
-            Err(_) => failed.store(true, Ordering::Relaxed),
-        }
-    }
-
-    let files = Mutex::new(Vec::new());
-    let failed = AtomicBool::new(false);
-    rayon::scope(|s| visit(s, root.to_owned(), &files, &failed));
-    if failed.load(Ordering::Relaxed) {
-        return None;
-    }
-    let mut files = files.into_inner().ok()?;
-    files.sort();
-    Some(files)
 }
 
 /// The object names each list file held, keyed by the file's path inside the capture.
@@ -332,6 +361,7 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
 fn read_planned<R: Read>(
     plan: &Plan,
     name: &Arc<str>,
+    limits: &Limits,
     filter: Option<&LogFilter>,
     open: impl FnOnce() -> std::io::Result<R>,
 ) -> Outcome {
@@ -339,35 +369,41 @@ fn read_planned<R: Read>(
         return Outcome::Skipped(reason);
     }
     match open() {
-        Ok(reader) => read_from(plan, name, filter, reader),
+        Ok(reader) => read_from(plan, name, limits, filter, reader),
         Err(e) => Outcome::Unreadable(e.to_string()),
     }
 }
 
-/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz`. With a
-/// filter, logs keep only the lines its rules can use, here on the reading thread.
+/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz` within
+/// the limits.
 fn read_from(
     plan: &Plan,
     name: &Arc<str>,
+    limits: &Limits,
     filter: Option<&LogFilter>,
     reader: impl Read,
 ) -> Outcome {
     if plan.gzip {
-        return read_plain(
-            plan,
-            name,
-            filter,
-            flate2::read::MultiGzDecoder::new(reader),
-        );
+        return read_plain(plan, name, limits, filter, bounded::gunzip(reader, limits));
     }
-    read_plain(plan, name, filter, reader)
+    read_plain(plan, name, limits, filter, reader)
+}
+
+/// At most the bytes a planned file may need held at once: a document is read up to one byte
+/// past the document size limit (so that the parser reports the limit); anything else whole.
+fn read_cap(plan: &Plan, limits: &Limits) -> u64 {
+    match plan.decision {
+        Decision::Read(Hint::Document) => (limits.document_bytes as u64).saturating_add(1),
+        _ => u64::MAX,
+    }
 }
 
 fn read_plain(
     plan: &Plan,
     name: &Arc<str>,
+    limits: &Limits,
     filter: Option<&LogFilter>,
-    mut reader: impl Read,
+    reader: impl Read,
 ) -> Outcome {
     match &plan.decision {
         Decision::Skip(reason) => Outcome::Skipped(reason),
@@ -378,27 +414,93 @@ fn read_plain(
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
-        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, filter, reader) {
+        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, limits, filter, reader) {
             Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
             Err(e) => Outcome::Unreadable(e.to_string()),
         },
         Decision::Read(hint) => {
-            // One buffer per thread, reused: fresh pages for every file (which the kernel
-            // zeroes) showed in profiles. A very large one is not kept.
-            let mut bytes = DOCUMENT_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
-            bytes.clear();
-            let outcome = match reader.read_to_end(&mut bytes) {
-                Ok(_) => Outcome::Parsed(Box::new(
-                    parse_input(name, &bytes, hint).map(|p| filter_parsed(p, filter)),
+            let mut bytes = Vec::new();
+            let mut reader = reader.take(read_cap(plan, limits));
+            // Binary data is known from its first bytes: the rest (of /dev/zero, say) is
+            // never read.
+            let head = (&mut reader)
+                .take(SNIFF_BYTES as u64)
+                .read_to_end(&mut bytes)
+                .map(|_| bytes.contains(&0));
+            match head.and_then(|binary| {
+                if !binary {
+                    reader.read_to_end(&mut bytes)?;
+                }
+                Ok(binary)
+            }) {
+                Ok(true) => Outcome::Parsed(Box::new(Err(kvdiag::parse::binary_content_error()))),
+                Ok(false) => Outcome::Parsed(Box::new(
+                    parse_input_with(name, &bytes, hint, limits).map(|p| filter_parsed(p, filter)),
                 )),
                 Err(e) => Outcome::Unreadable(e.to_string()),
-            };
-            if bytes.capacity() <= KEPT_BUFFER {
-                DOCUMENT_BUFFER.with(|b| *b.borrow_mut() = bytes);
             }
-            outcome
         }
     }
+}
+
+/// Reads a log in chunks straight into its stream: a large log is held once, as text.
+fn stream_log(
+    name: &Arc<str>,
+    hint: &kvdiag::LogHint,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
+    mut reader: impl Read,
+) -> std::io::Result<Result<Parsed, ParseError>> {
+    let source = kvdiag::LogSource {
+        namespace: hint.namespace.clone(),
+        pod: hint.pod.clone(),
+        container: hint.container.clone(),
+        previous: hint.previous,
+        vm: hint.vm.clone(),
+        node: hint.node.clone(),
+        kind: hint.kind,
+        ..kvdiag::LogSource::new(Arc::clone(name))
+    };
+    let mut sink = match filter {
+        Some(f) if streamable(hint) => Sink::Scan(LogScanner::new(source, f)),
+        _ => {
+            Sink::Whole(LogStreamBuilder::new(source).max_line_bytes(limits.effective_line_bytes()))
+        }
+    };
+    let mut buf = vec![0u8; CHUNK];
+    let mut seen = 0usize;
+    let mut blank = true;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        if seen < SNIFF_BYTES && chunk[..n.min(SNIFF_BYTES - seen)].contains(&0) {
+            return Ok(Err(kvdiag::parse::binary_content_error()));
+        }
+        seen += n;
+        blank &= chunk.iter().all(u8::is_ascii_whitespace);
+        match &mut sink {
+            Sink::Whole(b) => b.push(chunk),
+            Sink::Scan(s) => s.push(chunk),
+        }
+    }
+    if blank {
+        return Ok(Ok(Parsed::Empty));
+    }
+    Ok(Ok(match sink {
+        Sink::Whole(b) => filter_parsed(log_parsed(b.finish()), filter),
+        Sink::Scan(s) => Parsed::Log(s.finish()),
+    }))
+}
+
+/// Where a log's bytes go as they are read.
+enum Sink {
+    Whole(LogStreamBuilder),
+    Scan(LogScanner),
 }
 
 /// Keeps only the lines the filter's rules can use, in every log of a parsed input.
@@ -423,93 +525,8 @@ fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
 /// Whether a log can be scanned as it is read: its path says whose it is (so nothing is
 /// recognised from its content) and it is not cut into excerpts (kernel, virt-handler).
 fn streamable(hint: &kvdiag::LogHint) -> bool {
-    hint.kind != Some(LogKind::Kernel)
+    hint.kind != Some(kvdiag::LogKind::Kernel)
         && hint.container.as_deref() != Some(HANDLER)
         && (hint.container.is_some() || hint.kind.is_some())
         && (hint.pod.is_some() || hint.vm.is_some())
-}
-
-/// Reads a log in chunks straight into its stream: a large log is held once, as text; with a
-/// filter and a known identity, only the lines its rules can use are kept.
-fn stream_log(
-    name: &Arc<str>,
-    hint: &kvdiag::LogHint,
-    filter: Option<&LogFilter>,
-    mut reader: impl Read,
-) -> std::io::Result<Result<Parsed, ParseError>> {
-    let source = kvdiag::LogSource {
-        namespace: hint.namespace.clone(),
-        pod: hint.pod.clone(),
-        container: hint.container.clone(),
-        previous: hint.previous,
-        vm: hint.vm.clone(),
-        node: hint.node.clone(),
-        kind: hint.kind,
-        ..kvdiag::LogSource::new(Arc::clone(name))
-    };
-    let mut sink = match filter {
-        Some(f) if streamable(hint) => Sink::Scan(LogScanner::new(source, f)),
-        _ => Sink::Whole(LogStreamBuilder::new(source)),
-    };
-    // One read buffer per thread, reused: allocating and zeroing 64 KiB for each of thousands
-    // of logs showed in profiles.
-    let mut buf = READ_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    buf.resize(CHUNK, 0);
-    let result = stream_into(&mut sink, &mut buf, &mut reader);
-    READ_BUFFER.with(|b| *b.borrow_mut() = buf);
-    let blank = match result {
-        Ok(Ok(blank)) => blank,
-        Ok(Err(e)) => return Ok(Err(e)),
-        Err(e) => return Err(e),
-    };
-    if blank {
-        return Ok(Ok(Parsed::Empty));
-    }
-    Ok(Ok(match sink {
-        Sink::Whole(b) => filter_parsed(log_parsed(b.finish()), filter),
-        Sink::Scan(s) => Parsed::Log(s.finish()),
-    }))
-}
-
-/// Largest document buffer a thread keeps for the next file.
-const KEPT_BUFFER: usize = 64 << 20;
-
-thread_local! {
-    static DOCUMENT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Where a log's bytes go as they are read.
-enum Sink {
-    Whole(LogStreamBuilder),
-    Scan(LogScanner),
-}
-
-/// Reads `reader` into `sink` through `buf`; `Ok(Ok(true))` when it held only whitespace.
-fn stream_into(
-    sink: &mut Sink,
-    buf: &mut [u8],
-    reader: &mut impl Read,
-) -> std::io::Result<Result<bool, ParseError>> {
-    let mut seen = 0usize;
-    let mut blank = true;
-    loop {
-        let n = match reader.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let chunk = &buf[..n];
-        if seen < SNIFF_BYTES && chunk[..n.min(SNIFF_BYTES - seen)].contains(&0) {
-            return Ok(Err(kvdiag::parse::binary_content_error()));
-        }
-        seen += n;
-        blank &= chunk.iter().all(u8::is_ascii_whitespace);
-        match sink {
-            Sink::Whole(b) => b.push(chunk),
-            Sink::Scan(s) => s.push(chunk),
-        }
-    }
-    Ok(Ok(blank))
 }

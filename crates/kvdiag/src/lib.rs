@@ -42,9 +42,11 @@ mod cause;
 pub mod correlate;
 pub mod coverage;
 mod evaluate;
+pub mod limits;
 pub mod measure;
 mod object;
 pub mod parse;
+pub mod redact;
 pub mod report;
 pub mod rules;
 mod snapshot;
@@ -54,9 +56,11 @@ pub mod testing;
 pub use cause::{Cause, Severity};
 pub use correlate::{Facet, Subject, correlate};
 pub use evaluate::{Options, analyze, analyze_subjects, analyze_with, evaluate};
+pub use limits::Limits;
 pub use object::{Object, ObjectRef};
 pub use parse::{
-    Hint, LogHint, LogKind, LogSource, LogStream, LogStreamBuilder, ParseError, Parsed, parse_input,
+    Hint, LogHint, LogKind, LogSource, LogStream, LogStreamBuilder, ParseError, Parsed,
+    parse_input, parse_input_with,
 };
 pub use report::{Diagnosis, Evidence, Remediation, Report};
 pub use rules::{LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};

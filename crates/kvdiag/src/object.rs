@@ -6,6 +6,9 @@ use serde_json::Value;
 
 use crate::source::Origin;
 
+/// The kind whose objects are never kept.
+const SECRET: &str = "Secret";
+
 /// A reference to an object by kind, namespace and name: how subjects and evidence name things.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectRef {
@@ -47,9 +50,13 @@ pub struct Object {
 }
 
 impl Object {
-    /// Wraps a JSON value that has a `kind`; `None` for anything else.
+    /// Wraps a JSON value that has a `kind`; `None` for anything else, and for a Secret: its
+    /// data never goes further than the parser.
     pub fn from_value(value: Value, origin: Origin) -> Option<Object> {
         let kind = value.get("kind")?.as_str()?.to_owned();
+        if kind == SECRET {
+            return None;
+        }
         let api_version = str_at(&value, &["apiVersion"])
             .unwrap_or_default()
             .to_owned();

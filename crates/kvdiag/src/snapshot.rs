@@ -8,9 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::correlate::KINDS;
+use crate::limits::{Limits, human_bytes};
 use crate::measure::parse_timestamp;
 use crate::object::Object;
-use crate::parse::{Hint, LogFilter, LogStream, ParseError, Parsed, parse_input};
+use crate::parse::{Hint, LogFilter, LogStream, ParseError, Parsed, parse_input_with};
 use crate::source::Origin;
 
 /// Index of an object in a [`Snapshot`].
@@ -162,6 +163,9 @@ pub struct InputRecord {
     /// Objects of kinds kvdiag does not use, and values that were not objects.
     #[serde(skip_serializing_if = "is_zero")]
     pub ignored: usize,
+    /// What was not kept whole, when a limit was reached (log lines cut to the line limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -210,6 +214,7 @@ pub struct SnapshotBuilder {
     capture_time: Option<Timestamp>,
     capture_file: Option<(Timestamp, Arc<str>)>,
     log_filter: Option<LogFilter>,
+    limits: Limits,
 }
 
 impl SnapshotBuilder {
@@ -235,6 +240,17 @@ impl SnapshotBuilder {
         }
     }
 
+    /// Sets the limits inputs are parsed within (and read within, by `kvdiag-fs`).
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn current_limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Parses one input and adds what it holds. A parse failure is recorded (and returned), never
     /// fatal: the other inputs are unaffected.
     pub fn add_input(
@@ -244,7 +260,7 @@ impl SnapshotBuilder {
         hint: &Hint,
     ) -> Result<(), ParseError> {
         let name = name.into();
-        let parsed = parse_input(&name, bytes, hint);
+        let parsed = parse_input_with(&name, bytes, hint, &self.limits);
         self.add_parsed(name, parsed)
     }
 
@@ -271,11 +287,24 @@ impl SnapshotBuilder {
             content,
             count,
             ignored,
+            note: None,
+        };
+        let line_bytes = self.limits.effective_line_bytes();
+        let cut_note = |cut: usize| {
+            (cut > 0).then(|| {
+                format!(
+                    "{cut} line(s) longer than the line limit ({}; raise it with \
+                     --max-line-length) kept cut to it",
+                    human_bytes(line_bytes as u64)
+                )
+            })
         };
         match parsed {
             Ok(Parsed::Empty) => self.inputs.read.push(record(Content::Empty, 0, 0)),
             Ok(Parsed::Log(log)) => {
-                self.inputs.read.push(record(Content::Log, log.len(), 0));
+                let mut r = record(Content::Log, log.len(), 0);
+                r.note = cut_note(log.cut_lines());
+                self.inputs.read.push(r);
                 let log = self.keep(log);
                 self.logs.push(log);
             }
@@ -294,7 +323,9 @@ impl SnapshotBuilder {
                 } else {
                     logs.iter().map(LogStream::len).sum()
                 };
-                self.inputs.read.push(record(Content::Log, lines, 0));
+                let mut r = record(Content::Log, lines, 0);
+                r.note = cut_note(logs.iter().map(LogStream::cut_lines).sum());
+                self.inputs.read.push(r);
                 for log in logs {
                     let log = self.keep(log);
                     self.logs.push(log);
@@ -335,7 +366,8 @@ impl SnapshotBuilder {
     /// Adds one object the caller already holds (an embedding program's watch cache, an MCP
     /// result). Returns `false` when its kind is one kvdiag does not use; Secrets are never kept.
     pub fn add_object(&mut self, object: Object) -> bool {
-        if !KINDS.contains(&object.kind.as_str()) {
+        // Said twice on purpose: a Secret must never reach a report, whatever KINDS becomes.
+        if object.kind == "Secret" || !KINDS.contains(&object.kind.as_str()) {
             return false;
         }
         self.objects.push(object);

@@ -9,9 +9,12 @@ const START: &str = "==== START logs for container ";
 const END: &str = "==== END logs for container ";
 const OF_POD: &str = " of pod ";
 const CLOSE: &str = " ====";
+/// Bytes of a line looked at for a marker.
+const MARKER_BYTES: usize = 4096;
 
 /// A container's section being read.
 struct Open {
+    max_line: usize,
     source: LogSource,
     /// Byte offset of its first line.
     from: usize,
@@ -22,7 +25,12 @@ struct Open {
 impl Open {
     /// The section, ending at byte `end` of the file.
     fn close(self, file: &[u8], end: usize) -> LogStream {
-        LogStream::parse_from_line(self.source, &file[self.from..end], self.first_line)
+        LogStream::parse_limited(
+            self.source,
+            &file[self.from..end],
+            self.first_line,
+            self.max_line,
+        )
     }
 }
 
@@ -33,13 +41,15 @@ pub(super) fn split(
     bytes: &[u8],
     namespace: Option<&str>,
     pod: Option<&str>,
+    max_line: usize,
 ) -> Vec<LogStream> {
     let mut streams = Vec::new();
     let mut open: Option<Open> = None;
     let mut offset = 0;
     let mut found_marker = false;
     for (i, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        let line = String::from_utf8_lossy(raw);
+        // Markers are short: a huge line is not converted whole to look for one.
+        let line = String::from_utf8_lossy(&raw[..raw.len().min(MARKER_BYTES)]);
         let line = line.trim_end();
         if let Some(rest) = line.strip_prefix(START) {
             found_marker = true;
@@ -48,6 +58,7 @@ pub(super) fn split(
             }
             let (container, ns, p) = parse_marker(rest, namespace, pod);
             open = Some(Open {
+                max_line,
                 source: LogSource {
                     namespace: ns,
                     pod: p,
@@ -74,7 +85,7 @@ pub(super) fn split(
             pod: pod.map(str::to_owned),
             ..LogSource::new(Arc::clone(name))
         };
-        streams.push(LogStream::parse(source, bytes));
+        streams.push(LogStream::parse_limited(source, bytes, 1, max_line));
     }
     streams
 }
@@ -122,6 +133,7 @@ mod tests {
             text.as_bytes(),
             Some("prod"),
             Some("virt-launcher-db-abcde"),
+            1024,
         );
         assert_eq!(s.len(), 2);
         assert!(s[0].is_empty());
@@ -137,7 +149,7 @@ mod tests {
 
     #[test]
     fn no_markers_is_one_stream() {
-        let s = split(&Arc::from("l"), b"a\nb\n", Some("n"), Some("p"));
+        let s = split(&Arc::from("l"), b"a\nb\n", Some("n"), Some("p"), 1024);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].source.pod.as_deref(), Some("p"));
         assert_eq!(s[0].source.container, None);

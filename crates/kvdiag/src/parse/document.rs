@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{ParseError, yaml};
+use crate::limits::Limits;
 use crate::object::Object;
 use crate::source::Origin;
 
@@ -21,12 +22,27 @@ pub struct Documents {
 /// Parses a JSON or YAML input into objects. JSON is recognised by its first byte and parsed
 /// with serde_json (several concatenated JSON values are accepted); anything else is YAML.
 pub fn parse_documents(bytes: &[u8], source: &Arc<str>) -> Result<Documents, ParseError> {
+    parse_documents_with(bytes, source, &Limits::default())
+}
+
+/// [`parse_documents`] within the nesting and alias limits of `limits` (the caller checks the
+/// document size).
+pub fn parse_documents_with(
+    bytes: &[u8],
+    source: &Arc<str>,
+    limits: &Limits,
+) -> Result<Documents, ParseError> {
     let values = if looks_like_json(bytes) {
-        json_values(bytes)?
+        json_values(bytes).map_err(|e| at_limit(e, limits))?
     } else {
-        match super::fast_yaml::documents(bytes) {
+        // The fast reader nests to its own depth: used only when that is within the limit.
+        let fast = (limits.effective_depth() >= super::fast_yaml::MAX_DEPTH)
+            .then(|| super::fast_yaml::documents(bytes))
+            .flatten();
+        match fast {
             Some(values) => values,
-            None => yaml::documents::<Value>(bytes, yaml::data_options())?,
+            None => yaml::documents::<Value>(bytes, yaml::data_options_with(limits))
+                .map_err(|e| at_limit(e, limits))?,
         }
     };
     Ok(from_values(values, source))
@@ -45,6 +61,29 @@ pub(super) fn from_values(values: Vec<Value>, source: &Arc<str>) -> Documents {
         collect(value, origin, &mut out);
     }
     out
+}
+
+/// A parser error that is a limit reached, said in terms of the limit (the parsers speak of
+/// recursion, budgets and replayed events).
+fn at_limit(mut e: ParseError, limits: &Limits) -> ParseError {
+    let m = &e.message;
+    if m.contains("recursion limit exceeded") || m.starts_with("budget breached: Depth") {
+        e.message = format!(
+            "nested deeper than the nesting limit ({} levels of YAML, 128 of JSON): not parsed",
+            limits.effective_depth()
+        );
+    } else if m.starts_with("alias replay limit exceeded")
+        || m.starts_with("budget breached: Aliases")
+    {
+        e.message = format!(
+            "YAML aliases expand beyond the alias limit ({} replayed events): an alias bomb, \
+             not parsed",
+            limits.alias_expansion
+        );
+    } else if m.starts_with("budget breached") {
+        e.message = format!("{m}: too large to parse");
+    }
+    e
 }
 
 /// JSON documents open with `{`, or with `[` followed by a value (`[{`, `["`, `[]`); a line

@@ -20,7 +20,7 @@ use serde_json::{Map, Number, Value};
 use super::yaml;
 
 /// Deepest nesting handled here (serde-saphyr's limit is [`yaml::MAX_DEPTH`]).
-const MAX_DEPTH: usize = 128;
+pub(super) const MAX_DEPTH: usize = 128;
 
 /// The non-empty documents of a YAML stream, or `None` when the input is not of the handled
 /// shape (the caller then uses the full parser).

@@ -374,6 +374,8 @@ impl LogScanner {
             text: self.text,
             lines: self.spans,
             total: self.lines,
+            // Lines are not cut here: only lines a rule matches are held.
+            cut: 0,
             scanned: Some(Box::new(Scanned {
                 filter: self.filter.inner,
                 hits: finish_hits(self.hits),

@@ -86,6 +86,8 @@ pub struct LogStream {
     pub(crate) total: usize,
     /// Set when only some lines are kept: what the scan found.
     pub(crate) scanned: Option<Box<super::filter::Scanned>>,
+    /// Lines longer than the line limit, kept cut (see [`LogStream::cut_lines`]).
+    pub(crate) cut: usize,
 }
 
 /// One line of a log stream.
@@ -109,10 +111,26 @@ impl LogStream {
     /// Like [`LogStream::parse`] for a part of a larger input whose first line is line
     /// `first_line` of that input (a container's section of a cluster-info `logs.txt`).
     pub fn parse_from_line(source: LogSource, bytes: &[u8], first_line: usize) -> LogStream {
-        let mut b = LogStreamBuilder::new(source);
+        Self::parse_limited(source, bytes, first_line, DEFAULT_LINE_BYTES)
+    }
+
+    /// Like [`LogStream::parse_from_line`], keeping at most `max_line` bytes of each line
+    /// ([`Limits::line_bytes`](crate::Limits::line_bytes)).
+    pub fn parse_limited(
+        source: LogSource,
+        bytes: &[u8],
+        first_line: usize,
+        max_line: usize,
+    ) -> LogStream {
+        let mut b = LogStreamBuilder::new(source).max_line_bytes(max_line);
         b.next_number = first_line.max(1);
         b.push(bytes);
         b.finish()
+    }
+
+    /// How many lines were longer than the line limit and are kept cut to it.
+    pub fn cut_lines(&self) -> usize {
+        self.cut
     }
 
     /// A stream holding some lines of this one (0-based `indices` of its kept lines, in order),
@@ -137,12 +155,14 @@ impl LogStream {
                     .map(|(s, e)| (base + (s - from), base + (e - from))),
             });
         }
+        // The cut lines are counted once, on the whole stream.
         LogStream {
             source,
             text,
             total: lines.len(),
             lines,
             scanned: None,
+            cut: 0,
         }
     }
 
@@ -211,10 +231,17 @@ pub struct LogStreamBuilder {
     source: LogSource,
     text: String,
     lines: Vec<Span>,
-    /// Bytes of a line not yet ended.
+    /// Bytes of a line not yet ended (at most `max_line`).
     pending: Vec<u8>,
+    /// The line being read is longer than `max_line`: its rest is dropped.
+    cutting: bool,
+    max_line: usize,
+    cut: usize,
     next_number: usize,
 }
+
+/// Longest line kept by default ([`Limits::line_bytes`](crate::Limits::line_bytes)).
+const DEFAULT_LINE_BYTES: usize = 64 * 1024;
 
 impl LogStreamBuilder {
     /// Starts an empty stream.
@@ -224,28 +251,48 @@ impl LogStreamBuilder {
             text: String::new(),
             lines: Vec::new(),
             pending: Vec::new(),
+            cutting: false,
+            max_line: DEFAULT_LINE_BYTES,
+            cut: 0,
             next_number: 1,
         }
+    }
+
+    /// Keeps at most `max` bytes of each line (at least one); the rest of a longer line is
+    /// dropped as it is read, so that a 256 MB line costs `max` bytes of memory.
+    pub fn max_line_bytes(mut self, max: usize) -> Self {
+        self.max_line = max.max(1);
+        self
     }
 
     /// Adds the next bytes of the log.
     pub fn push(&mut self, mut bytes: &[u8]) {
         while let Some(i) = memchr_newline(bytes) {
-            if self.pending.is_empty() {
+            if self.pending.is_empty() && !self.cutting {
                 self.line(&bytes[..i]);
             } else {
-                self.pending.extend_from_slice(&bytes[..i]);
+                self.keep(&bytes[..i]);
                 let line = std::mem::take(&mut self.pending);
                 self.line(&line);
             }
             bytes = &bytes[i + 1..];
         }
-        self.pending.extend_from_slice(bytes);
+        self.keep(bytes);
+    }
+
+    /// Adds part of an unfinished line, up to the line limit.
+    fn keep(&mut self, part: &[u8]) {
+        let room = self.max_line.saturating_sub(self.pending.len());
+        if part.len() > room {
+            self.cutting = true;
+        }
+        self.pending
+            .extend_from_slice(&part[..part.len().min(room)]);
     }
 
     /// Ends the stream (a last line without a newline is kept).
     pub fn finish(mut self) -> LogStream {
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() || self.cutting {
             let line = std::mem::take(&mut self.pending);
             self.line(&line);
         }
@@ -255,13 +302,39 @@ impl LogStreamBuilder {
             total: self.lines.len(),
             lines: self.lines,
             scanned: None,
+            cut: self.cut,
         }
     }
 
     fn line(&mut self, raw: &[u8]) {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let mut raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let mut cut = std::mem::take(&mut self.cutting);
+        if raw.len() > self.max_line {
+            cut = true;
+            raw = &raw[..self.max_line];
+        }
+        if cut
+            && let Err(e) = std::str::from_utf8(raw)
+            && e.error_len().is_none()
+        {
+            // Do not leave half a character where the line was cut.
+            raw = &raw[..e.valid_up_to()];
+        }
         // A line never splits a UTF-8 sequence, so converting line by line is exact.
-        let line = String::from_utf8_lossy(raw);
+        let mut line = String::from_utf8_lossy(raw);
+        if line.len() > self.max_line {
+            // Each invalid byte became a 3-byte replacement character: the limit is on what
+            // is kept.
+            cut = true;
+            let mut end = self.max_line;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.to_mut().truncate(end);
+        }
+        if cut {
+            self.cut += 1;
+        }
         let start = self.text.len();
         let (timestamp, content) =
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some((start, start + ts)), rest));
@@ -388,7 +461,8 @@ pub(crate) fn split_prefix(line: &str) -> Option<(usize, usize)> {
     }
     let space = b.iter().take(40).position(|&c| c == b' ')?;
     let ts = &line[..space];
-    if !(ts.ends_with('Z') || ts[19..].contains(['+', '-'])) {
+    // `ts` may be shorter than a full date and time (`2024-05-14T10:n he...`).
+    if !(ts.ends_with('Z') || ts.get(19..).is_some_and(|z| z.contains(['+', '-']))) {
         return None;
     }
     let mut rest = space + 1;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::{Documents, Hint, ParseError, Parsed, yaml};
+use crate::limits::Limits;
 use crate::measure::parse_go_time;
 use crate::object::Object;
 use crate::source::Origin;
@@ -34,7 +35,7 @@ const HEAD: usize = 4096;
 
 /// Recognises an MCP output; `None` when the input is not one. Costs a look at the first bytes
 /// for anything else (a large document is not parsed twice).
-pub(super) fn detect(name: &Arc<str>, bytes: &[u8], depth: u8) -> Option<Parsed> {
+pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits, depth: u8) -> Option<Parsed> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(HEAD)]);
     let head = head.trim_start();
     if head.starts_with('{') {
@@ -42,7 +43,7 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], depth: u8) -> Option<Parsed>
             return None;
         }
         let text = std::str::from_utf8(bytes).ok()?;
-        return json_rpc(name, text.trim(), depth);
+        return json_rpc(name, text.trim(), limits, depth);
     }
     let first = head.lines().next()?.trim();
     let bare = first.strip_prefix("# ").unwrap_or(first);
@@ -55,7 +56,7 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], depth: u8) -> Option<Parsed>
     let one_line = || bytes.trim_ascii().iter().all(|&b| b != b'\n');
     if bare == EVENTS_HEADER {
         let text = std::str::from_utf8(bytes).ok()?.trim_start();
-        return single(events(name, &text[first.len()..]));
+        return single(events(name, &text[first.len()..], limits));
     }
     if bare == NO_EVENTS && one_line() {
         return single(Ok(Parsed::Empty));
@@ -78,7 +79,7 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], depth: u8) -> Option<Parsed>
 }
 
 /// A JSON-RPC response (or its `result`): every `content[].text` is parsed as an input.
-fn json_rpc(name: &Arc<str>, text: &str, depth: u8) -> Option<Parsed> {
+fn json_rpc(name: &Arc<str>, text: &str, limits: &Limits, depth: u8) -> Option<Parsed> {
     let value: Map<String, Value> = serde_json::from_str(text).ok()?;
     if let Some(error) = value.get("error").filter(|_| value.contains_key("jsonrpc")) {
         let message = error.get("message").and_then(Value::as_str).unwrap_or("");
@@ -108,7 +109,7 @@ fn json_rpc(name: &Arc<str>, text: &str, depth: u8) -> Option<Parsed> {
         } else if depth > 0 {
             Err(ParseError::new("MCP result nested in an MCP result"))
         } else {
-            super::parse_input_at(&part, text.as_bytes(), &Hint::Auto, depth + 1)
+            super::parse_input_at(&part, text.as_bytes(), &Hint::Auto, limits, depth + 1)
         };
         parts.push(McpPart { name: part, parsed });
     }
@@ -117,8 +118,8 @@ fn json_rpc(name: &Arc<str>, text: &str, depth: u8) -> Option<Parsed> {
 }
 
 /// The YAML sequence of simplified events after the header, as core/v1 Events.
-fn events(name: &Arc<str>, text: &str) -> Result<Parsed, ParseError> {
-    let docs: Vec<Value> = yaml::documents(text.as_bytes(), yaml::data_options())?;
+fn events(name: &Arc<str>, text: &str, limits: &Limits) -> Result<Parsed, ParseError> {
+    let docs: Vec<Value> = yaml::documents(text.as_bytes(), yaml::data_options_with(limits))?;
     let mut out = Documents::default();
     for doc in docs {
         let items = match doc {

@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::limits::{Limits, human_bytes};
+
 pub use document::{Documents, parse_documents};
 pub use filter::{HEAD_LINES, HITS_KEPT, LogFilter, LogScanner};
 pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
@@ -111,6 +113,9 @@ impl LogHint {
 
 /// What an input turned out to hold.
 #[derive(Debug)]
+// Moved once, from the parser to the snapshot builder: boxing the common log case would cost
+// an allocation per log for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     /// Kubernetes objects.
     Objects(Documents),
@@ -128,9 +133,20 @@ pub enum Parsed {
 /// Bytes inspected to tell binary data from text.
 const SNIFF_BYTES: usize = 8192;
 
-/// Parses one input.
+/// Parses one input within the default [`Limits`].
 pub fn parse_input(name: &Arc<str>, bytes: &[u8], hint: &Hint) -> Result<Parsed, ParseError> {
-    parse_input_at(name, bytes, hint, 0)
+    parse_input_with(name, bytes, hint, &Limits::default())
+}
+
+/// Parses one input within `limits`: a document over the size, nesting or alias limits is an
+/// error that says which limit it hit; a log line over the line limit is kept cut.
+pub fn parse_input_with(
+    name: &Arc<str>,
+    bytes: &[u8],
+    hint: &Hint,
+    limits: &Limits,
+) -> Result<Parsed, ParseError> {
+    parse_input_at(name, bytes, hint, limits, 0)
 }
 
 /// `depth` counts MCP results unwrapped so far: a result inside a result is not followed.
@@ -138,6 +154,7 @@ fn parse_input_at(
     name: &Arc<str>,
     bytes: &[u8],
     hint: &Hint,
+    limits: &Limits,
     depth: u8,
 ) -> Result<Parsed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -146,23 +163,50 @@ fn parse_input_at(
     if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
         return Err(binary_content_error());
     }
+    let line_bytes = limits.effective_line_bytes();
     match hint {
-        Hint::Document => match mcp::detect(name, bytes, depth) {
-            Some(parsed) => Ok(parsed),
-            None => parse_documents(bytes, name).map(Parsed::Objects),
-        },
-        Hint::Log(log) => Ok(log_parsed(LogStream::parse(log.source(name), bytes))),
+        Hint::Document => {
+            check_document_size(bytes.len(), limits)?;
+            match mcp::detect(name, bytes, limits, depth) {
+                Some(parsed) => Ok(parsed),
+                None => document::parse_documents_with(bytes, name, limits).map(Parsed::Objects),
+            }
+        }
+        Hint::Log(log) => Ok(log_parsed(LogStream::parse_limited(
+            log.source(name),
+            bytes,
+            1,
+            line_bytes,
+        ))),
         Hint::ClusterInfoLogs { namespace, pod } => Ok(Parsed::Logs(cluster_info::split(
             name,
             bytes,
             namespace.as_deref(),
             pod.as_deref(),
+            line_bytes,
         ))),
-        Hint::Auto => match mcp::detect(name, bytes, depth) {
+        Hint::Auto => match mcp::detect(name, bytes, limits, depth) {
             Some(parsed) => Ok(parsed),
-            None => auto(name, bytes),
+            None => auto(name, bytes, limits),
         },
     }
+}
+
+/// The error for a document over [`Limits::document_bytes`], for readers that check the size
+/// before reading it all.
+pub fn document_too_large_error(limits: &Limits) -> ParseError {
+    ParseError::new(format!(
+        "document larger than the document size limit ({}; raise it with --max-document-size): \
+         not parsed",
+        human_bytes(limits.document_bytes as u64)
+    ))
+}
+
+fn check_document_size(len: usize, limits: &Limits) -> Result<(), ParseError> {
+    if len > limits.document_bytes {
+        return Err(document_too_large_error(limits));
+    }
+    Ok(())
 }
 
 /// The container of virt-handler pods; its logs are cut into per-VMI excerpts.
@@ -195,8 +239,19 @@ pub fn capture_timestamp(bytes: &[u8]) -> Option<Timestamp> {
     text.lines().filter_map(crate::measure::parse_go_time).max()
 }
 
-fn auto(name: &Arc<str>, bytes: &[u8]) -> Result<Parsed, ParseError> {
-    let log = |bytes: &[u8]| log_parsed(LogStream::parse(LogSource::new(Arc::clone(name)), bytes));
+fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseError> {
+    let log = |bytes: &[u8]| {
+        log_parsed(LogStream::parse_limited(
+            LogSource::new(Arc::clone(name)),
+            bytes,
+            1,
+            limits.effective_line_bytes(),
+        ))
+    };
+    let parse_documents = |bytes: &[u8], name: &Arc<str>| {
+        check_document_size(bytes.len(), limits)?;
+        document::parse_documents_with(bytes, name, limits)
+    };
     if document::looks_like_json(bytes) {
         return match parse_documents(bytes, name) {
             // JSON lines without a `kind` are a structured log.

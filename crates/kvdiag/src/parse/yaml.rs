@@ -5,13 +5,18 @@
 //! rather than a surprise.
 
 use serde::de::DeserializeOwned;
-use serde_saphyr::{Budget, DuplicateKeyPolicy, Options};
+use serde_saphyr::options::AliasLimits;
+use serde_saphyr::{Budget, DuplicateKeyPolicy, NonFiniteFloatPolicy, Options};
 
 use super::ParseError;
+use crate::limits::Limits;
 
-/// Deepest nesting accepted in any YAML input. Kubernetes objects nest about 15 levels; 256
-/// leaves room for odd data while keeping recursion far from a thread's stack limit.
-pub const MAX_DEPTH: usize = 256;
+/// Deepest nesting a caller may allow in a YAML input (see [`Limits::depth`]).
+pub const MAX_DEPTH: usize = Limits::MAX_DEPTH;
+
+/// Deepest nesting of a rule file: rule conditions recurse when compiled and evaluated, and
+/// evaluation may run on a worker thread's small stack (see [`Limits::depth`]).
+pub const RULE_MAX_DEPTH: usize = 48;
 
 /// Parser events accepted in one captured input (a must-gather list file of thousands of pods
 /// is a few million events).
@@ -20,8 +25,16 @@ pub const MAX_EVENTS: usize = 200_000_000;
 /// Options for captured Kubernetes data: budgets sized for must-gather files, YAML 1.2 scalars,
 /// duplicate keys resolved as `kubectl` does (the last one wins).
 pub fn data_options() -> Options {
+    data_options_with(&Limits::default())
+}
+
+/// [`data_options`] with the nesting and alias limits of `limits`.
+pub fn data_options_with(limits: &Limits) -> Options {
     let mut budget = Budget::default();
-    budget.max_depth = MAX_DEPTH;
+    budget.max_depth = limits.effective_depth();
+    // Aliases never appear in what kubectl writes; the replay limit below bounds what they
+    // may cost, the budget's own cap just has to stay out of its way.
+    budget.max_aliases = limits.alias_expansion.max(1);
     budget.max_events = MAX_EVENTS;
     budget.max_nodes = MAX_EVENTS / 2;
     budget.max_documents = 1_000_000;
@@ -33,13 +46,18 @@ pub fn data_options() -> Options {
     options.duplicate_keys = DuplicateKeyPolicy::LastWins;
     options.leading_zero_numbers_as_strings = true;
     options.underscored_numbers_as_strings = true;
+    // `1e400` or `.inf` in one field does not lose the whole file: it is kept as text.
+    options.non_finite_float_policy = NonFiniteFloatPolicy::AsString;
+    let mut aliases = AliasLimits::default();
+    aliases.max_total_replayed_events = limits.alias_expansion;
+    options.alias_limits = aliases;
     options
 }
 
 /// Options for rule files: default budgets, strict booleans, duplicate keys are errors.
 pub fn rule_options() -> Options {
     let mut budget = Budget::default();
-    budget.max_depth = MAX_DEPTH;
+    budget.max_depth = RULE_MAX_DEPTH;
     let mut options = Options::default();
     options.budget = Some(budget);
     options.strict_booleans = true;

@@ -166,6 +166,14 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "- unreadable `{}`: {}", f.source, f.reason);
         }
     }
+    let notes: Vec<_> = i.read.iter().filter(|r| r.note.is_some()).collect();
+    if !notes.is_empty() {
+        out.push('\n');
+        for r in notes {
+            let note = r.note.as_deref().unwrap_or_default();
+            let _ = writeln!(out, "- read in part `{}`: {note}", r.source);
+        }
+    }
     out
 }
 

@@ -117,6 +117,11 @@ pub fn render(report: &Report, color: bool) -> String {
             f.reason
         );
     }
+    for r in &i.read {
+        if let Some(note) = &r.note {
+            let _ = writeln!(out, "  read in part {}: {note}", r.source);
+        }
+    }
     out
 }
 

@@ -21,6 +21,12 @@ use crate::parse::yaml;
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Lazy DFA cache of the log pattern set, per thread.
 const DFA_CACHE_LIMIT: usize = 32 << 20;
+/// Largest compiled size of all log patterns of a set together (scanned as one).
+const REGEX_SET_LIMIT: usize = 64 << 20;
+/// Largest rule file accepted: a rule pack is text written by people.
+pub const MAX_RULE_FILE_BYTES: usize = 4 << 20;
+/// Most rules in one set (the built-in pack has a few dozen).
+pub const MAX_RULES: usize = 2_000;
 
 /// The built-in rule pack, embedded at compile time: (file name, content).
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -340,7 +346,36 @@ impl RuleSetBuilder {
     /// Adds the rules of one file (one rule per YAML document). Problems are collected; see
     /// [`RuleSetBuilder::build`] and [`RuleSetBuilder::lint`].
     pub fn add_source(&mut self, file: &str, text: &str) -> &mut Self {
+        if text.len() > MAX_RULE_FILE_BYTES {
+            self.errors.push(RuleError {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+                level: Level::Error,
+                code: "too-large",
+                message: format!(
+                    "rule file of {} bytes: larger than the limit of {MAX_RULE_FILE_BYTES} bytes",
+                    text.len()
+                ),
+                hint: Some("split it into several files".into()),
+            });
+            return self;
+        }
         for (offset, doc) in split_documents(text) {
+            if self.rules.len() >= MAX_RULES {
+                self.errors.push(RuleError {
+                    file: file.to_owned(),
+                    line: offset + 1,
+                    column: 1,
+                    level: Level::Error,
+                    code: "too-many-rules",
+                    message: format!(
+                        "more than {MAX_RULES} rules: this one and the next are not loaded"
+                    ),
+                    hint: None,
+                });
+                return self;
+            }
             let mut ctx = Ctx {
                 file,
                 offset,
@@ -478,7 +513,11 @@ impl RuleSetBuilder {
         // The set runs on every candidate log line: a lazy DFA cache large enough for the
         // states of all patterns (Unicode classes make many) is not cleared over and over.
         let set = RegexSetBuilder::new(&self.patterns)
-            .size_limit(REGEX_SIZE_LIMIT * self.patterns.len().max(1))
+            .size_limit(
+                REGEX_SIZE_LIMIT
+                    .saturating_mul(self.patterns.len().max(1))
+                    .min(REGEX_SET_LIMIT),
+            )
             .dfa_size_limit(DFA_CACHE_LIMIT)
             .build();
         let set = match set {

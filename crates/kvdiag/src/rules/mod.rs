@@ -29,7 +29,8 @@ mod template;
 
 pub(crate) use compile::{Cmp, Condition, LogTest, Op, Operand, Test};
 pub use compile::{
-    Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleSetBuilder, RuleTest,
+    Level, LoadError, MAX_RULE_FILE_BYTES, MAX_RULES, Rule, RuleError, RuleLocation, RuleSet,
+    RuleSetBuilder, RuleTest,
 };
 pub use path::JsonPath;
 pub use spec::schema;

@@ -4,6 +4,11 @@ use jsonpath_rust::parser::{model::JpQuery, parse_json_path};
 use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
 
+/// Longest JSONPath accepted in a rule.
+const MAX_PATH_BYTES: usize = 1024;
+/// Deepest nesting of brackets and parentheses in a JSONPath.
+const MAX_PATH_NESTING: usize = 16;
+
 /// A compiled JSONPath. Accepts RFC 9535 paths (`$.status.phase`) and the kubectl forms
 /// `.status.phase` and `{.status.phase}`.
 #[derive(Clone, Debug)]
@@ -30,6 +35,23 @@ impl JsonPath {
         };
         if !full.starts_with('$') {
             return Err("a path starts with `$`, `.` or `{.`".to_owned());
+        }
+        // The path parser recurses on nesting: bound it before parsing.
+        if full.len() > MAX_PATH_BYTES {
+            return Err(format!("a path is at most {MAX_PATH_BYTES} bytes long"));
+        }
+        let mut depth = 0usize;
+        for c in full.chars() {
+            match c {
+                '[' | '(' => depth += 1,
+                ']' | ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_PATH_NESTING {
+                return Err(format!(
+                    "brackets and parentheses nest at most {MAX_PATH_NESTING} deep in a path"
+                ));
+            }
         }
         let query = parse_json_path(&full).map_err(|e| {
             let msg = e.to_string();
