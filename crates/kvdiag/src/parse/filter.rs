@@ -71,10 +71,14 @@ impl FilterInner {
     /// The patterns that match `text` (cleared first).
     fn set_matches(&self, text: &str, out: &mut Vec<usize>) {
         out.clear();
-        if self.patterns.is_empty() {
-            return;
+        if !self.patterns.is_empty() && self.possible(text.as_bytes()) {
+            out.extend(self.set.matches(text).iter());
         }
-        let bytes = text.as_bytes();
+    }
+
+    /// Whether some pattern could match text these bytes contain: they hold every literal it
+    /// needs. (ASCII literals are found in a raw line whatever its invalid UTF-8 or prefix.)
+    fn possible(&self, bytes: &[u8]) -> bool {
         let mut lower: Option<Vec<u8>> = None;
         let mut found = |f: &memchr::memmem::Finder<'_>, ci: bool| {
             if ci {
@@ -84,14 +88,11 @@ impl FilterInner {
                 f.find(bytes).is_some()
             }
         };
-        let possible = self.needs.iter().any(|needs| {
+        self.needs.iter().any(|needs| {
             needs
                 .iter()
                 .all(|alternatives| alternatives.iter().any(|(f, ci)| found(f, *ci)))
-        });
-        if possible {
-            out.extend(self.set.matches(text).iter());
-        }
+        })
     }
 }
 
@@ -465,6 +466,11 @@ impl LogScanner {
     /// One line (0-based `index`, without its `\n`): kept when a pattern matches it (or `head`).
     fn line(&mut self, index: usize, raw: &[u8], head: bool) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // Most candidates lack a literal some pattern needs: they are done with before the
+        // line is decoded.
+        if !head && !self.filter.inner.patterns.is_empty() && !self.filter.inner.possible(raw) {
+            return;
+        }
         let line = String::from_utf8_lossy(raw);
         let (timestamp, content) =
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some(ts), rest));
