@@ -352,3 +352,51 @@ fn text_output_names_the_capture_time_source_and_skips_by_reason() {
         "skips are aggregated, not listed: {text}"
     );
 }
+
+#[test]
+fn rules_patterns_prints_each_log_pattern_once_for_rg() {
+    let o = kvdiag(&["rules", "patterns"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() >= 5, "{out}");
+    let mut unique = lines.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), lines.len(), "each pattern once");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Kernel panic") || l.contains("kernel panic"))
+    );
+    // Only the user's rules with --no-builtin-rules: none of them has a log pattern here.
+    let o = kvdiag(&["rules", "patterns", "--no-builtin-rules"]);
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn timings_go_to_standard_error_and_leave_the_report_alone() {
+    let plain = kvdiag(&[
+        "analyze",
+        "examples/sample",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let timed = kvdiag(&[
+        "analyze",
+        "examples/sample",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "--timings",
+    ]);
+    assert_eq!(stdout(&plain), stdout(&timed));
+    let err = stderr(&timed);
+    for stage in ["read and parse", "correlate", "evaluate", "total"] {
+        assert!(err.contains(stage), "{err}");
+    }
+    assert!(!stderr(&plain).contains("timing"));
+}
