@@ -402,3 +402,51 @@ fn a_failing_rule_test_shows_expected_and_actual_and_exits_1() {
     assert!(out.ends_with("2 passed, 1 failed\n"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rules_patterns_prints_each_log_pattern_once_for_rg() {
+    let o = kvdiag(&["rules", "patterns"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() >= 5, "{out}");
+    let mut unique = lines.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), lines.len(), "each pattern once");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Kernel panic") || l.contains("kernel panic"))
+    );
+    // Only the user's rules with --no-builtin-rules: none of them has a log pattern here.
+    let o = kvdiag(&["rules", "patterns", "--no-builtin-rules"]);
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn timings_go_to_standard_error_and_leave_the_report_alone() {
+    let plain = kvdiag(&[
+        "analyze",
+        "examples/sample",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let timed = kvdiag(&[
+        "analyze",
+        "examples/sample",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "--timings",
+    ]);
+    assert_eq!(stdout(&plain), stdout(&timed));
+    let err = stderr(&timed);
+    for stage in ["read and parse", "correlate", "evaluate", "total"] {
+        assert!(err.contains(stage), "{err}");
+    }
+    assert!(!stderr(&plain).contains("timing"));
+}

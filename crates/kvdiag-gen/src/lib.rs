@@ -721,7 +721,10 @@ impl Filler {
         let rest: usize = lines[at..].iter().map(|l| l.len() + 1).sum();
         let mut n = 0usize;
         while (out.len() + rest) < target as usize {
-            let _ = write!(Fmt(&mut out), "{base}{:09}Z ", n % 1_000_000_000);
+            let _ = std::fmt::Write::write_fmt(
+                &mut out,
+                format_args!("{base}{:09}Z ", n % 1_000_000_000),
+            );
             out.push_str(&filler[n % filler.len()]);
             out.push('\n');
             n += 1;
@@ -731,19 +734,6 @@ impl Filler {
             out.push('\n');
         }
         out
-    }
-}
-
-/// `write!` into a String without the fmt::Write import clashing with io::Write.
-struct Fmt<'a>(&'a mut String);
-
-impl std::io::Write for Fmt<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.push_str(&String::from_utf8_lossy(buf));
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -807,7 +797,10 @@ fn irrelevant(rng: &mut Rng, ns: &str, kind: &str, bytes: u64) -> String {
         let mut blob = String::from("-----BEGIN CERTIFICATE-----\n");
         for _ in 0..24 {
             for _ in 0..8 {
-                let _ = write!(Fmt(&mut blob), "{:08X}", rng.next() as u32);
+                let _ = std::fmt::Write::write_fmt(
+                    &mut blob,
+                    format_args!("{:08X}", rng.next() as u32),
+                );
             }
             blob.push('\n');
         }
