@@ -204,22 +204,16 @@ fn names_of(paths: &[PathBuf]) -> Vec<String> {
         {
             names.extend(o.name.clone());
         }
-        for p in ["/status/podIP", "/status/hostIP", "/spec/nodeName"] {
-            names.extend(
-                o.value
-                    .pointer(p)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned),
-            );
+        for keys in [
+            ["status", "podIP"],
+            ["status", "hostIP"],
+            ["spec", "nodeName"],
+        ] {
+            names.extend(o.str_at(&keys).map(str::to_owned));
         }
-        for a in o
-            .value
-            .pointer("/status/addresses")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-        {
-            names.extend(a.get("address").and_then(|v| v.as_str()).map(str::to_owned));
+        let addresses = o.root().at(&["status", "addresses"]);
+        for a in addresses.into_iter().flat_map(|a| a.items()) {
+            names.extend(a.str_at(&["address"]).map(str::to_owned));
         }
     }
     for l in s.logs() {

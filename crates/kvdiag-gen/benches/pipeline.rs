@@ -199,7 +199,7 @@ static ONE_VM: LazyLock<OneVm> = LazyLock::new(|| {
     let parse = |suffix: &str| -> Vec<Value> {
         let bytes = read(suffix);
         kvdiag::parse::parse_documents(&bytes, &Arc::from(suffix))
-            .map(|d| d.objects.into_iter().map(|o| o.value).collect())
+            .map(|d| d.objects.into_iter().map(|o| o.tree.to_value()).collect())
             .unwrap_or_default()
     };
     // The first namespace's first VM: its pod, VMI, VM and events (repeated to 100).

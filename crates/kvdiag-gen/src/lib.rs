@@ -260,7 +260,12 @@ impl Sample {
                         )
                         .ok()
                     })
-                    .map(|docs| docs.objects.into_iter().map(|o| o.value).collect())
+                    .map(|docs| {
+                        docs.objects
+                            .into_iter()
+                            .map(|o| o.tree.to_value())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 lists
                     .entry(ns.to_owned())

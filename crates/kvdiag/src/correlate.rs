@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::object::{Object, ObjectRef, value_at};
+use crate::object::{Object, ObjectRef};
 use crate::parse::{HANDLER, LogKind};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
+use crate::tree::Node;
 
 /// The kinds the correlator relates; objects of other kinds are not kept.
 pub const KINDS: &[&str] = &[VM, VMI, POD, EVENT, DV, PVC, NODE];
@@ -310,7 +310,7 @@ impl<'a> Correlator<'a> {
             let mut refs = Vec::new();
             for &id in subject.vm.iter().chain(&subject.vmi) {
                 let o = self.obj(id);
-                volume_names(&o.value, &mut names);
+                volume_names(o.root(), &mut names);
                 for name in names.drain(..) {
                     self.by_volume
                         .entry((o.namespace.clone(), name.clone()))
@@ -402,14 +402,15 @@ impl<'a> Correlator<'a> {
                     let pod = self.s.object(id);
                     let unplaced = pod.str_at(&["spec", "nodeName"]).is_none();
                     unplaced
-                        .then(|| value_at(&pod.value, &["spec", "nodeSelector"])?.as_object())?
+                        .then(|| pod.root().at(&["spec", "nodeSelector"]))?
+                        .filter(|s| s.is_object())
                 });
                 for selector in selectors {
                     for &node in self.s.of_kind(NODE) {
-                        let labels = value_at(&self.s.object(node).value, &["metadata", "labels"]);
-                        let admitted = selector
-                            .iter()
-                            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
+                        let labels = self.s.object(node).root().at(&["metadata", "labels"]);
+                        let admitted = selector.members().all(|(k, v)| {
+                            labels.and_then(|l| l.get(k)).map(Node::to_value) == Some(v.to_value())
+                        });
                         if admitted && !sub.nodes.contains(&node) {
                             sub.nodes.push(node);
                         }
@@ -422,10 +423,10 @@ impl<'a> Correlator<'a> {
     fn events(&mut self) {
         for &id in self.s.of_kind(EVENT) {
             let o = self.obj(id);
-            let Some(involved) = o.value.get("involvedObject") else {
+            let Some(involved) = o.root().get("involvedObject") else {
                 continue;
             };
-            let field = |k: &str| involved.get(k).and_then(Value::as_str);
+            let field = |k: &str| involved.get(k).and_then(Node::as_str);
             let by_uid = field("uid")
                 .and_then(|uid| self.s.by_uid(uid))
                 .and_then(|obj| self.owner.get(&obj).copied());
@@ -581,22 +582,18 @@ fn launcher_pod_vmi(pod: &str) -> Option<&str> {
 
 /// DataVolume and PVC names a VM or VMI refers to: `dataVolumeTemplates`, and `dataVolume` /
 /// `persistentVolumeClaim` volumes of the VM template or the VMI spec.
-fn volume_names(object: &Value, out: &mut Vec<String>) {
-    let templates = value_at(object, &["spec", "dataVolumeTemplates"]).and_then(Value::as_array);
-    for t in templates.into_iter().flatten() {
-        out.extend(
-            value_at(t, &["metadata", "name"])
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        );
+fn volume_names(object: Node<'_>, out: &mut Vec<String>) {
+    let templates = object.at(&["spec", "dataVolumeTemplates"]);
+    for t in templates.into_iter().flat_map(Node::items) {
+        out.extend(t.str_at(&["metadata", "name"]).map(str::to_owned));
     }
-    let volumes = value_at(object, &["spec", "template", "spec", "volumes"])
-        .or_else(|| value_at(object, &["spec", "volumes"]))
-        .and_then(Value::as_array);
-    for v in volumes.into_iter().flatten() {
-        let name = value_at(v, &["dataVolume", "name"])
-            .or_else(|| value_at(v, &["persistentVolumeClaim", "claimName"]))
-            .and_then(Value::as_str);
+    let volumes = object
+        .at(&["spec", "template", "spec", "volumes"])
+        .or_else(|| object.at(&["spec", "volumes"]));
+    for v in volumes.into_iter().flat_map(Node::items) {
+        let name = v
+            .str_at(&["dataVolume", "name"])
+            .or_else(|| v.str_at(&["persistentVolumeClaim", "claimName"]));
         out.extend(name.map(str::to_owned));
     }
 }

@@ -341,8 +341,8 @@ impl Ctx<'_> {
             }),
             Test::Not(child) => !self.test(child, id, &mut Vec::new(), &mut captures.clone()),
             Test::Path { path, op, capture } => {
-                let found = path.query(&self.snapshot.object(id).value);
-                let matched: Vec<(String, &Value)> = match op {
+                let found = path.query(self.snapshot.object(id).root());
+                let matched: Vec<(String, Value)> = match op {
                     Op::Absent => {
                         if !found.is_empty() {
                             return false;
@@ -362,14 +362,9 @@ impl Ctx<'_> {
                 if let Some(name) = capture {
                     captures
                         .entry(name.clone())
-                        .or_insert_with(|| scalar_text(matched[0].1));
+                        .or_insert_with(|| scalar_text(&matched[0].1));
                 }
-                values.extend(
-                    matched
-                        .into_iter()
-                        .take(VALUE_EVIDENCE)
-                        .map(|(p, v)| (p, v.clone())),
-                );
+                values.extend(matched.into_iter().take(VALUE_EVIDENCE));
                 true
             }
         }

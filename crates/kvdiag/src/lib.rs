@@ -52,6 +52,7 @@ pub mod rules;
 mod snapshot;
 mod source;
 pub mod testing;
+pub mod tree;
 
 pub use cause::{Cause, Severity};
 pub use correlate::{Facet, Subject, correlate};
@@ -69,3 +70,4 @@ pub use snapshot::{
     KindCounts, LogId, ObjectId, ReasonCount, Snapshot, SnapshotBuilder,
 };
 pub use source::Origin;
+pub use tree::{Node, Tree};

@@ -1,10 +1,11 @@
-//! Kubernetes objects as kvdiag holds them: the raw JSON value plus the identity fields the
-//! correlator needs, read once.
+//! Kubernetes objects as kvdiag holds them: the captured object as a compact [`Tree`] plus the
+//! identity fields the correlator needs, read once.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::source::Origin;
+use crate::tree::{Node, Tree};
 
 /// The kind whose objects are never kept.
 const SECRET: &str = "Secret";
@@ -43,35 +44,41 @@ pub struct Object {
     pub name: Option<String>,
     /// `metadata.uid`.
     pub uid: Option<String>,
-    /// The whole object as captured.
-    pub value: Value,
+    /// The whole object as captured (without `metadata.managedFields`).
+    pub tree: Tree,
     /// Where it was read from.
     pub origin: Origin,
 }
 
 impl Object {
-    /// Wraps a JSON value that has a `kind`; `None` for anything else, and for a Secret: its
-    /// data never goes further than the parser.
-    pub fn from_value(value: Value, origin: Origin) -> Option<Object> {
-        let kind = value.get("kind")?.as_str()?.to_owned();
+    /// Wraps a JSON value that has a `kind`; `None` for anything else, for a Secret (its data
+    /// never goes further than the parser) and for a value too large to hold.
+    pub fn from_value(value: &Value, origin: Origin) -> Option<Object> {
+        Object::from_tree(Tree::from_value(value).ok()?, origin)
+    }
+
+    /// Wraps a tree whose root has a `kind`; `None` for anything else, and for a Secret.
+    pub fn from_tree(tree: Tree, origin: Origin) -> Option<Object> {
+        let root = tree.root();
+        let kind = root.get("kind")?.as_str()?;
         if kind == SECRET {
             return None;
         }
-        let api_version = str_at(&value, &["apiVersion"])
-            .unwrap_or_default()
-            .to_owned();
-        let namespace = str_at(&value, &["metadata", "namespace"]).map(str::to_owned);
-        let name = str_at(&value, &["metadata", "name"]).map(str::to_owned);
-        let uid = str_at(&value, &["metadata", "uid"]).map(str::to_owned);
+        let owned = |keys: &[&str]| root.str_at(keys).map(str::to_owned);
         Some(Object {
-            kind,
-            api_version,
-            namespace,
-            name,
-            uid,
-            value,
+            kind: kind.to_owned(),
+            api_version: owned(&["apiVersion"]).unwrap_or_default(),
+            namespace: owned(&["metadata", "namespace"]),
+            name: owned(&["metadata", "name"]),
+            uid: owned(&["metadata", "uid"]),
+            tree,
             origin,
         })
+    }
+
+    /// The object's root node.
+    pub fn root(&self) -> Node<'_> {
+        self.tree.root()
     }
 
     /// The object's reference; an unnamed object is called `<unnamed>`.
@@ -85,7 +92,7 @@ impl Object {
 
     /// A string found by walking object keys from the root.
     pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
-        str_at(&self.value, keys)
+        self.root().str_at(keys)
     }
 
     /// `metadata.labels[key]`.
@@ -100,12 +107,10 @@ impl Object {
 
     /// The uids named by `metadata.ownerReferences`, with their kinds.
     pub fn owners(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.value
-            .get("metadata")
-            .and_then(|m| m.get("ownerReferences"))
-            .and_then(Value::as_array)
+        self.root()
+            .at(&["metadata", "ownerReferences"])
             .into_iter()
-            .flatten()
+            .flat_map(Node::items)
             .filter_map(|o| Some((o.get("kind")?.as_str()?, o.get("uid")?.as_str()?)))
     }
 
@@ -113,22 +118,4 @@ impl Object {
     pub fn resource_version(&self) -> Option<u64> {
         self.str_at(&["metadata", "resourceVersion"])?.parse().ok()
     }
-}
-
-/// Walks `keys` from `value` (as `Value::pointer` with names only, without its allocations).
-pub(crate) fn value_at<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a Value> {
-    let mut v = value;
-    for k in keys {
-        v = v.get(k)?;
-    }
-    Some(v)
-}
-
-/// Walks `keys` from `value` and returns the string found there.
-pub(crate) fn str_at<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a str> {
-    let mut v = value;
-    for k in keys {
-        v = v.get(k)?;
-    }
-    v.as_str()
 }

@@ -38,6 +38,7 @@ use crate::parse::LogSource;
 use crate::report::{Evidence, Report};
 use crate::snapshot::Snapshot;
 use crate::source::Origin;
+use crate::tree::Node as TreeNode;
 
 /// What a name names, in the order that decides a name's mask when it names several things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -429,22 +430,22 @@ fn names_of_object(o: &Object, add: &mut impl FnMut(Option<&str>, Category)) {
     if let Some(c) = category_of_kind(&o.kind) {
         add(o.name.as_deref(), c);
     }
-    let v = &o.value;
-    let s = |p: &str| v.pointer(p).and_then(Value::as_str);
+    let v = o.root();
+    let s = |keys: &[&str]| v.str_at(keys);
     if o.kind == "Event" {
-        let kind = s("/involvedObject/kind").unwrap_or_default();
+        let kind = s(&["involvedObject", "kind"]).unwrap_or_default();
         // An event about something else (a ReplicaSet, a Node's kubelet) still names it.
         add(
-            s("/involvedObject/name"),
+            s(&["involvedObject", "name"]),
             category_of_kind(kind).unwrap_or(Pod),
         );
-        add(s("/involvedObject/namespace"), Namespace);
-        add(s("/source/host"), Node);
-        add(s("/reportingInstance"), Host);
+        add(s(&["involvedObject", "namespace"]), Namespace);
+        add(s(&["source", "host"]), Node);
+        add(s(&["reportingInstance"]), Host);
     }
-    add(s("/spec/nodeName"), Node);
-    add(s("/status/nodeName"), Node);
-    add(s("/spec/hostname"), Host);
+    add(s(&["spec", "nodeName"]), Node);
+    add(s(&["status", "nodeName"]), Node);
+    add(s(&["spec", "hostname"]), Host);
     for label in [
         "kubevirt.io/domain",
         "vm.kubevirt.io/name",
@@ -454,45 +455,24 @@ fn names_of_object(o: &Object, add: &mut impl FnMut(Option<&str>, Category)) {
     }
     add(o.label("kubernetes.io/hostname"), Host);
     add(o.annotation("kubevirt.io/domain"), Vm);
-    let items = |p: &str| {
-        v.pointer(p)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    };
-    for owner in items("/metadata/ownerReferences") {
-        let kind = owner
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+    let items = |keys: &[&str]| v.at(keys).into_iter().flat_map(TreeNode::items);
+    for owner in items(&["metadata", "ownerReferences"]) {
+        let kind = owner.str_at(&["kind"]).unwrap_or_default();
         if let Some(c) = category_of_kind(kind) {
-            add(owner.get("name").and_then(Value::as_str), c);
+            add(owner.str_at(&["name"]), c);
         }
     }
-    for vol in items("/spec/template/spec/volumes")
-        .iter()
-        .chain(items("/spec/volumes"))
-    {
-        add(
-            vol.pointer("/dataVolume/name").and_then(Value::as_str),
-            DataVolume,
-        );
-        add(
-            vol.pointer("/persistentVolumeClaim/claimName")
-                .and_then(Value::as_str),
-            Pvc,
-        );
+    for vol in items(&["spec", "template", "spec", "volumes"]).chain(items(&["spec", "volumes"])) {
+        add(vol.str_at(&["dataVolume", "name"]), DataVolume);
+        add(vol.str_at(&["persistentVolumeClaim", "claimName"]), Pvc);
     }
-    for t in items("/spec/dataVolumeTemplates") {
-        add(
-            t.pointer("/metadata/name").and_then(Value::as_str),
-            DataVolume,
-        );
+    for t in items(&["spec", "dataVolumeTemplates"]) {
+        add(t.str_at(&["metadata", "name"]), DataVolume);
     }
-    for a in items("/status/addresses") {
-        let kind = a.get("type").and_then(Value::as_str).unwrap_or_default();
+    for a in items(&["status", "addresses"]) {
+        let kind = a.str_at(&["type"]).unwrap_or_default();
         if matches!(kind, "Hostname" | "InternalDNS" | "ExternalDNS") {
-            add(a.get("address").and_then(Value::as_str), Host);
+            add(a.str_at(&["address"]), Host);
         }
     }
 }

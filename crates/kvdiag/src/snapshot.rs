@@ -13,6 +13,7 @@ use crate::measure::parse_timestamp;
 use crate::object::Object;
 use crate::parse::{Hint, LogFilter, LogStream, ParseError, Parsed, parse_input_with};
 use crate::source::Origin;
+use crate::tree::Node;
 
 /// Index of an object in a [`Snapshot`].
 pub type ObjectId = usize;
@@ -376,7 +377,7 @@ impl SnapshotBuilder {
 
     /// Adds a JSON value as an object, naming its origin.
     pub fn add_value(&mut self, value: Value, origin: Origin) -> bool {
-        Object::from_value(value, origin).is_some_and(|o| self.add_object(o))
+        Object::from_value(&value, origin).is_some_and(|o| self.add_object(o))
     }
 
     /// Adds a log stream the caller already holds.
@@ -545,23 +546,21 @@ fn dedupe(objects: Vec<Object>) -> Vec<Object> {
 
 /// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.
 fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp> {
-    fn walk(value: &Value, key: &str, newest: &mut Option<Timestamp>) {
-        match value {
-            Value::String(s)
-                if key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At") =>
-            {
-                if let Some(t) = parse_timestamp(s) {
-                    *newest = (*newest).max(Some(t));
-                }
+    fn walk(value: Node<'_>, key: &str, newest: &mut Option<Timestamp>) {
+        if let Some(s) = value.as_str() {
+            let named = key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At");
+            if named && let Some(t) = parse_timestamp(s) {
+                *newest = (*newest).max(Some(t));
             }
-            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, newest)),
-            Value::Array(items) => items.iter().for_each(|v| walk(v, key, newest)),
-            _ => {}
+        } else if value.is_object() {
+            value.members().for_each(|(k, v)| walk(v, k, newest));
+        } else {
+            value.items().for_each(|v| walk(v, key, newest));
         }
     }
     let mut newest = None;
     for o in objects {
-        walk(&o.value, "", &mut newest);
+        walk(o.root(), "", &mut newest);
     }
     for log in logs {
         if let Some(t) = log.last_timestamp().as_deref().and_then(parse_timestamp) {

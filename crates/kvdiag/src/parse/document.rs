@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use super::{ParseError, yaml};
 use crate::limits::Limits;
 use crate::object::Object;
 use crate::source::Origin;
+use crate::tree::{Builder, Node, Seed, TooLarge, Tree};
 
 /// What one document input held.
 #[derive(Debug, Default)]
@@ -32,33 +34,46 @@ pub fn parse_documents_with(
     source: &Arc<str>,
     limits: &Limits,
 ) -> Result<Documents, ParseError> {
-    let values = if looks_like_json(bytes) {
-        json_values(bytes).map_err(|e| at_limit(e, limits))?
+    let trees = if looks_like_json(bytes) {
+        json_trees(bytes).map_err(|e| at_limit(e, limits))?
     } else {
         // The fast reader nests to its own depth: used only when that is within the limit.
         let fast = (limits.effective_depth() >= super::fast_yaml::MAX_DEPTH)
             .then(|| super::fast_yaml::documents(bytes))
             .flatten();
         match fast {
-            Some(values) => values,
+            Some(trees) => trees.map_err(too_large)?,
             None => yaml::documents::<Value>(bytes, yaml::data_options_with(limits))
-                .map_err(|e| at_limit(e, limits))?,
+                .map_err(|e| at_limit(e, limits))?
+                .iter()
+                .map(Tree::from_value)
+                .collect::<Result<_, _>>()
+                .map_err(too_large)?,
         }
     };
-    Ok(from_values(values, source))
+    Ok(from_trees(&trees, source))
+}
+
+fn too_large(e: TooLarge) -> ParseError {
+    ParseError {
+        message: e.to_string(),
+        line: None,
+        column: None,
+    }
 }
 
 /// The objects of parsed documents.
-pub(super) fn from_values(values: Vec<Value>, source: &Arc<str>) -> Documents {
-    let many = values.len() > 1;
+pub(super) fn from_trees(trees: &[Tree], source: &Arc<str>) -> Documents {
+    let many = trees.len() > 1;
     let mut out = Documents::default();
-    for (i, value) in values.into_iter().enumerate() {
+    let mut b = Builder::default();
+    for (i, tree) in trees.iter().enumerate() {
         let origin = Origin {
             source: Arc::clone(source),
             document: many.then(|| u32::try_from(i + 1).unwrap_or(u32::MAX)),
             item: None,
         };
-        collect(value, origin, &mut out);
+        collect(tree.root(), origin, &mut b, &mut out);
     }
     out
 }
@@ -97,16 +112,22 @@ pub(super) fn looks_like_json(bytes: &[u8]) -> bool {
     }
 }
 
-fn json_values(bytes: &[u8]) -> Result<Vec<Value>, ParseError> {
-    let mut values = Vec::new();
-    for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
-        values.push(value.map_err(|e| ParseError {
+fn json_trees(bytes: &[u8]) -> Result<Vec<Tree>, ParseError> {
+    let mut trees = Vec::new();
+    let mut d = serde_json::Deserializer::from_slice(bytes);
+    let mut b = Builder::default();
+    loop {
+        // Whitespace only is left: the end (what `StreamDeserializer` checks).
+        if d.end().is_ok() {
+            return Ok(trees);
+        }
+        Seed(&mut b).deserialize(&mut d).map_err(|e| ParseError {
             message: json_message(&e),
             line: Some(e.line() as u64),
             column: Some(e.column() as u64),
-        })?);
+        })?;
+        trees.push(b.finish().map_err(too_large)?);
     }
-    Ok(values)
 }
 
 /// serde_json appends " at line L column C" to its messages; the location is kept apart.
@@ -119,63 +140,98 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 /// Adds the objects of one value: a list's items, a sequence's elements, or the object itself.
-fn collect(value: Value, origin: Origin, out: &mut Documents) {
-    match value {
-        Value::Array(items) => {
-            for (i, item) in items.into_iter().enumerate() {
-                let origin = Origin {
-                    item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
-                    ..origin.clone()
-                };
-                push(item, origin, out);
-            }
+fn collect(value: Node<'_>, origin: Origin, b: &mut Builder, out: &mut Documents) {
+    let item_origin = |i: usize| Origin {
+        item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
+        ..origin.clone()
+    };
+    if value.is_array() {
+        for (i, item) in value.items().enumerate() {
+            push(item, &[], item_origin(i), b, out);
         }
-        Value::Object(mut map) => {
-            let list_kind = map
-                .get("kind")
-                .and_then(Value::as_str)
-                .filter(|k| k.ends_with("List"))
-                .map(str::to_owned);
-            let Some(list_kind) =
-                list_kind.filter(|_| map.get("items").is_some_and(Value::is_array))
-            else {
-                push(Value::Object(map), origin, out);
-                return;
-            };
-            // `kind: List` items carry their own kind; `<X>List` items may not (typed lists
-            // from the API server or `kubectl cluster-info dump`).
-            let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
-            let api_version = map.get("apiVersion").cloned();
-            let Some(Value::Array(items)) = map.remove("items") else {
-                return;
-            };
-            for (i, mut item) in items.into_iter().enumerate() {
-                if let (Some(kind), Value::Object(obj)) = (item_kind, &mut item) {
-                    obj.entry("kind")
-                        .or_insert_with(|| Value::String(kind.to_owned()));
-                    if let Some(v) = &api_version {
-                        obj.entry("apiVersion").or_insert_with(|| v.clone());
-                    }
-                }
-                let origin = Origin {
-                    item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
-                    ..origin.clone()
-                };
-                push(item, origin, out);
-            }
+        return;
+    }
+    if !value.is_object() {
+        if !value.is_null() {
+            out.ignored += 1;
         }
-        Value::Null => {}
-        _ => out.ignored += 1,
+        return;
+    }
+    let list_kind = value
+        .get("kind")
+        .and_then(Node::as_str)
+        .filter(|k| k.ends_with("List"));
+    let items = value.get("items").filter(|i| i.is_array());
+    let (Some(list_kind), Some(items)) = (list_kind, items) else {
+        push(value, &[], origin, b, out);
+        return;
+    };
+    // `kind: List` items carry their own kind; `<X>List` items may not (typed lists from the
+    // API server or `kubectl cluster-info dump`).
+    let item_kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty());
+    let mut defaults: Vec<(&str, Defaulted<'_>)> = Vec::new();
+    if let Some(kind) = item_kind {
+        defaults.push(("kind", Defaulted::Str(kind)));
+        if let Some(v) = value.get("apiVersion") {
+            defaults.push(("apiVersion", Defaulted::Node(v)));
+        }
+    }
+    for (i, item) in items.items().enumerate() {
+        let defaults: &[_] = if item.is_object() { &defaults } else { &[] };
+        push(item, defaults, item_origin(i), b, out);
     }
 }
 
-fn push(mut value: Value, origin: Origin, out: &mut Documents) {
-    // `metadata.managedFields` (which client set which field, when: often a third of an
-    // object) explains no failure; it is not kept, so no rule or evidence ever shows it.
-    if let Some(Value::Object(meta)) = value.get_mut("metadata") {
-        meta.remove("managedFields");
+/// A member given to list items that lack it.
+#[derive(Clone, Copy)]
+enum Defaulted<'a> {
+    Str(&'a str),
+    Node(Node<'a>),
+}
+
+/// Adds one object, copied into a tree of its own, with `defaults` for members it lacks.
+fn push(
+    value: Node<'_>,
+    defaults: &[(&str, Defaulted<'_>)],
+    origin: Origin,
+    b: &mut Builder,
+    out: &mut Documents,
+) {
+    if !value.is_object() {
+        out.ignored += 1;
+        return;
     }
-    match Object::from_value(value, origin) {
+    b.begin();
+    for (k, v) in value.members() {
+        b.str(k);
+        if k == "metadata" && v.is_object() {
+            // `metadata.managedFields` (which client set which field, when: often a third of
+            // an object) explains no failure; it is not kept, so no rule or evidence shows it.
+            b.begin();
+            for (mk, mv) in v.members().filter(|(mk, _)| *mk != "managedFields") {
+                b.str(mk);
+                b.node(mv);
+            }
+            b.end_object();
+        } else {
+            b.node(v);
+        }
+    }
+    for (k, v) in defaults {
+        if value.get(k).is_none() {
+            b.str(k);
+            match v {
+                Defaulted::Str(s) => b.str(s),
+                Defaulted::Node(n) => b.node(*n),
+            }
+        }
+    }
+    b.end_object();
+    match b
+        .finish()
+        .ok()
+        .and_then(|tree| Object::from_tree(tree, origin))
+    {
         Some(object) => out.objects.push(object),
         None => out.ignored += 1,
     }

@@ -15,9 +15,10 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use super::yaml;
+use crate::tree::{Builder, Node, TooLarge, Tree};
 
 /// Deepest nesting handled here; deeper documents go to serde-saphyr and its configured limit.
 /// Kubernetes objects nest under 30; this stays within the default YAML depth limit (64) so
@@ -26,7 +27,7 @@ pub(super) const MAX_DEPTH: usize = 64;
 
 /// The non-empty documents of a YAML stream, or `None` when the input is not of the handled
 /// shape (the caller then uses the full parser).
-pub(super) fn documents(bytes: &[u8]) -> Option<Vec<Value>> {
+pub(super) fn documents(bytes: &[u8]) -> Option<Result<Vec<Tree>, TooLarge>> {
     if bytes.iter().any(|&b| (b < 0x20 && b != b'\n') || b == 0x7f) {
         return None;
     }
@@ -41,6 +42,7 @@ pub(super) fn documents(bytes: &[u8]) -> Option<Vec<Value>> {
         depth: 0,
         skipped_in_items: false,
         keep_all: false,
+        out: Builder::default(),
     };
     p.stream()
 }
@@ -55,6 +57,8 @@ struct Reader<'a> {
     skipped_in_items: bool,
     /// Keep everything (a document is read again when skipping turned out not to apply).
     keep_all: bool,
+    /// Where the values go.
+    out: Builder,
 }
 
 /// Where a node is, as far as dropping `metadata.managedFields` is concerned: the parser of
@@ -127,7 +131,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn stream(&mut self) -> Option<Vec<Value>> {
+    fn stream(&mut self) -> Option<Result<Vec<Tree>, TooLarge>> {
         let mut docs = Vec::new();
         loop {
             self.skip_blank();
@@ -144,14 +148,19 @@ impl<'a> Reader<'a> {
             }
             let start = self.mark();
             self.skipped_in_items = false;
-            let mut doc = self.block(0, Place::Root)?;
-            if self.skipped_in_items && !is_list(&doc) {
+            self.block(0, Place::Root)?;
+            let mut doc = self.out.finish();
+            if self.skipped_in_items && !doc.as_ref().is_ok_and(|d| is_list(d.root())) {
                 self.reset(start);
                 self.keep_all = true;
-                doc = self.block(0, Place::Root)?;
+                self.block(0, Place::Root)?;
+                doc = self.out.finish();
                 self.keep_all = false;
             }
-            docs.push(doc);
+            match doc {
+                Ok(doc) => docs.push(doc),
+                Err(e) => return Some(Err(e)),
+            }
             self.skip_blank();
             if let Some(next) = self.line()
                 && next.trim_end_matches(' ') != "---"
@@ -159,11 +168,11 @@ impl<'a> Reader<'a> {
                 return None;
             }
         }
-        Some(docs)
+        Some(Ok(docs))
     }
 
     /// A block node whose first line (the current one) is indented by `n`.
-    fn block(&mut self, n: usize, at: Place) -> Option<Value> {
+    fn block(&mut self, n: usize, at: Place) -> Option<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return None;
@@ -183,10 +192,8 @@ impl<'a> Reader<'a> {
 
     /// A block mapping at indentation `n`. With `inline_first`, its first entry starts at
     /// column `n` of the current line (after a sequence entry's `- `).
-    fn mapping(&mut self, n: usize, inline_first: bool, at: Place) -> Option<Value> {
-        // Built in one go at the end: kubectl writes keys sorted, which makes this cheaper than
-        // inserting one by one; a repeated key keeps its last value, as with inserting.
-        let mut entries: Vec<(String, Value)> = Vec::new();
+    fn mapping(&mut self, n: usize, inline_first: bool, at: Place) -> Option<()> {
+        self.out.begin();
         let mut first = inline_first;
         loop {
             if !first {
@@ -225,18 +232,22 @@ impl<'a> Reader<'a> {
                 (Place::Root, "items") => Place::Items,
                 _ => Place::Other,
             };
-            let value = self.after_key(n, rest, child)?;
-            if child != Place::Skip {
-                entries.push((k.into_owned(), value));
+            if child == Place::Skip {
+                self.out.mute();
+            } else {
+                self.out.str(&k);
+            }
+            self.after_key(n, rest, child)?;
+            if child == Place::Skip {
+                self.out.unmute();
             }
         }
-        Some(Value::Object(
-            entries.into_iter().collect::<Map<String, Value>>(),
-        ))
+        self.out.end_object();
+        Some(())
     }
 
     /// The value of a key at indentation `n`; `rest` is what follows the `:` on its line.
-    fn after_key(&mut self, n: usize, rest: &'a str, at: Place) -> Option<Value> {
+    fn after_key(&mut self, n: usize, rest: &'a str, at: Place) -> Option<()> {
         let r = rest.trim_start_matches(' ');
         if r.len() == rest.len() && !rest.is_empty() {
             return None; // `key:value` is not a mapping entry
@@ -245,7 +256,8 @@ impl<'a> Reader<'a> {
             self.advance();
             self.skip_blank();
             let Some(line) = self.line() else {
-                return Some(Value::Null);
+                self.out.null();
+                return Some(());
             };
             let ind = indent(line);
             if ind > n {
@@ -254,19 +266,20 @@ impl<'a> Reader<'a> {
             if ind == n && is_entry(&line[n..]) {
                 return self.sequence(n, at);
             }
-            return Some(Value::Null);
+            self.out.null();
+            return Some(());
         }
         self.scalar(n, r, at == Place::Skip)
     }
 
     /// A block sequence at indentation `n`.
-    fn sequence(&mut self, n: usize, at: Place) -> Option<Value> {
+    fn sequence(&mut self, n: usize, at: Place) -> Option<()> {
         let child = match at {
             Place::Skip => Place::Skip,
             Place::Root | Place::Items => Place::Item,
             _ => Place::Other,
         };
-        let mut items = Vec::new();
+        self.out.begin();
         loop {
             self.skip_blank();
             let Some(line) = self.line() else { break };
@@ -286,12 +299,9 @@ impl<'a> Reader<'a> {
             if text.is_empty() || text.starts_with('#') {
                 self.advance();
                 self.skip_blank();
-                let item = match self.line() {
+                match self.line() {
                     Some(next) if indent(next) > n => self.block(indent(next), child)?,
-                    _ => Value::Null,
-                };
-                if child != Place::Skip {
-                    items.push(item);
+                    _ => self.out.null(),
                 }
                 continue;
             }
@@ -299,39 +309,46 @@ impl<'a> Reader<'a> {
             if is_entry(text) {
                 return None;
             }
-            let item = if key(text).is_some() {
+            if key(text).is_some() {
                 self.depth += 1;
                 if self.depth > MAX_DEPTH {
                     return None;
                 }
-                let m = self.mapping(column, true, child);
+                self.mapping(column, true, child)?;
                 self.depth -= 1;
-                m?
             } else {
-                self.scalar(n, text, child == Place::Skip)?
-            };
-            if child != Place::Skip {
-                items.push(item);
+                self.scalar(n, text, child == Place::Skip)?;
             }
         }
-        Some(Value::Array(items))
+        self.out.end_array();
+        Some(())
     }
 
     /// A scalar starting with `text` on the current line, inside a node indented by `n`
     /// (continuation lines must be indented more). Moves past its last line.
-    fn scalar(&mut self, n: usize, text: &'a str, skip: bool) -> Option<Value> {
+    fn scalar(&mut self, n: usize, text: &'a str, skip: bool) -> Option<()> {
         let first = text.as_bytes()[0];
         match first {
             b'|' => self.literal(n, text),
-            b'\'' | b'"' => self.quoted(n, text).map(Value::String),
+            b'\'' | b'"' => {
+                let s = self.quoted(n, text)?;
+                self.out.str(&s);
+                Some(())
+            }
             b'{' | b'[' => {
-                let v = match text.trim_end_matches(' ') {
-                    "{}" => Value::Object(Map::new()),
-                    "[]" => Value::Array(Vec::new()),
+                let object = match text.trim_end_matches(' ') {
+                    "{}" => true,
+                    "[]" => false,
                     _ => return None,
                 };
+                self.out.begin();
+                if object {
+                    self.out.end_object();
+                } else {
+                    self.out.end_array();
+                }
                 self.advance();
-                Some(v)
+                Some(())
             }
             b'>' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b',' | b']' | b'}' | b'#' => None,
             b'-' | b'?' | b':' if text.len() == 1 || text.as_bytes()[1] == b' ' => None,
@@ -354,9 +371,9 @@ impl<'a> Reader<'a> {
                 }
                 self.reset(save);
                 if skip && plain_string(plain) {
-                    return Some(Value::Null);
+                    return Some(());
                 }
-                resolve_plain(plain)
+                resolve_plain(plain, &mut self.out)
             }
         }
     }
@@ -372,7 +389,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `|` or `|-` literal block scalar; `header` is the `|...` text.
-    fn literal(&mut self, n: usize, header: &str) -> Option<Value> {
+    fn literal(&mut self, n: usize, header: &str) -> Option<()> {
         let strip = match header.trim_end_matches(' ') {
             "|" => false,
             "|-" => true,
@@ -411,7 +428,8 @@ impl<'a> Reader<'a> {
         if m.is_none() && !body.is_empty() {
             return None;
         }
-        Some(Value::String(s))
+        self.out.str(&s);
+        Some(())
     }
 
     /// A single- or double-quoted scalar, possibly folded over several lines.
@@ -619,25 +637,28 @@ fn not_a_number(s: &str) -> bool {
 
 /// Whether a document is a `<X>List` with `items` (whose items the parser of documents takes
 /// as objects).
-fn is_list(doc: &Value) -> bool {
+fn is_list(doc: Node<'_>) -> bool {
     doc.get("kind")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .is_some_and(|k| k.ends_with("List"))
-        && doc.get("items").is_some_and(Value::is_array)
+        && doc.get("items").is_some_and(Node::is_array)
 }
 
 /// A plain scalar's value: strings and small integers here, anything else as serde-saphyr
 /// reads it.
-fn resolve_plain(s: &str) -> Option<Value> {
+fn resolve_plain(s: &str, out: &mut Builder) -> Option<()> {
     match s {
-        "null" | "~" => return Some(Value::Null),
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
-        _ => {}
+        "null" | "~" => out.null(),
+        "true" => out.bool(true),
+        "false" => out.bool(false),
+        _ if plain_string(s) || not_a_number(s) => out.str(s),
+        _ => return resolve_number(s, out),
     }
-    if plain_string(s) || not_a_number(s) {
-        return Some(Value::String(s.to_owned()));
-    }
+    Some(())
+}
+
+/// A plain scalar that may be a number.
+fn resolve_number(s: &str, out: &mut Builder) -> Option<()> {
     let digits = s.strip_prefix('-').unwrap_or(s);
     if !digits.is_empty()
         && digits.len() <= 18
@@ -645,16 +666,16 @@ fn resolve_plain(s: &str) -> Option<Value> {
         && (digits == "0" || !digits.starts_with('0'))
         && s != "-0"
     {
-        return s
-            .parse::<i64>()
-            .ok()
-            .map(|n| Value::Number(Number::from(n)));
+        out.i64(s.parse::<i64>().ok()?);
+        return Some(());
     }
-    yaml::documents::<Value>(s.as_bytes(), yaml::data_options())
+    let v = yaml::documents::<Value>(s.as_bytes(), yaml::data_options())
         .ok()?
         .into_iter()
         .next()
-        .filter(|v| !(v.is_object() || v.is_array()))
+        .filter(|v| !(v.is_object() || v.is_array()))?;
+    out.value(&v);
+    Some(())
 }
 
 #[cfg(test)]
@@ -665,18 +686,38 @@ mod tests {
     /// documents makes them from the fast reader's documents and from serde-saphyr's.
     type Objects = (Vec<(Value, crate::Origin)>, usize);
 
-    fn objects(values: Vec<Value>) -> Objects {
-        let d = super::super::document::from_values(values, &std::sync::Arc::from("t"));
-        let list = d.objects.into_iter().map(|o| (o.value, o.origin)).collect();
+    fn objects(trees: Vec<Tree>) -> Objects {
+        let d = super::super::document::from_trees(&trees, &std::sync::Arc::from("t"));
+        let list = d
+            .objects
+            .into_iter()
+            .map(|o| (o.tree.to_value(), o.origin))
+            .collect();
         (list, d.ignored)
     }
 
+    /// What the fast reader reads, as values.
+    fn values(bytes: &[u8]) -> Option<Vec<Value>> {
+        let trees = documents(bytes)?.expect("small enough");
+        Some(trees.iter().map(Tree::to_value).collect())
+    }
+
+    /// What serde-saphyr reads.
+    fn full_values(bytes: &[u8]) -> Option<Vec<Value>> {
+        yaml::documents::<Value>(bytes, yaml::data_options()).ok()
+    }
+
+    fn full_objects(bytes: &[u8]) -> Option<Objects> {
+        let trees = full_values(bytes)?
+            .iter()
+            .map(|v| Tree::from_value(v).expect("small enough"))
+            .collect();
+        Some(objects(trees))
+    }
+
     fn both(text: &str) -> (Option<Objects>, Option<Objects>) {
-        let fast = documents(text.as_bytes()).map(objects);
-        let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options())
-            .ok()
-            .map(objects);
-        (fast, full)
+        let fast = documents(text.as_bytes()).map(|t| objects(t.expect("small enough")));
+        (fast, full_objects(text.as_bytes()))
     }
 
     /// The fast reader either gives up or agrees with serde-saphyr.
@@ -693,11 +734,11 @@ mod tests {
         let list = "apiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    managedFields:\n    - manager: a\n    name: p\nkind: PodList\n";
         let (fast, full) = both(list);
         assert_eq!(fast, full);
-        let raw = documents(list.as_bytes()).expect("read");
+        let raw = values(list.as_bytes()).expect("read");
         assert!(raw[0].pointer("/items/0/metadata/managedFields").is_none());
         // `items` of something that is not a list are not objects: kept as they are.
         let other = "items:\n- metadata:\n    managedFields:\n    - manager: a\nkind: Thing\n";
-        let raw = documents(other.as_bytes()).expect("read");
+        let raw = values(other.as_bytes()).expect("read");
         assert!(raw[0].pointer("/items/0/metadata/managedFields").is_some());
         assert!(agrees(other));
     }
@@ -770,8 +811,8 @@ mod tests {
             "NaN",
         ] {
             let text = format!("k: {v}\nl:\n- {v}\n");
-            let fast = documents(text.as_bytes());
-            let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+            let fast = values(text.as_bytes());
+            let full = full_values(text.as_bytes());
             assert!(fast.is_none() || fast == full, "{v}");
         }
     }
@@ -793,8 +834,8 @@ mod tests {
             ".a",
         ] {
             let text = format!("{k}: v\n");
-            let fast = documents(text.as_bytes());
-            let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+            let fast = values(text.as_bytes());
+            let full = full_values(text.as_bytes());
             assert_eq!(fast, full, "{k}");
         }
     }
@@ -811,8 +852,8 @@ mod tests {
             "a: |\nb: 1\n",
             "a: 'x\n\n  y'\n",
         ] {
-            let fast = documents(text.as_bytes());
-            let full = yaml::documents::<Value>(text.as_bytes(), yaml::data_options()).ok();
+            let fast = values(text.as_bytes());
+            let full = full_values(text.as_bytes());
             assert!(fast.is_some(), "{text:?}");
             assert_eq!(fast, full, "{text:?}");
         }
@@ -844,14 +885,12 @@ mod tests {
         let mut handled = 0;
         for f in &files {
             let bytes = std::fs::read(f).expect("readable");
-            let Some(fast) = documents(&bytes).map(objects) else {
+            let Some(fast) = documents(&bytes) else {
                 continue;
             };
             handled += 1;
-            let full = yaml::documents::<Value>(&bytes, yaml::data_options())
-                .ok()
-                .map(objects);
-            assert_eq!(Some(fast), full, "{}", f.display());
+            let fast = objects(fast.expect("small enough"));
+            assert_eq!(Some(fast), full_objects(&bytes), "{}", f.display());
         }
         assert!(
             handled * 10 >= files.len() * 8,

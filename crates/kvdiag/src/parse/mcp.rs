@@ -133,7 +133,7 @@ fn events(name: &Arc<str>, text: &str, limits: &Limits) -> Result<Parsed, ParseE
                 document: None,
                 item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
             };
-            match simplified_event(&item).and_then(|v| Object::from_value(v, origin)) {
+            match simplified_event(&item).and_then(|v| Object::from_value(&v, origin)) {
                 Some(o) => out.objects.push(o),
                 None => out.ignored += 1,
             }
@@ -217,14 +217,15 @@ mod tests {
             };
             assert_eq!(docs.objects.len(), 2);
             let e = &docs.objects[0];
+            let v = e.tree.to_value();
             assert_eq!(e.kind, "Event");
             assert_eq!(e.namespace.as_deref(), Some("prod"));
-            assert_eq!(e.value["involvedObject"]["kind"], "VirtualMachineInstance");
-            assert_eq!(e.value["involvedObject"]["namespace"], "prod");
-            assert_eq!(e.value["reason"], "Stopped");
-            assert_eq!(e.value["type"], "Warning");
-            assert_eq!(e.value["lastTimestamp"], "2024-05-14T10:11:38.091207Z");
-            assert!(docs.objects[1].value.get("lastTimestamp").is_none());
+            assert_eq!(v["involvedObject"]["kind"], "VirtualMachineInstance");
+            assert_eq!(v["involvedObject"]["namespace"], "prod");
+            assert_eq!(v["reason"], "Stopped");
+            assert_eq!(v["type"], "Warning");
+            assert_eq!(v["lastTimestamp"], "2024-05-14T10:11:38.091207Z");
+            assert!(docs.objects[1].root().get("lastTimestamp").is_none());
         }
     }
 

@@ -4,6 +4,8 @@ use jsonpath_rust::parser::{model::JpQuery, parse_json_path};
 use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
 
+use crate::tree::Node;
+
 /// Longest JSONPath accepted in a rule.
 const MAX_PATH_BYTES: usize = 1024;
 /// Deepest nesting of brackets and parentheses in a JSONPath.
@@ -11,13 +13,19 @@ const MAX_PATH_NESTING: usize = 16;
 
 /// A compiled JSONPath. Accepts RFC 9535 paths (`$.status.phase`) and the kubectl forms
 /// `.status.phase` and `{.status.phase}`.
+///
+/// Most rule paths start with names (`$.status.conditions[?@.type == 'Ready']` starts with
+/// `status`, `conditions`): those are walked in the object's [`Tree`](crate::Tree) directly, and
+/// only what follows them, if anything, is handed to jsonpath-rust, on the value they lead to.
 #[derive(Clone, Debug)]
 pub struct JsonPath {
     text: String,
-    query: JpQuery,
-    /// For a path of names only (`$.status.phase`, `$.a['b.c']`): the keys and the location
-    /// reported, looked up directly (most rule paths are such; jsonpath-rust gives the same).
-    names: Option<(Vec<String>, String)>,
+    /// The names the path starts with.
+    prefix: Vec<String>,
+    /// Where they lead, readable (`$.status.conditions`).
+    location: String,
+    /// The rest of the path, as a query on the value the names lead to.
+    rest: Option<JpQuery>,
 }
 
 impl JsonPath {
@@ -63,11 +71,25 @@ impl JsonPath {
                 .unwrap_or(&msg);
             last.trim().trim_start_matches("= ").to_owned()
         })?;
-        let names = names_only(&full);
+        let (mut prefix, mut rest) = leading_names(&full);
+        // A filter that looks at the root (`$`) needs the whole object.
+        if rest.contains('$') {
+            prefix.clear();
+            rest = &full[1..];
+        }
+        let rest = match rest {
+            "" => None,
+            _ if prefix.is_empty() => Some(query),
+            _ => Some(parse_json_path(&format!("${rest}")).map_err(|e| e.to_string())?),
+        };
+        let raw: String = std::iter::once("$".to_owned())
+            .chain(prefix.iter().map(|k| format!("['{k}']")))
+            .collect();
         Ok(JsonPath {
+            location: readable(&raw),
             text: full,
-            query,
-            names,
+            prefix,
+            rest,
         })
     }
 
@@ -76,45 +98,46 @@ impl JsonPath {
         &self.text
     }
 
-    /// Every value the path selects, with the concrete location of each
+    /// Every value the path selects in `root`, with the concrete location of each
     /// (`$.status.containerStatuses[0].state`). Null values count as absent.
-    pub fn query<'a>(&self, value: &'a Value) -> Vec<(String, &'a Value)> {
-        if let Some((keys, location)) = &self.names {
-            let mut v = value;
-            for k in keys {
-                match v.get(k.as_str()) {
-                    Some(next) => v = next,
-                    None => return Vec::new(),
-                }
-            }
-            return if v.is_null() {
+    pub fn query(&self, root: Node<'_>) -> Vec<(String, Value)> {
+        let Some(node) = self.prefix.iter().try_fold(root, |n, k| n.get(k)) else {
+            return Vec::new();
+        };
+        let Some(rest) = &self.rest else {
+            return if node.is_null() {
                 Vec::new()
             } else {
-                vec![(location.clone(), v)]
+                vec![(self.location.clone(), node.to_value())]
             };
-        }
-        js_path_process(&self.query, value)
+        };
+        let value = node.to_value();
+        js_path_process(rest, &value)
             .unwrap_or_default()
             .into_iter()
             .filter(|r| !r.val.is_null())
-            .map(|r| (readable(&r.path), r.val))
+            .map(|r| {
+                let at = readable(&r.path);
+                (
+                    format!("{}{}", self.location, at.strip_prefix('$').unwrap_or(&at)),
+                    r.val.clone(),
+                )
+            })
             .collect()
     }
 }
 
-/// The keys of a path made of names only (`.name` shorthands and `['key']` brackets without
-/// quotes or escapes inside), and the location jsonpath-rust reports for it, made readable.
-fn names_only(path: &str) -> Option<(Vec<String>, String)> {
-    let mut rest = path.strip_prefix('$')?;
+/// The names a path starts with (`.name` shorthands and `['key']` brackets without quotes or
+/// escapes inside), and the rest of the path after them.
+fn leading_names(path: &str) -> (Vec<String>, &str) {
+    let mut rest = path.strip_prefix('$').unwrap_or(path);
     let mut keys = Vec::new();
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("['") {
-            let end = after.find("']")?;
-            let key = &after[..end];
-            if key.contains(['\\', '\'']) {
-                return None;
-            }
-            keys.push(key.to_owned());
+    loop {
+        if let Some(after) = rest.strip_prefix("['")
+            && let Some(end) = after.find("']")
+            && !after[..end].contains(['\\', '\''])
+        {
+            keys.push(after[..end].to_owned());
             rest = &after[end + 2..];
         } else if let Some(after) = rest.strip_prefix('.') {
             let end = after.find(['.', '[']).unwrap_or(after.len());
@@ -124,21 +147,14 @@ fn names_only(path: &str) -> Option<(Vec<String>, String)> {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
             if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return None;
+                return (keys, rest);
             }
             keys.push(key.to_owned());
             rest = &after[end..];
         } else {
-            return None;
+            return (keys, rest);
         }
     }
-    if keys.is_empty() {
-        return None;
-    }
-    let raw: String = std::iter::once("$".to_owned())
-        .chain(keys.iter().map(|k| format!("['{k}']")))
-        .collect();
-    Some((keys, readable(&raw)))
 }
 
 /// `$['status']['containerStatuses'][0]` → `$.status.containerStatuses[0]`; keys that are not
@@ -171,24 +187,29 @@ fn readable(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Tree;
     use serde_json::json;
 
     #[test]
     fn kubectl_forms_and_readable_locations() {
         let v = json!({"metadata": {"labels": {"kubevirt.io/created-by": "u"}}, "s": [{"r": 1}, {"r": null}]});
+        let tree = Tree::from_value(&v).expect("small");
         for p in ["$.s[*].r", ".s[*].r", "{.s[*].r}"] {
-            let found = JsonPath::parse(p).expect("parses").query(&v);
-            assert_eq!(found, vec![("$.s[0].r".to_owned(), &json!(1))], "{p}");
+            let found = JsonPath::parse(p).expect("parses").query(tree.root());
+            assert_eq!(found, vec![("$.s[0].r".to_owned(), json!(1))], "{p}");
         }
         let found = JsonPath::parse("$.metadata.labels['kubevirt.io/created-by']")
             .expect("parses")
-            .query(&v);
+            .query(tree.root());
         assert_eq!(found[0].0, "$.metadata.labels['kubevirt.io/created-by']");
     }
 
     #[test]
-    fn paths_of_names_are_looked_up_as_jsonpath_rust_does() {
-        let v = json!({"status": {"phase": "Running", "n": null, "a": [1], "allocatable": {"devices.kubevirt.io/kvm": "1k"}}});
+    fn paths_are_looked_up_as_jsonpath_rust_does() {
+        let v = json!({"status": {"phase": "Running", "n": null, "a": [1], "allocatable": {"devices.kubevirt.io/kvm": "1k"},
+            "conditions": [{"type": "Ready", "status": "False", "m": "x"}, {"type": "Scheduled", "status": "True"}]},
+            "spec": {"taints": [{"effect": "NoSchedule"}, {"effect": null}], "want": "Ready"}});
+        let tree = Tree::from_value(&v).expect("small");
         for p in [
             "$.status.phase",
             "$.status.n",
@@ -197,19 +218,34 @@ mod tests {
             "$.status.allocatable['devices.kubevirt.io/kvm']",
             "$['status']['phase']",
             "$.status",
+            "$",
+            "$.status.a[0]",
+            "$.status.a[*]",
+            "$.spec.taints[*].effect",
+            "$.status.conditions[?@.type == 'Ready'].status",
+            "$.status.conditions[?@.type == 'Ready' && @.status == 'False'].m",
+            "$.status.conditions[?@.type == $.spec.want].status",
+            "$..effect",
+            "$.status.*",
+            "$.status..type",
+            "$['status'].conditions[1]['type']",
         ] {
             let path = JsonPath::parse(p).expect("parses");
-            assert!(path.names.is_some(), "{p}");
-            let fast = path.query(&v);
-            let slow: Vec<(String, &Value)> = js_path_process(&path.query, &v)
+            let fast = path.query(tree.root());
+            let query = parse_json_path(p).expect("parses");
+            let slow: Vec<(String, Value)> = js_path_process(&query, &v)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|r| !r.val.is_null())
-                .map(|r| (readable(&r.path), r.val))
+                .map(|r| (readable(&r.path), r.val.clone()))
                 .collect();
             assert_eq!(fast, slow, "{p}");
         }
-        assert!(JsonPath::parse("$.a[*].b").expect("parses").names.is_none());
+        let names =
+            JsonPath::parse("$.status.conditions[?@.type == 'Ready'].status").expect("parses");
+        assert_eq!(names.prefix, ["status", "conditions"]);
+        let root = JsonPath::parse("$.status.conditions[?@.type == $.spec.want]").expect("parses");
+        assert!(root.prefix.is_empty());
     }
 
     #[test]
