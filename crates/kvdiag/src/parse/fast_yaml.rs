@@ -616,7 +616,7 @@ fn special_word(s: &str) -> bool {
 /// A plain scalar that is a string whatever the schema.
 fn plain_string(s: &str) -> bool {
     let first = s.as_bytes()[0];
-    (first.is_ascii_alphabetic() || first == b'/' || first == b'_') && !special_word(s)
+    (first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$' | b'(')) && !special_word(s)
 }
 
 /// A plain scalar that no schema reads as a number, boolean or null although it starts like
@@ -629,6 +629,17 @@ fn not_a_number(s: &str) -> bool {
         return false;
     }
     if b.iter().any(|c| !NUMBERISH.contains(c)) {
+        return true;
+    }
+    // Starting with a decimal digit, a number's only letter is an exponent's `e`
+    // (`7b9c5d8f4`, `02:c1:cc:00:00:05` are strings; `0x1F`, `0o17`, `0b1` are left to serde-saphyr).
+    let body = s.trim_start_matches(['+', '-']);
+    if body.starts_with(|c: char| c.is_ascii_digit())
+        && !["0x", "0o", "0b"].iter().any(|p| body.starts_with(p))
+        && body
+            .bytes()
+            .any(|c| c.is_ascii_alphabetic() && !matches!(c, b'e' | b'E'))
+    {
         return true;
     }
     b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
@@ -809,6 +820,20 @@ mod tests {
             "99999999999999999999",
             "infinity",
             "NaN",
+            "7b9c5d8f4",
+            "0c4ff9ebc79c8c46602352710a27df45",
+            "720c29337a596abf8912892b9c3fa14d8e5440cd",
+            "02:29:2a:00:00:ba",
+            "02:00:00:00:00:05",
+            "1:20",
+            "1e5",
+            "1E5",
+            "12e",
+            "0b101",
+            "0x1Fg",
+            "$(NODE_NAME)",
+            "$x",
+            "(a)",
         ] {
             let text = format!("k: {v}\nl:\n- {v}\n");
             let fast = values(text.as_bytes());

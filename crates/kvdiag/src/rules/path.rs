@@ -1,8 +1,12 @@
 //! A thin wrapper over jsonpath-rust: parse once, query many times, report readable paths.
 
-use jsonpath_rust::parser::{model::JpQuery, parse_json_path};
+use jsonpath_rust::parser::model::{
+    Comparable, Comparison, Filter, FilterAtom, JpQuery, Literal, Segment, Selector, SingularQuery,
+    SingularQuerySegment, Test,
+};
+use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 use crate::tree::Node;
 
@@ -16,7 +20,10 @@ const MAX_PATH_NESTING: usize = 16;
 ///
 /// Most rule paths start with names (`$.status.conditions[?@.type == 'Ready']` starts with
 /// `status`, `conditions`): those are walked in the object's [`Tree`](crate::Tree) directly, and
-/// only what follows them, if anything, is handed to jsonpath-rust, on the value they lead to.
+/// what follows them is followed in the tree too when it is made of names, indices, `*` and
+/// filters that compare with `==` and `!=` or test that a member exists (every path of the
+/// built-in rules); anything else is handed to jsonpath-rust, on a `Value` of the node the names
+/// lead to. Tests check that both ways give the same results.
 #[derive(Clone, Debug)]
 pub struct JsonPath {
     text: String,
@@ -26,6 +33,40 @@ pub struct JsonPath {
     location: String,
     /// The rest of the path, as a query on the value the names lead to.
     rest: Option<JpQuery>,
+    /// The rest of the path as steps followed in the tree, when it can be.
+    steps: Option<Vec<Step>>,
+}
+
+/// A step of a path, followed in the tree.
+#[derive(Clone, Debug)]
+enum Step {
+    Name(String),
+    Index(i64),
+    Wildcard,
+    Filter(Pred),
+}
+
+/// A filter's test of one element.
+#[derive(Clone, Debug)]
+enum Pred {
+    Any(Vec<Pred>),
+    All(Vec<Pred>),
+    Not(Box<Pred>),
+    Exists(Vec<Key>),
+    Equal(Operand, Operand),
+}
+
+#[derive(Clone, Debug)]
+enum Operand {
+    Literal(Value),
+    /// `@.a.b`: what the keys lead to from the element.
+    Current(Vec<Key>),
+}
+
+#[derive(Clone, Debug)]
+enum Key {
+    Name(String),
+    Index(i64),
 }
 
 impl JsonPath {
@@ -85,11 +126,21 @@ impl JsonPath {
         let raw: String = std::iter::once("$".to_owned())
             .chain(prefix.iter().map(|k| format!("['{k}']")))
             .collect();
+        let steps = rest.as_ref().and_then(|q| {
+            q.segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Selector(sel) => step(sel),
+                    _ => None,
+                })
+                .collect()
+        });
         Ok(JsonPath {
             location: readable(&raw),
             text: full,
             prefix,
             rest,
+            steps,
         })
     }
 
@@ -111,6 +162,16 @@ impl JsonPath {
                 vec![(self.location.clone(), node.to_value())]
             };
         };
+        if let Some(found) = self
+            .steps
+            .as_deref()
+            .and_then(|s| follow(s, node, &self.location))
+        {
+            return found
+                .into_iter()
+                .map(|(at, n)| (at, n.to_value()))
+                .collect();
+        }
         let value = node.to_value();
         js_path_process(rest, &value)
             .unwrap_or_default()
@@ -124,6 +185,191 @@ impl JsonPath {
                 )
             })
             .collect()
+    }
+}
+
+/// The step of a selector, when it can be followed in the tree.
+fn step(selector: &Selector) -> Option<Step> {
+    Some(match selector {
+        Selector::Name(n) => Step::Name(n.clone()),
+        Selector::Index(i) => Step::Index(*i),
+        Selector::Wildcard => Step::Wildcard,
+        Selector::Filter(f) => Step::Filter(pred(f)?),
+        Selector::Slice(..) => return None,
+    })
+}
+
+fn pred(filter: &Filter) -> Option<Pred> {
+    let not = |p: Pred, not: bool| if not { Pred::Not(Box::new(p)) } else { p };
+    Some(match filter {
+        Filter::Or(fs) => Pred::Any(fs.iter().map(pred).collect::<Option<_>>()?),
+        Filter::And(fs) => Pred::All(fs.iter().map(pred).collect::<Option<_>>()?),
+        Filter::Atom(FilterAtom::Filter { expr, not: n }) => not(pred(expr)?, *n),
+        Filter::Atom(FilterAtom::Test { expr, not: n }) => match &**expr {
+            Test::RelQuery(segments) => {
+                let keys = segments
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Selector(Selector::Name(k)) => Some(Key::Name(k.clone())),
+                        Segment::Selector(Selector::Index(i)) => Some(Key::Index(*i)),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?;
+                not(Pred::Exists(keys), *n)
+            }
+            _ => return None,
+        },
+        Filter::Atom(FilterAtom::Comparison(c)) => match &**c {
+            Comparison::Eq(a, b) => Pred::Equal(operand(a)?, operand(b)?),
+            Comparison::Ne(a, b) => not(Pred::Equal(operand(a)?, operand(b)?), true),
+            _ => return None,
+        },
+    })
+}
+
+fn operand(c: &Comparable) -> Option<Operand> {
+    Some(match c {
+        Comparable::Literal(l) => Operand::Literal(match l {
+            Literal::Int(i) => Value::from(*i),
+            Literal::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Literal::String(s) => Value::String(s.clone()),
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::Null => Value::Null,
+        }),
+        Comparable::SingularQuery(SingularQuery::Current(segments)) => Operand::Current(
+            segments
+                .iter()
+                .map(|s| match s {
+                    SingularQuerySegment::Name(k) => Key::Name(k.clone()),
+                    SingularQuerySegment::Index(i) => Key::Index(*i),
+                })
+                .collect(),
+        ),
+        _ => return None,
+    })
+}
+
+/// The elements `steps` lead to from `node` (at `location`), nulls left out; `None` when a step
+/// cannot be followed in the tree (`*` and filters over an object's members, whose order is
+/// that of a `Value`'s sorted keys).
+fn follow<'a>(steps: &[Step], node: Node<'a>, location: &str) -> Option<Vec<(String, Node<'a>)>> {
+    let mut current = vec![(location.to_owned(), node)];
+    for step in steps {
+        let mut next = Vec::new();
+        for (at, node) in current {
+            match step {
+                Step::Name(k) => {
+                    if let Some(n) = node.get(k) {
+                        next.push((named(&at, k), n));
+                    }
+                }
+                Step::Index(i) => {
+                    if let Some((j, n)) = element(node, *i) {
+                        next.push((format!("{at}[{j}]"), n));
+                    }
+                }
+                Step::Wildcard | Step::Filter(_) if node.is_object() => return None,
+                Step::Wildcard => {
+                    next.extend(
+                        node.items()
+                            .enumerate()
+                            .map(|(j, n)| (format!("{at}[{j}]"), n)),
+                    );
+                }
+                Step::Filter(p) => {
+                    for (j, n) in node.items().enumerate() {
+                        if p.holds(n) {
+                            next.push((format!("{at}[{j}]"), n));
+                        }
+                    }
+                }
+            }
+        }
+        current = next;
+    }
+    current.retain(|(_, n)| !n.is_null());
+    Some(current)
+}
+
+/// `location` followed by member `key`, as [`readable`] writes it.
+fn named(location: &str, key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        format!("{location}.{key}")
+    } else {
+        format!("{location}['{key}']")
+    }
+}
+
+/// The element at index `i` of an array (negative: from the end), with its index.
+fn element(node: Node<'_>, i: i64) -> Option<(usize, Node<'_>)> {
+    let len = i64::try_from(node.len()).ok()?;
+    let j = if i < 0 { len + i } else { i };
+    let j = usize::try_from(j).ok()?;
+    Some((j, node.index(j).filter(|_| node.is_array())?))
+}
+
+fn walk<'a>(node: Node<'a>, keys: &[Key]) -> Option<Node<'a>> {
+    keys.iter().try_fold(node, |n, k| match k {
+        Key::Name(k) => n.get(k),
+        Key::Index(i) => element(n, *i).map(|(_, n)| n),
+    })
+}
+
+impl Pred {
+    fn holds(&self, node: Node<'_>) -> bool {
+        match self {
+            Pred::Any(ps) => ps.iter().any(|p| p.holds(node)),
+            Pred::All(ps) => ps.iter().all(|p| p.holds(node)),
+            Pred::Not(p) => !p.holds(node),
+            Pred::Exists(keys) => walk(node, keys).is_some(),
+            Pred::Equal(a, b) => match (a.side(node), b.side(node)) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.equals(b),
+                _ => false,
+            },
+        }
+    }
+}
+
+impl Operand {
+    fn side<'a, 'v>(&'v self, node: Node<'a>) -> Option<Side<'a, 'v>> {
+        match self {
+            Operand::Literal(v) => Some(Side::Value(v)),
+            Operand::Current(keys) => walk(node, keys).map(Side::Node),
+        }
+    }
+}
+
+/// One side of a comparison, compared as jsonpath-rust compares: numbers as numbers, anything
+/// else as JSON values.
+#[derive(Clone, Copy)]
+enum Side<'a, 'v> {
+    Value(&'v Value),
+    Node(Node<'a>),
+}
+
+impl Side<'_, '_> {
+    fn number(self) -> Option<f64> {
+        match self {
+            Side::Value(v) => v.as_f64(),
+            Side::Node(n) => n.as_f64(),
+        }
+    }
+
+    fn equals(self, other: Side<'_, '_>) -> bool {
+        if let (Some(a), Some(b)) = (self.number(), other.number()) {
+            return (a - b).abs() < f64::EPSILON;
+        }
+        match (self, other) {
+            (Side::Value(a), Side::Value(b)) => a == b,
+            (Side::Node(n), Side::Value(v)) | (Side::Value(v), Side::Node(n)) => match v {
+                Value::String(s) => n.as_str() == Some(s),
+                Value::Bool(b) => n.as_bool() == Some(*b),
+                Value::Null => n.is_null(),
+                _ => n.to_value() == *v,
+            },
+            (Side::Node(a), Side::Node(b)) => a.to_value() == b.to_value(),
+        }
     }
 }
 
@@ -207,8 +453,13 @@ mod tests {
     #[test]
     fn paths_are_looked_up_as_jsonpath_rust_does() {
         let v = json!({"status": {"phase": "Running", "n": null, "a": [1], "allocatable": {"devices.kubevirt.io/kvm": "1k"},
-            "conditions": [{"type": "Ready", "status": "False", "m": "x"}, {"type": "Scheduled", "status": "True"}]},
-            "spec": {"taints": [{"effect": "NoSchedule"}, {"effect": null}], "want": "Ready"}});
+            "conditions": [{"type": "Ready", "status": "False", "m": "x"}, {"type": "Scheduled", "status": "True"},
+                           {"type": "Paused", "m": null, "n": 3, "f": 3.0, "b": true, "l": [1, {"x": "y"}]}],
+            "containerStatuses": [
+                {"name": "compute", "restartCount": 4, "state": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}},
+                {"name": "sidecar", "lastState": {"terminated": {"reason": "Error"}}, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]},
+            "spec": {"taints": [{"effect": "NoSchedule"}, {"effect": null}], "want": "Ready",
+                     "byName": {"b": {"type": "Ready"}, "a": {"type": "Other"}}}});
         let tree = Tree::from_value(&v).expect("small");
         for p in [
             "$.status.phase",
@@ -229,6 +480,38 @@ mod tests {
             "$.status.*",
             "$.status..type",
             "$['status'].conditions[1]['type']",
+            "$.status.conditions[-1].n",
+            "$.status.conditions[-4].type",
+            "$.status.conditions[7]",
+            "$.status.conditions[?@.type != 'Ready'].type",
+            "$.status.conditions[?!(@.type == 'Ready')].type",
+            "$.status.conditions[?@.m].type",
+            "$.status.conditions[?!@.m].type",
+            "$.status.conditions[?@.l[1].x == 'y'].type",
+            "$.status.conditions[?@.l[-1].x == 'y'].type",
+            "$.status.conditions[?@.n == 3].type",
+            "$.status.conditions[?@.f == 3].type",
+            "$.status.conditions[?@.n == 3.0].type",
+            "$.status.conditions[?@.n == '3'].type",
+            "$.status.conditions[?@.b == true].type",
+            "$.status.conditions[?@.m == null].type",
+            "$.status.conditions[?@.missing == @.other].type",
+            "$.status.conditions[?@.type == @.type].type",
+            "$.status.conditions[?@.l == @.l].type",
+            "$.status.conditions[?(@.type == 'Ready' || @.type == 'Paused') && @.status != 'True'].type",
+            "$.status.conditions[?@.n > 2].type",
+            "$.status.conditions[*].m",
+            "$.status.conditions[*]",
+            "$.status.conditions[0:2].type",
+            "$.status.containerStatuses[?@.name == 'compute' && @.state.terminated.reason == 'OOMKilled'].state.terminated",
+            "$.status.containerStatuses[?@.name == 'compute'].lastState.terminated.reason",
+            "$.status.containerStatuses[*].state.waiting.reason",
+            "$.status.containerStatuses[?@.state.waiting.reason == 'ErrImagePull' || @.state.waiting.reason == 'CrashLoopBackOff'].state.waiting",
+            "$.spec.byName.*.type",
+            "$.spec.byName[?@.type == 'Ready']",
+            "$.spec.want[*]",
+            "$.spec.want[?@ == 'x']",
+            "$.status.phase[0]",
         ] {
             let path = JsonPath::parse(p).expect("parses");
             let fast = path.query(tree.root());
@@ -244,6 +527,9 @@ mod tests {
         let names =
             JsonPath::parse("$.status.conditions[?@.type == 'Ready'].status").expect("parses");
         assert_eq!(names.prefix, ["status", "conditions"]);
+        assert!(names.steps.is_some(), "followed in the tree");
+        let slice = JsonPath::parse("$.status.conditions[0:2].type").expect("parses");
+        assert!(slice.steps.is_none(), "left to jsonpath-rust");
         let root = JsonPath::parse("$.status.conditions[?@.type == $.spec.want]").expect("parses");
         assert!(root.prefix.is_empty());
     }
