@@ -62,6 +62,9 @@ pub fn analyze_with(rules: &RuleSet, snapshot: &Snapshot, options: &Options) -> 
     analyze_subjects(rules, snapshot, &correlate(snapshot), options)
 }
 
+/// The number of subjects from which they are evaluated in parallel (each takes ~20 µs).
+const PARALLEL_FROM: usize = 16;
+
 /// [`analyze_with`] on subjects already correlated (`correlate(snapshot)`), e.g. to time the
 /// stages apart.
 pub fn analyze_subjects(
@@ -72,11 +75,14 @@ pub fn analyze_subjects(
 ) -> Report {
     let mut diagnoses = Vec::new();
     let mut reports = Vec::with_capacity(subjects.len());
-    // Subjects are evaluated in parallel; the results keep the subjects' order.
-    let found_all: Vec<Vec<Diagnosis>> = subjects
-        .par_iter()
-        .map(|subject| evaluate(rules, snapshot, subject))
-        .collect();
+    // Subjects are evaluated in parallel, the results in the subjects' order; a few are
+    // evaluated here (waking the thread pool would take longer than evaluating them).
+    let one = |subject| evaluate(rules, snapshot, subject);
+    let found_all: Vec<Vec<Diagnosis>> = if subjects.len() < PARALLEL_FROM {
+        subjects.iter().map(one).collect()
+    } else {
+        subjects.par_iter().map(one).collect()
+    };
     for (subject, found) in subjects.iter().zip(found_all) {
         reports.push(SubjectReport {
             subject: subject.id.clone(),
@@ -192,7 +198,7 @@ impl StreamHits {
             return StreamHits { log, by_pattern };
         }
         let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
-        if !rules.logs.regexes.is_empty() {
+        if !rules.logs.filter.regexes().is_empty() {
             // The literal prefilter first: the RegexSet only where a pattern can match.
             rules.logs.filter.for_each_match(stream, |i, matched| {
                 for &p in matched {
@@ -449,7 +455,7 @@ impl Ctx<'_> {
                 continue;
             };
             let found = out.get_or_insert_with(Found::default);
-            let re = &self.rules.logs.regexes[t.pattern];
+            let re = &self.rules.logs.filter.regexes()[t.pattern];
             if let Some(caps) = re.captures(first.text) {
                 for name in re.capture_names().flatten() {
                     if let Some(m) = caps.name(name) {

@@ -546,11 +546,25 @@ fn dedupe(objects: Vec<Object>) -> Vec<Object> {
 
 /// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.
 fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp> {
-    fn walk(value: Node<'_>, key: &str, newest: &mut Option<Timestamp>) {
+    /// The newest time so far, and its seconds when written in UTC with `Z`.
+    type Newest<'a> = (Option<Timestamp>, Option<&'a str>);
+    /// `2024-05-14T10:00:00` of a time written in UTC with `Z` (as Kubernetes writes them):
+    /// such times order as these texts do, whatever their fraction of a second.
+    fn utc_seconds(s: &str) -> Option<&str> {
+        let t = s.trim();
+        t.ends_with('Z').then(|| t.get(..19)).flatten()
+    }
+    fn walk<'a>(value: Node<'a>, key: &str, newest: &mut Newest<'a>) {
         if let Some(s) = value.as_str() {
             let named = key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At");
-            if named && let Some(t) = parse_timestamp(s) {
-                *newest = (*newest).max(Some(t));
+            // Most times are older than the newest: told so without parsing them.
+            let older = matches!((utc_seconds(s), newest.1), (Some(a), Some(b)) if a < b);
+            if named
+                && !older
+                && let Some(t) = parse_timestamp(s)
+                && newest.0 < Some(t)
+            {
+                *newest = (Some(t), utc_seconds(s));
             }
         } else if value.is_object() {
             value.members().for_each(|(k, v)| walk(v, k, newest));
@@ -558,10 +572,11 @@ fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp>
             value.items().for_each(|v| walk(v, key, newest));
         }
     }
-    let mut newest = None;
+    let mut found = (None, None);
     for o in objects {
-        walk(o.root(), "", &mut newest);
+        walk(o.root(), "", &mut found);
     }
+    let mut newest = found.0;
     for log in logs {
         if let Some(t) = log.last_timestamp().as_deref().and_then(parse_timestamp) {
             newest = newest.max(Some(t));

@@ -44,9 +44,21 @@ pub struct TooLarge;
 impl Tree {
     /// The tree of a `Value`.
     pub fn from_value(value: &Value) -> Result<Tree, TooLarge> {
-        let mut b = Builder::default();
-        b.value(value);
-        b.finish()
+        thread_local! {
+            /// Buffers reused from one value to the next.
+            static SCRATCH: std::cell::RefCell<Builder> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|b| match b.try_borrow_mut() {
+            Ok(mut b) => {
+                b.value(value);
+                b.finish()
+            }
+            Err(_) => {
+                let mut b = Builder::default();
+                b.value(value);
+                b.finish()
+            }
+        })
     }
 
     /// The root node.
@@ -399,23 +411,27 @@ impl Builder {
         }
     }
 
-    /// The tree of the one value pushed; the builder is empty again after.
+    /// The tree of the one value pushed, in allocations of its exact size; the builder is
+    /// empty again after, and keeps its buffers for the next value.
     pub(crate) fn finish(&mut self) -> Result<Tree, TooLarge> {
         let root = self.stack.pop().unwrap_or(Slot::Null);
         let too_large = std::mem::take(&mut self.too_large);
         self.stack.clear();
         self.open.clear();
         self.muted = 0;
-        let mut slots = std::mem::take(&mut self.slots);
-        let text = std::mem::take(&mut self.text);
         if too_large {
+            self.slots.clear();
+            self.text.clear();
             return Err(TooLarge);
         }
-        slots.push(root);
-        Ok(Tree {
-            slots: slots.into_boxed_slice(),
-            text: text.into_boxed_str(),
-        })
+        self.slots.push(root);
+        let tree = Tree {
+            slots: self.slots.as_slice().into(),
+            text: self.text.as_str().into(),
+        };
+        self.slots.clear();
+        self.text.clear();
+        Ok(tree)
     }
 }
 

@@ -1,25 +1,31 @@
 //! Scanning logs for a rule set's patterns while they are read, so that a snapshot keeps, per
 //! log stream, only its identity, its line count and the lines a rule can use — never whole logs.
 //!
-//! A [`LogFilter`] holds the rule set's log patterns as one [`RegexSet`] plus a literal
-//! prefilter: for every pattern, a set of ASCII strings one of which every match must contain
-//! (found in the pattern's syntax tree), all searched together as one alternation of literals
-//! (which the regex engine runs with its SIMD multi-literal searchers; an Aho-Corasick
-//! automaton of our own measured 3× slower, as it cannot use them case-insensitively).
-//! A [`LogScanner`] runs the prefilter over each chunk as it is read and runs the `RegexSet`
-//! only on the lines where a literal occurs; lines no pattern matches are counted, not kept.
-//! The outcome is exactly what scanning every line with the `RegexSet` gives (the prefilter
-//! only skips lines that cannot match), so evaluation, `--explain` coverage and correlation see
+//! A [`LogFilter`] holds the rule set's log patterns, each compiled, plus a literal prefilter:
+//! for every pattern, a set of ASCII strings one of which every match must contain (found in
+//! the pattern's syntax tree), all searched together: by Aho-Corasick's SIMD searcher when
+//! they are case-sensitive, else as one alternation by the regex engine (which runs the same
+//! searchers, then confirms each find with its lazy DFA; Aho-Corasick made case-insensitive
+//! measured 10× slower).
+//! A [`LogScanner`] runs the prefilter over each chunk as it is read; on a line where a literal
+//! occurs, it runs the regex of each pattern whose literals the line holds (usually none, else
+//! one); lines no pattern matches are counted, not kept.
+//! The outcome is exactly what running every pattern on every line gives (the prefilter only
+//! skips lines that cannot match), so evaluation, `--explain` coverage and correlation see
 //! the same hits, line numbers and counts as with whole logs.
+//! A stream of a container is scanned only for the patterns of tests that can look at it (a
+//! rule's `container:`): a compute log is not searched for the guest console's kernel panic.
 //!
 //! What a filtered [`LogStream`] keeps: every line a pattern matches (the first
 //! [`HITS_KEPT`] per pattern), the first [`HEAD_LINES`] lines when the stream names no pod and
 //! no VM (correlation then reads their fields), and its newest timestamp.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use regex::RegexSet;
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+use regex::Regex;
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -57,28 +63,31 @@ pub struct LogFilter {
 #[derive(Debug)]
 pub(crate) struct FilterInner {
     pub(crate) patterns: Vec<String>,
-    pub(crate) set: RegexSet,
+    /// Each pattern compiled, run on the lines that hold the literals it needs.
+    pub(crate) regexes: Vec<Regex>,
     /// Literals one of which every match of any pattern contains, as one alternation (the
     /// regex engine searches it with its SIMD literal searchers); `None`: check every line.
-    prefilter: Option<BytesRegex>,
+    prefilter: Option<Prefilter>,
     /// Per pattern, what every match contains: literals it contains all of, and the set of
     /// literals it contains one of (case-insensitive ones lowercased, flagged `true`). A
-    /// candidate line that lacks them for every pattern is not given to the RegexSet.
-    needs: Vec<Vec<Vec<(memchr::memmem::Finder<'static>, bool)>>>,
+    /// pattern's regex runs only on lines that hold them.
+    needs: Vec<Needs>,
+    /// Narrower filters for the streams of named containers: (container, filter), `None`
+    /// when every pattern applies to the container.
+    by_container: Vec<(String, Option<LogFilter>)>,
+    /// The narrower filter for streams of containers no test names.
+    other_containers: Option<LogFilter>,
 }
 
-impl FilterInner {
-    /// The patterns that match `text` (cleared first).
-    fn set_matches(&self, text: &str, out: &mut Vec<usize>) {
-        out.clear();
-        if !self.patterns.is_empty() && self.possible(text.as_bytes()) {
-            out.extend(self.set.matches(text).iter());
-        }
-    }
+/// What every match of one pattern contains: all of the inner lists have one of their
+/// literals in it. An empty inner list: no line can match (the pattern is not looked for).
+type Needs = Vec<Vec<(memchr::memmem::Finder<'static>, bool)>>;
 
-    /// Whether some pattern could match text these bytes contain: they hold every literal it
-    /// needs. (ASCII literals are found in a raw line whatever its invalid UTF-8 or prefix.)
-    fn possible(&self, bytes: &[u8]) -> bool {
+impl FilterInner {
+    /// The patterns whose literals these bytes hold (cleared first): those that could match
+    /// them. (ASCII literals are found in a raw line whatever its invalid UTF-8 or prefix.)
+    fn candidates(&self, bytes: &[u8], out: &mut Vec<usize>) {
+        out.clear();
         let mut lower: Option<Vec<u8>> = None;
         let mut found = |f: &memchr::memmem::Finder<'_>, ci: bool| {
             if ci {
@@ -88,55 +97,106 @@ impl FilterInner {
                 f.find(bytes).is_some()
             }
         };
-        self.needs.iter().any(|needs| {
-            needs
+        for (i, needs) in self.needs.iter().enumerate() {
+            if needs
                 .iter()
                 .all(|alternatives| alternatives.iter().any(|(f, ci)| found(f, *ci)))
-        })
+            {
+                out.push(i);
+            }
+        }
+    }
+
+    /// Of the `candidates`, the patterns that match `text` (kept in `candidates`).
+    fn matching(&self, text: &str, candidates: &mut Vec<usize>) {
+        candidates.retain(|&i| self.regexes[i].is_match(text));
+    }
+
+    /// The patterns that match `text` (cleared first).
+    fn set_matches(&self, text: &str, out: &mut Vec<usize>) {
+        self.candidates(text.as_bytes(), out);
+        self.matching(text, out);
     }
 }
 
 impl LogFilter {
-    /// Builds a filter from patterns and the set compiled from them (same order).
-    pub(crate) fn new(patterns: Vec<String>, set: RegexSet) -> LogFilter {
-        let prefilter = prefilter(&patterns);
-        let finder = |bytes: &[u8]| memchr::memmem::Finder::new(bytes).into_owned();
-        let needs = patterns
-            .iter()
-            .map(|p| {
-                let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(p) else {
-                    return Vec::new();
-                };
-                let mut needs: Vec<Vec<(memchr::memmem::Finder<'static>, bool)>> = musts(&hir)
-                    .into_iter()
-                    .map(|l| vec![(finder(&l), false)])
-                    .collect();
-                if let Some(any) = required(&hir).filter(|lits| {
-                    lits.len() <= MAX_LITERALS && lits.iter().all(|l| l.bytes.len() >= MIN_LITERAL)
-                }) {
-                    needs.push(
-                        any.into_iter()
-                            .map(|l| {
-                                if l.ci {
-                                    (finder(&l.bytes.to_ascii_lowercase()), true)
-                                } else {
-                                    (finder(&l.bytes), false)
-                                }
-                            })
-                            .collect(),
-                    );
-                }
-                needs
-            })
-            .collect();
+    /// Builds a filter from patterns and their regexes (same order).
+    pub(crate) fn new(patterns: Vec<String>, regexes: Vec<Regex>) -> LogFilter {
+        let needs = patterns.iter().map(|p| needs_of(p)).collect();
+        let prefilter = prefilter(patterns.iter().map(String::as_str));
         LogFilter {
             inner: Arc::new(FilterInner {
                 patterns,
-                set,
+                regexes,
                 prefilter,
                 needs,
+                by_container: Vec::new(),
+                other_containers: None,
             }),
         }
+    }
+
+    /// This filter with narrower ones for the streams of containers: `scopes` gives, per
+    /// pattern, the containers whose streams it applies to (`None`: every stream).
+    pub(crate) fn scoped(self, scopes: Vec<Option<BTreeSet<String>>>) -> LogFilter {
+        let narrow = |applies: Vec<bool>| -> Option<LogFilter> {
+            if applies.iter().all(|a| *a) {
+                return None;
+            }
+            let inner = &self.inner;
+            let patterns = inner.patterns.iter().zip(&applies);
+            Some(LogFilter {
+                inner: Arc::new(FilterInner {
+                    patterns: inner.patterns.clone(),
+                    regexes: inner.regexes.clone(),
+                    prefilter: prefilter(patterns.filter(|(_, a)| **a).map(|(p, _)| p.as_str())),
+                    needs: (inner.needs.iter().zip(&applies))
+                        .map(|(n, a)| if *a { n.clone() } else { vec![Vec::new()] })
+                        .collect(),
+                    by_container: Vec::new(),
+                    other_containers: None,
+                }),
+            })
+        };
+        let names: BTreeSet<&String> = scopes.iter().flatten().flatten().collect();
+        let by_container = names
+            .into_iter()
+            .map(|name| {
+                let applies = scopes
+                    .iter()
+                    .map(|s| s.as_ref().is_none_or(|s| s.contains(name)))
+                    .collect();
+                (name.clone(), narrow(applies))
+            })
+            .collect();
+        let other_containers = narrow(scopes.iter().map(Option::is_none).collect());
+        let mut inner = match Arc::try_unwrap(self.inner) {
+            Ok(inner) => inner,
+            Err(shared) => return LogFilter { inner: shared },
+        };
+        inner.by_container = by_container;
+        inner.other_containers = other_containers;
+        LogFilter {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The filter for the streams of `container`: the patterns of tests that can look at them
+    /// (a stream of no container can be looked at by every test).
+    pub(crate) fn for_container(&self, container: Option<&str>) -> &LogFilter {
+        let Some(c) = container else {
+            return self;
+        };
+        let inner = &self.inner;
+        match inner.by_container.iter().find(|(name, _)| name == c) {
+            Some((_, f)) => f.as_ref().unwrap_or(self),
+            None => inner.other_containers.as_ref().unwrap_or(self),
+        }
+    }
+
+    /// The patterns compiled, in rule set order.
+    pub(crate) fn regexes(&self) -> &[Regex] {
+        &self.inner.regexes
     }
 
     /// The patterns, in rule set order.
@@ -155,17 +215,18 @@ impl LogFilter {
     /// order. The prefilter runs over the stream's text as one buffer (a literal across two
     /// lines only makes a line a candidate; every candidate is checked on its own).
     pub(crate) fn for_each_match(&self, stream: &LogStream, mut f: impl FnMut(usize, &[usize])) {
+        let this = self.for_container(stream.source.container.as_deref());
         let mut matched = Vec::new();
         let lines = &stream.lines;
         let mut check = |i: usize, matched: &mut Vec<usize>| {
             if let Some(line) = stream.line(i) {
-                self.inner.set_matches(line.text, matched);
+                this.inner.set_matches(line.text, matched);
                 if !matched.is_empty() {
                     f(i, matched);
                 }
             }
         };
-        let Some(pre) = &self.inner.prefilter else {
+        let Some(pre) = &this.inner.prefilter else {
             for i in 0..lines.len() {
                 check(i, &mut matched);
             }
@@ -178,9 +239,9 @@ impl LogFilter {
             let Some(m) = pre.find_at(text, at) else {
                 break;
             };
-            let after = lines.partition_point(|sp| begin(sp) <= m.start());
+            let after = lines.partition_point(|sp| begin(sp) <= m);
             let Some(i) = after.checked_sub(1) else {
-                at = m.start() + 1;
+                at = m + 1;
                 continue;
             };
             check(i, &mut matched);
@@ -239,6 +300,7 @@ impl LogStream {
         if self.scanned.is_some() {
             return self;
         }
+        let filter = filter.for_container(self.source.container.as_deref());
         let keep_head = self.source.pod.is_none() && self.source.vm.is_none();
         let last_timestamp = self.last_timestamp();
         let mut hits: Hits = vec![(Vec::new(), 0); filter.inner.patterns.len()];
@@ -321,11 +383,12 @@ impl LogScanner {
     /// Starts scanning a stream.
     pub fn new(source: LogSource, filter: &LogFilter) -> LogScanner {
         let keep_head = source.pod.is_none() && source.vm.is_none();
+        let filter = filter.for_container(source.container.as_deref()).clone();
         LogScanner {
             source,
             keep_head,
             hits: vec![(Vec::new(), 0); filter.inner.patterns.len()],
-            filter: filter.clone(),
+            filter,
             pending: Vec::new(),
             lines: 0,
             text: String::new(),
@@ -406,10 +469,9 @@ impl LogScanner {
                     let Some(m) = pre.find_at(blk, at) else {
                         break;
                     };
-                    let start = memchr::memrchr(b'\n', &blk[..m.start()]).map_or(0, |i| i + 1);
+                    let start = memchr::memrchr(b'\n', &blk[..m]).map_or(0, |i| i + 1);
                     let start = start.max(pos);
-                    let end = memchr::memchr(b'\n', &blk[m.start()..])
-                        .map_or(blk.len(), |i| m.start() + i);
+                    let end = memchr::memchr(b'\n', &blk[m..]).map_or(blk.len(), |i| m + i);
                     number += memchr::memchr_iter(b'\n', &blk[pos..start]).count();
                     self.line(number, &blk[start..end], false);
                     number += 1;
@@ -466,17 +528,19 @@ impl LogScanner {
     /// One line (0-based `index`, without its `\n`): kept when a pattern matches it (or `head`).
     fn line(&mut self, index: usize, raw: &[u8], head: bool) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        // Most candidates lack a literal some pattern needs: they are done with before the
+        // Most candidates lack a literal every pattern needs: they are done with before the
         // line is decoded.
-        if !head && !self.filter.inner.patterns.is_empty() && !self.filter.inner.possible(raw) {
+        let mut matched = std::mem::take(&mut self.matched);
+        self.filter.inner.candidates(raw, &mut matched);
+        if !head && matched.is_empty() {
+            self.matched = matched;
             return;
         }
         let line = String::from_utf8_lossy(raw);
         let (timestamp, content) =
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some(ts), rest));
         let text = &line[content..];
-        let mut matched = std::mem::take(&mut self.matched);
-        self.filter.inner.set_matches(text, &mut matched);
+        self.filter.inner.matching(text, &mut matched);
         let kept_index = self.spans.len();
         let keep = record(&mut self.hits, &matched, kept_index) || head;
         self.matched = matched;
@@ -510,14 +574,34 @@ fn last_timestamp(tail: &[u8]) -> Option<String> {
         })
 }
 
+/// Finds where one of a set of literals occurs.
+#[derive(Debug)]
+enum Prefilter {
+    /// Case-sensitive literals only: Aho-Corasick's SIMD searcher (Teddy), whose finds need no
+    /// check (the regex engine would confirm each with its lazy DFA, forward and back).
+    Exact(AhoCorasick),
+    /// Some literals case-insensitive: one alternation, which the regex engine searches with
+    /// its literal searchers all the same.
+    Folded(BytesRegex),
+}
+
+impl Prefilter {
+    /// Where the first literal found at or after `at` starts.
+    fn find_at(&self, haystack: &[u8], at: usize) -> Option<usize> {
+        match self {
+            Prefilter::Exact(ac) => ac.find(Input::new(haystack).range(at..)).map(|m| m.start()),
+            Prefilter::Folded(re) => re.find_at(haystack, at).map(|m| m.start()),
+        }
+    }
+}
+
 /// The literal prefilter of a set of patterns; `None` when some pattern has no literal every
 /// match contains (then every line is checked).
-fn prefilter(patterns: &[String]) -> Option<BytesRegex> {
-    if patterns.is_empty() {
-        return None;
-    }
+fn prefilter<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Option<Prefilter> {
     let mut literals: Vec<Literal> = Vec::new();
+    let mut any = false;
     for p in patterns {
+        any = true;
         let hir = regex_syntax::ParserBuilder::new().build().parse(p).ok()?;
         let lits = required(&hir)?;
         if lits.len() > MAX_LITERALS || lits.iter().any(|l| l.bytes.len() < MIN_LITERAL) {
@@ -525,8 +609,18 @@ fn prefilter(patterns: &[String]) -> Option<BytesRegex> {
         }
         literals.extend(lits);
     }
+    if !any {
+        return None;
+    }
     literals.sort_by(|a, b| (&a.bytes, a.ci).cmp(&(&b.bytes, b.ci)));
     literals.dedup_by(|a, b| a.bytes == b.bytes && a.ci == b.ci);
+    if literals.iter().all(|l| !l.ci) {
+        return AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(literals.iter().map(|l| &l.bytes))
+            .ok()
+            .map(Prefilter::Exact);
+    }
     let alternatives: Vec<String> = literals
         .iter()
         .map(|l| {
@@ -538,6 +632,35 @@ fn prefilter(patterns: &[String]) -> Option<BytesRegex> {
         .unicode(false)
         .build()
         .ok()
+        .map(Prefilter::Folded)
+}
+
+/// What every match of `pattern` contains (see [`FilterInner::needs`]).
+fn needs_of(pattern: &str) -> Needs {
+    let finder = |bytes: &[u8]| memchr::memmem::Finder::new(bytes).into_owned();
+    let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(pattern) else {
+        return Vec::new();
+    };
+    let mut needs: Needs = musts(&hir)
+        .into_iter()
+        .map(|l| vec![(finder(&l), false)])
+        .collect();
+    if let Some(any) = required(&hir).filter(|lits| {
+        lits.len() <= MAX_LITERALS && lits.iter().all(|l| l.bytes.len() >= MIN_LITERAL)
+    }) {
+        needs.push(
+            any.into_iter()
+                .map(|l| {
+                    if l.ci {
+                        (finder(&l.bytes.to_ascii_lowercase()), true)
+                    } else {
+                        (finder(&l.bytes), false)
+                    }
+                })
+                .collect(),
+        );
+    }
+    needs
 }
 
 /// A literal every match of some pattern contains: ASCII bytes, ASCII-case-insensitive when it
@@ -734,8 +857,11 @@ mod tests {
 
     fn filter(patterns: &[&str]) -> LogFilter {
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
-        let set = RegexSet::new(&patterns).expect("set");
-        LogFilter::new(patterns, set)
+        let regexes = patterns
+            .iter()
+            .map(|p| Regex::new(p).expect("regex"))
+            .collect();
+        LogFilter::new(patterns, regexes)
     }
 
     fn scan(f: &LogFilter, source: LogSource, chunks: &[&[u8]]) -> LogStream {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::SignedDuration;
-use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
@@ -19,10 +19,6 @@ use crate::parse::yaml;
 
 /// Largest compiled size of one regex; a pattern beyond it is rejected when rules load.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// Lazy DFA cache of the log pattern set, per thread.
-const DFA_CACHE_LIMIT: usize = 32 << 20;
-/// Largest compiled size of all log patterns of a set together (scanned as one).
-const REGEX_SET_LIMIT: usize = 64 << 20;
 /// Largest rule file accepted: a rule pack is text written by people.
 pub const MAX_RULE_FILE_BYTES: usize = 4 << 20;
 /// Most rules in one set (the built-in pack has a few dozen).
@@ -212,6 +208,26 @@ impl Condition {
             }
         }
     }
+
+    /// Narrows each pattern's containers by the log tests of this condition: `None` once a
+    /// test of the pattern names no container (it then applies to every stream).
+    fn scopes(&self, out: &mut [Option<BTreeSet<String>>]) {
+        match self {
+            Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
+                c.iter().for_each(|c| c.scopes(out))
+            }
+            Condition::Not(c) | Condition::Optional(c) => c.scopes(out),
+            Condition::Object { .. } => {}
+            Condition::Log(t) => {
+                if let Some(scope) = out.get_mut(t.pattern) {
+                    match (&t.containers, scope.as_mut()) {
+                        (Some(names), Some(scope)) => scope.extend(names.iter().cloned()),
+                        _ => *scope = None,
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A test on one object.
@@ -274,9 +290,8 @@ pub(crate) struct LogTest {
 /// All log patterns of a rule set, scanned together once per stream.
 #[derive(Clone, Debug)]
 pub(crate) struct LogPatterns {
-    pub regexes: Vec<Regex>,
-    /// The patterns as one RegexSet with a literal prefilter, for scanning log streams (at
-    /// read time or when evaluating).
+    /// The patterns compiled, with a literal prefilter, for scanning log streams (at read time
+    /// or when evaluating).
     pub filter: crate::parse::LogFilter,
 }
 
@@ -308,7 +323,7 @@ impl RuleSet {
     /// The log patterns of all rules, each once, in the order they were first used: what one
     /// pass over each log stream looks for (e.g. to search the same files with `rg -f`).
     pub fn log_patterns(&self) -> impl Iterator<Item = &str> {
-        self.logs.regexes.iter().map(Regex::as_str)
+        self.logs.filter.regexes().iter().map(Regex::as_str)
     }
 
     /// The rules' log patterns compiled for scanning logs as they are read: give it to
@@ -510,31 +525,6 @@ impl RuleSetBuilder {
                 hint: Some("a generic cause yields to specific ones, never the reverse".into()),
             });
         }
-        // The set runs on every candidate log line: a lazy DFA cache large enough for the
-        // states of all patterns (Unicode classes make many) is not cleared over and over.
-        let set = RegexSetBuilder::new(&self.patterns)
-            .size_limit(
-                REGEX_SIZE_LIMIT
-                    .saturating_mul(self.patterns.len().max(1))
-                    .min(REGEX_SET_LIMIT),
-            )
-            .dfa_size_limit(DFA_CACHE_LIMIT)
-            .build();
-        let set = match set {
-            Ok(set) => Some(set),
-            Err(e) => {
-                self.errors.push(RuleError {
-                    file: "<rule set>".into(),
-                    line: 0,
-                    column: 0,
-                    level: Level::Error,
-                    code: "too-large",
-                    message: format!("the log patterns together are too large: {e}"),
-                    hint: None,
-                });
-                None
-            }
-        };
         if self.errors.iter().any(|e| e.level == Level::Error) {
             return (None, self.errors);
         }
@@ -543,15 +533,17 @@ impl RuleSetBuilder {
             .iter()
             .filter_map(|p| compile_regex(p).ok())
             .collect();
+        // Which containers' streams each pattern applies to (the union of its tests' `container`).
+        let mut scopes = vec![Some(BTreeSet::new()); self.patterns.len()];
+        self.rules.iter().for_each(|r| r.when.scopes(&mut scopes));
         let patterns = self.patterns;
-        let set = set.map(|set| RuleSet {
+        let set = RuleSet {
             rules: self.rules,
             logs: LogPatterns {
-                filter: crate::parse::LogFilter::new(patterns, set),
-                regexes,
+                filter: crate::parse::LogFilter::new(patterns, regexes).scoped(scopes),
             },
-        });
-        (set, self.errors)
+        };
+        (Some(set), self.errors)
     }
 }
 
