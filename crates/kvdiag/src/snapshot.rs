@@ -521,32 +521,38 @@ fn name_pods_of_excerpts(
 /// Keeps each named object once: the copy with the highest `resourceVersion`, else the first
 /// read. Unnamed objects (event summaries) are all kept. Input order is preserved.
 fn dedupe(objects: Vec<Object>) -> Vec<Object> {
-    let mut slot: HashMap<(String, Option<String>, String), usize> = HashMap::new();
-    let mut kept: Vec<Object> = Vec::with_capacity(objects.len());
-    for object in objects {
-        let Some(name) = object.name.clone() else {
-            kept.push(object);
+    // First which object each place holds (by index, keys borrowed), then the objects moved.
+    let mut place: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    let mut winner: Vec<usize> = Vec::with_capacity(objects.len());
+    for (i, object) in objects.iter().enumerate() {
+        let Some(name) = object.name.as_deref() else {
+            winner.push(i);
             continue;
         };
-        let key = (object.kind.clone(), object.namespace.clone(), name);
-        match slot.get(&key) {
-            Some(&i) => {
-                if object.resource_version() > kept[i].resource_version() {
-                    kept[i] = object;
+        let key = (object.kind.as_str(), object.namespace.as_deref(), name);
+        match place.get(&key) {
+            Some(&p) => {
+                if object.resource_version() > objects[winner[p]].resource_version() {
+                    winner[p] = i;
                 }
             }
             None => {
-                slot.insert(key, kept.len());
-                kept.push(object);
+                place.insert(key, winner.len());
+                winner.push(i);
             }
         }
     }
-    kept
+    drop(place);
+    let mut objects: Vec<Option<Object>> = objects.into_iter().map(Some).collect();
+    winner
+        .into_iter()
+        .filter_map(|i| objects.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.
 fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp> {
-    /// The newest time so far, and its seconds when written in UTC with `Z`.
+    /// The newest time so far, and its text when written in UTC with `Z`.
     type Newest<'a> = (Option<Timestamp>, Option<&'a str>);
     /// `2024-05-14T10:00:00` of a time written in UTC with `Z` (as Kubernetes writes them):
     /// such times order as these texts do, whatever their fraction of a second.
@@ -557,14 +563,17 @@ fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp>
     fn walk<'a>(value: Node<'a>, key: &str, newest: &mut Newest<'a>) {
         if let Some(s) = value.as_str() {
             let named = key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At");
-            // Most times are older than the newest: told so without parsing them.
-            let older = matches!((utc_seconds(s), newest.1), (Some(a), Some(b)) if a < b);
+            // Most times are older than the newest, or the same: told so without parsing them.
+            let older = newest.1.is_some_and(|n| {
+                n == s.trim()
+                    || matches!((utc_seconds(s), utc_seconds(n)), (Some(a), Some(b)) if a < b)
+            });
             if named
                 && !older
                 && let Some(t) = parse_timestamp(s)
                 && newest.0 < Some(t)
             {
-                *newest = (Some(t), utc_seconds(s));
+                *newest = (Some(t), utc_seconds(s).map(|_| s.trim()));
             }
         } else if value.is_object() {
             value.members().for_each(|(k, v)| walk(v, k, newest));
