@@ -3,7 +3,7 @@
 //! - `parse`: a generated `core/pods.yaml` list file (25 launcher pods with managedFields) as
 //!   YAML through kvdiag's reader (fast path), through serde-saphyr alone, and as JSON;
 //! - `logs`: a generated virt-launcher `compute` log (8 MiB) scanned at read time with the
-//!   built-in rules' filter, against splitting it into lines and running the RegexSet on each;
+//!   built-in rules' filter, against holding it whole first and filtering it after;
 //! - `correlate` and `evaluate`: a generated must-gather of 200 VMs, read once;
 //! - `one_vm`: one captured VM embedded as a library, rules precompiled: pod, VMI, VM, 100
 //!   events and a 10,000-line compute log.
@@ -122,7 +122,8 @@ fn launcher_source() -> LogSource {
 mod logs {
     use super::*;
 
-    /// What kvdiag does: the literal prefilter over 64 KiB chunks, the RegexSet on candidates.
+    /// What kvdiag does with container logs: the literal prefilter over 64 KiB chunks as they
+    /// are read, the regexes of the patterns whose literals a candidate line holds.
     #[divan::bench]
     fn scan_at_read_time(b: Bencher) {
         let filter = RULES.log_filter();
@@ -135,9 +136,9 @@ mod logs {
         });
     }
 
-    /// The former way: keep every line, then run the RegexSet on each (evaluation did this).
+    /// The way of logs read whole (kernel and loose logs): every line held, then filtered.
     #[divan::bench]
-    fn whole_stream_then_regexset_per_line(b: Bencher) {
+    fn whole_stream_then_filtered(b: Bencher) {
         let filter = RULES.log_filter();
         b.counter(BytesCount::of_slice(&*COMPUTE_LOG)).bench(|| {
             LogStream::parse(launcher_source(), black_box(&COMPUTE_LOG)).filtered(&filter)

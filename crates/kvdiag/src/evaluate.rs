@@ -199,7 +199,7 @@ impl StreamHits {
         }
         let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
         if !rules.logs.filter.regexes().is_empty() {
-            // The literal prefilter first: the RegexSet only where a pattern can match.
+            // The literal prefilter first: a pattern's regex only where it can match.
             rules.logs.filter.for_each_match(stream, |i, matched| {
                 for &p in matched {
                     let entry = by_pattern.entry(p).or_default();
