@@ -159,6 +159,17 @@ fn write_streamed(path: &Path, mut chunks: impl FnMut(&mut dyn Write)) {
 }
 
 /// One gzip member of `n` bytes `byte`; repeated, a bomb of `members * n` bytes written fast.
+/// One 256 MiB virt-launcher log line, without an end.
+fn huge_line(w: &mut dyn Write) {
+    let chunk = vec![b'x'; 1 << 20];
+    w.write_all(b"{\"component\":\"virt-launcher\",\"msg\":\"")
+        .expect("write");
+    for _ in 0..256 {
+        w.write_all(&chunk).expect("write");
+    }
+    w.write_all(b"\"}").expect("write");
+}
+
 fn gzip_member(byte: u8, n: usize) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![byte; 1 << 20];
@@ -208,15 +219,15 @@ fn generate(what: &str, dir: &Path) {
             );
             std::fs::write(dir.join("vm.yaml"), text).expect("write");
         }
-        "huge-line-256mb" => write_streamed(&dir.join("compute.log"), |w| {
-            let chunk = vec![b'x'; 1 << 20];
-            w.write_all(b"{\"component\":\"virt-launcher\",\"msg\":\"")
-                .expect("write");
-            for _ in 0..256 {
-                w.write_all(&chunk).expect("write");
-            }
-            w.write_all(b"\"}").expect("write");
-        }),
+        "huge-line-256mb" => write_streamed(&dir.join("compute.log"), huge_line),
+        // The same line in a container log of a must-gather, whose path says whose it is:
+        // scanned as it is read, never held whole.
+        "huge-line-256mb-container" => write_streamed(
+            &dir.join(
+                "namespaces/mal/pods/virt-launcher-mal-abcde/compute/compute/logs/current.log",
+            ),
+            huge_line,
+        ),
         "list-100k" => write_streamed(&dir.join("pods.json"), |w| {
             w.write_all(b"{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[")
                 .expect("write");

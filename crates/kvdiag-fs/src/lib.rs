@@ -462,7 +462,9 @@ fn stream_log(
         ..kvdiag::LogSource::new(Arc::clone(name))
     };
     let mut sink = match filter {
-        Some(f) if streamable(hint) => Sink::Scan(LogScanner::new(source, f)),
+        Some(f) if streamable(hint) => {
+            Sink::Scan(LogScanner::new(source, f).max_line_bytes(limits.effective_line_bytes()))
+        }
         _ => {
             Sink::Whole(LogStreamBuilder::new(source).max_line_bytes(limits.effective_line_bytes()))
         }

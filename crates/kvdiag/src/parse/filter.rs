@@ -29,7 +29,9 @@ use regex::Regex;
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use super::log::{LogSource, LogStream, Span, split_prefix, timestamp_of};
+use super::log::{
+    DEFAULT_LINE_BYTES, LogSource, LogStream, Span, cut_line, split_prefix, timestamp_of,
+};
 
 /// Hit lines remembered per pattern and stream; the rest are counted.
 pub const HITS_KEPT: usize = 1000;
@@ -322,9 +324,10 @@ impl LogStream {
                 *l = position(*l);
             }
         }
-        let total = self.total;
+        let (total, cut) = (self.total, self.cut);
         let mut kept = self.excerpt(self.source.clone(), &keep);
         kept.total = total;
+        kept.cut = cut;
         kept.scanned = Some(Box::new(Scanned {
             filter: Arc::clone(&filter.inner),
             hits: finish_hits(hits),
@@ -377,6 +380,12 @@ pub struct LogScanner {
     /// The last lines seen (each ending with `\n`), at most [`TAIL_LINES`].
     tail: Vec<u8>,
     matched: Vec<usize>,
+    /// Longest line kept, in bytes; a longer one is looked at and kept cut to it.
+    max_line: usize,
+    /// The end of the line being read was dropped (it is longer than `max_line`).
+    cutting: bool,
+    /// Lines longer than `max_line`.
+    cut: usize,
 }
 
 impl LogScanner {
@@ -395,42 +404,70 @@ impl LogScanner {
             spans: Vec::new(),
             tail: Vec::new(),
             matched: Vec::new(),
+            max_line: DEFAULT_LINE_BYTES,
+            cutting: false,
+            cut: 0,
         }
+    }
+
+    /// Lines longer than `max` bytes are matched and kept cut to `max` (default 64 KiB), as
+    /// [`LogStreamBuilder::max_line_bytes`](super::LogStreamBuilder::max_line_bytes) does; a
+    /// line without an end holds at most that much.
+    pub fn max_line_bytes(mut self, max: usize) -> Self {
+        self.max_line = max.max(1);
+        self
     }
 
     /// Adds the next bytes of the log.
     pub fn push(&mut self, mut bytes: &[u8]) {
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() || self.cutting {
             match memchr::memchr(b'\n', bytes) {
                 None => {
-                    self.pending.extend_from_slice(bytes);
+                    self.keep(bytes);
                     return;
                 }
                 Some(i) => {
-                    let mut line = std::mem::take(&mut self.pending);
-                    line.extend_from_slice(&bytes[..=i]);
-                    self.block(&line);
-                    line.clear();
-                    self.pending = line;
+                    self.keep(&bytes[..i]);
+                    self.end_pending();
                     bytes = &bytes[i + 1..];
                 }
             }
         }
         match memchr::memrchr(b'\n', bytes) {
-            None => self.pending.extend_from_slice(bytes),
+            None => self.keep(bytes),
             Some(j) => {
                 self.block(&bytes[..=j]);
-                self.pending.extend_from_slice(&bytes[j + 1..]);
+                self.keep(&bytes[j + 1..]);
             }
         }
     }
 
+    /// Adds part of an unfinished line, up to the line limit.
+    fn keep(&mut self, part: &[u8]) {
+        let room = self.max_line.saturating_sub(self.pending.len());
+        if part.len() > room {
+            self.cutting = true;
+        }
+        self.pending
+            .extend_from_slice(&part[..part.len().min(room)]);
+    }
+
+    /// Ends the unfinished line (held cut to the limit, if it was longer).
+    fn end_pending(&mut self) {
+        let mut line = std::mem::take(&mut self.pending);
+        line.push(b'\n');
+        if std::mem::take(&mut self.cutting) {
+            self.cut += 1;
+        }
+        self.block(&line);
+        line.clear();
+        self.pending = line;
+    }
+
     /// Ends the stream (a last line without a newline is a line) and gives it.
     pub fn finish(mut self) -> LogStream {
-        if !self.pending.is_empty() {
-            let mut line = std::mem::take(&mut self.pending);
-            line.push(b'\n');
-            self.block(&line);
+        if !self.pending.is_empty() || self.cutting {
+            self.end_pending();
         }
         let last_timestamp = last_timestamp(&self.tail);
         LogStream {
@@ -438,8 +475,7 @@ impl LogScanner {
             text: self.text,
             lines: self.spans,
             total: self.lines,
-            // Lines are not cut here: only lines a rule matches are held.
-            cut: 0,
+            cut: self.cut,
             scanned: Some(Box::new(Scanned {
                 filter: self.filter.inner,
                 hits: finish_hits(self.hits),
@@ -450,6 +486,7 @@ impl LogScanner {
 
     /// Complete lines, each ending with `\n`.
     fn block(&mut self, blk: &[u8]) {
+        self.cut += long_lines(blk, self.max_line);
         let mut pos = 0;
         let mut number = self.lines;
         // The head of a log naming nothing is kept whole, line by line.
@@ -528,6 +565,8 @@ impl LogScanner {
     /// One line (0-based `index`, without its `\n`): kept when a pattern matches it (or `head`).
     fn line(&mut self, index: usize, raw: &[u8], head: bool) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // A line is looked at as it is kept: cut to the limit.
+        let raw = &raw[..raw.len().min(self.max_line)];
         // Most candidates lack a literal every pattern needs: they are done with before the
         // line is decoded.
         let mut matched = std::mem::take(&mut self.matched);
@@ -536,7 +575,7 @@ impl LogScanner {
             self.matched = matched;
             return;
         }
-        let line = String::from_utf8_lossy(raw);
+        let (line, _) = cut_line(raw, self.max_line, false);
         let (timestamp, content) =
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some(ts), rest));
         let text = &line[content..];
@@ -556,6 +595,29 @@ impl LogScanner {
             timestamp: timestamp.map(|ts| (start, start + ts)),
         });
     }
+}
+
+/// How many of the complete lines of `blk` (which ends with `\n`) are longer than `max` bytes
+/// (without their `\r\n`). Jumps `max` bytes at a time: short lines are not visited one by one.
+fn long_lines(blk: &[u8], max: usize) -> usize {
+    let mut count = 0;
+    let mut start = 0;
+    while start < blk.len() {
+        // A line starting at `start` is short when a `\n` ends it within `max` bytes.
+        let end = start.saturating_add(max).saturating_add(1).min(blk.len());
+        match memchr::memrchr(b'\n', &blk[start..end]) {
+            Some(i) => start += i + 1,
+            None => {
+                let n = memchr::memchr(b'\n', &blk[end..]).map_or(blk.len(), |i| end + i);
+                let line = &blk[start..n];
+                if line.strip_suffix(b"\r").unwrap_or(line).len() > max {
+                    count += 1;
+                }
+                start = n + 1;
+            }
+        }
+    }
+    count
 }
 
 /// The newest timestamp of the last lines (each ending with `\n`), as
@@ -901,6 +963,50 @@ mod tests {
                 log.last_timestamp(),
                 Some("2024-04-26T12:09:49.683947000Z".into())
             );
+        }
+    }
+
+    #[test]
+    fn long_lines_are_matched_and_kept_cut_as_when_read_whole() {
+        let f = filter(&[r"Reaped pid \d+ with status (?:6|9|11)\b", r"tail-marker"]);
+        let src = LogSource {
+            pod: Some("p".into()),
+            ..LogSource::new("l")
+        };
+        let max = 40;
+        // Matched within the limit, long; matched only past the limit; short; a long line of
+        // several characters of two bytes cut in the middle of one; an unended long last line.
+        let mut text = Vec::new();
+        text.extend_from_slice(b"Reaped pid 8 with status 9 and then much more text\n");
+        text.extend_from_slice(b"0123456789012345678901234567890123456789 tail-marker\n");
+        text.extend_from_slice(b"Reaped pid 9 with status 11\r\n");
+        text.extend_from_slice("Reaped pid 7 with status 6 éééééééééééé\n".as_bytes());
+        text.extend_from_slice(b"Reaped pid 1 with status 9 ");
+        text.extend_from_slice(&[b'x'; 100]);
+        let whole = LogStream::parse_limited(src.clone(), &text, 1, max).filtered(&f);
+        let expect: Vec<(usize, String)> = whole
+            .lines()
+            .map(|l| (l.number, l.text.to_owned()))
+            .collect();
+        assert_eq!(expect.len(), 4, "{expect:?}");
+        assert_eq!(whole.cut_lines(), 4);
+        for size in [1, 7, 40, 41, 64, text.len()] {
+            let chunks: Vec<&[u8]> = text.chunks(size).collect();
+            let mut s = LogScanner::new(src.clone(), &f).max_line_bytes(max);
+            for c in &chunks {
+                s.push(c);
+            }
+            assert!(
+                s.pending.len() <= max,
+                "an unended line holds at most the limit"
+            );
+            let log = s.finish();
+            let kept: Vec<(usize, String)> =
+                log.lines().map(|l| (l.number, l.text.to_owned())).collect();
+            assert_eq!(kept, expect, "chunks of {size}");
+            assert_eq!(log.len(), whole.len(), "chunks of {size}");
+            assert_eq!(log.cut_lines(), whole.cut_lines(), "chunks of {size}");
+            assert!(log.lines().all(|l| l.text.len() <= max));
         }
     }
 

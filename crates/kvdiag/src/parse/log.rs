@@ -241,7 +241,37 @@ pub struct LogStreamBuilder {
 }
 
 /// Longest line kept by default ([`Limits::line_bytes`](crate::Limits::line_bytes)).
-const DEFAULT_LINE_BYTES: usize = 64 * 1024;
+pub(crate) const DEFAULT_LINE_BYTES: usize = 64 * 1024;
+
+/// A raw line (without its `\n`) as text of at most `max` bytes, and whether it was cut (or
+/// `cut` already: its end was dropped before). A cut never leaves half a character; invalid
+/// UTF-8 becomes replacement characters, and the limit is on the text kept.
+pub(crate) fn cut_line(raw: &[u8], max: usize, cut: bool) -> (Cow<'_, str>, bool) {
+    let (mut raw, mut cut) = (raw, cut);
+    if raw.len() > max {
+        cut = true;
+        raw = &raw[..max];
+    }
+    if cut
+        && let Err(e) = std::str::from_utf8(raw)
+        && e.error_len().is_none()
+    {
+        // Do not leave half a character where the line was cut.
+        raw = &raw[..e.valid_up_to()];
+    }
+    // A line never splits a UTF-8 sequence, so converting line by line is exact.
+    let mut line = String::from_utf8_lossy(raw);
+    if line.len() > max {
+        // Each invalid byte became a 3-byte replacement character.
+        cut = true;
+        let mut end = max;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.to_mut().truncate(end);
+    }
+    (line, cut)
+}
 
 impl LogStreamBuilder {
     /// Starts an empty stream.
@@ -307,31 +337,9 @@ impl LogStreamBuilder {
     }
 
     fn line(&mut self, raw: &[u8]) {
-        let mut raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let mut cut = std::mem::take(&mut self.cutting);
-        if raw.len() > self.max_line {
-            cut = true;
-            raw = &raw[..self.max_line];
-        }
-        if cut
-            && let Err(e) = std::str::from_utf8(raw)
-            && e.error_len().is_none()
-        {
-            // Do not leave half a character where the line was cut.
-            raw = &raw[..e.valid_up_to()];
-        }
-        // A line never splits a UTF-8 sequence, so converting line by line is exact.
-        let mut line = String::from_utf8_lossy(raw);
-        if line.len() > self.max_line {
-            // Each invalid byte became a 3-byte replacement character: the limit is on what
-            // is kept.
-            cut = true;
-            let mut end = self.max_line;
-            while !line.is_char_boundary(end) {
-                end -= 1;
-            }
-            line.to_mut().truncate(end);
-        }
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let was_cut = std::mem::take(&mut self.cutting);
+        let (line, cut) = cut_line(raw, self.max_line, was_cut);
         if cut {
             self.cut += 1;
         }
