@@ -1,611 +1,27 @@
-//! Rule files into a compiled [`RuleSet`]: every regex and JSONPath compiled once, every
-//! template and name checked, every problem reported with its file, line and column.
+//! One rule into its compiled form: every regex and JSONPath compiled once, every template and
+//! name checked, every problem reported with its file, line and column.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::SignedDuration;
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
-use super::keys;
+use super::model::{
+    Cmp, Condition, Level, LogTest, Op, Operand, Remedy, Rule, RuleError, RuleLocation, RuleTest,
+    Test,
+};
 use super::path::JsonPath;
 use super::spec::{ConditionSpec, RuleSpec, TestSpec};
 use super::template::Template;
 use crate::cause::{Cause, Severity};
 use crate::correlate::Facet;
 use crate::measure::{parse_duration, parse_quantity};
-use crate::parse::yaml;
 
 /// Largest compiled size of one regex; a pattern beyond it is rejected when rules load.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// Largest rule file accepted: a rule pack is text written by people.
-pub const MAX_RULE_FILE_BYTES: usize = 4 << 20;
-/// Most rules in one set (the built-in pack has a few dozen).
-pub const MAX_RULES: usize = 2_000;
 
-/// The built-in rule pack, embedded at compile time: (file name, content).
-const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
-
-/// How bad a problem in a rule file is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// The rule works but is likely not what its author meant.
-    Warning,
-    /// The rule cannot load.
-    Error,
-}
-
-impl std::fmt::Display for Level {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Level::Warning => "warning",
-            Level::Error => "error",
-        })
-    }
-}
-
-/// A problem in a rule file, located, with a stable code (`unknown-key`, `bad-regex`, ...).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
-#[error("{file}:{line}:{column}: {level}[{code}]: {message}")]
-pub struct RuleError {
-    /// The rule file's name.
-    pub file: String,
-    /// 1-based line (0 when unknown).
-    pub line: u64,
-    /// 1-based column (0 when unknown).
-    pub column: u64,
-    /// Error or warning.
-    pub level: Level,
-    /// Stable identifier of the kind of problem.
-    pub code: &'static str,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it, when there is something specific to say.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-/// Rules that failed to load: every error found, not just the first.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{} problem(s) in rules:\n{}", errors.len(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-pub struct LoadError {
-    /// The errors, in file order.
-    pub errors: Vec<RuleError>,
-}
-
-/// Where a rule was defined.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleLocation {
-    /// The rule file.
-    pub file: String,
-    /// Line of the rule's `id`.
-    pub line: u64,
-}
-
-/// A compiled rule.
-#[derive(Clone, Debug)]
-pub struct Rule {
-    /// Stable id, e.g. `runtime/oom-killed`.
-    pub id: String,
-    /// The cause it diagnoses.
-    pub cause: Cause,
-    /// How bad it is.
-    pub severity: Severity,
-    /// One line naming the problem.
-    pub title: String,
-    /// Longer documentation: what it means, why it happens.
-    pub description: Option<String>,
-    /// Links for further reading.
-    pub references: Vec<String>,
-    /// Where it was defined.
-    pub location: RuleLocation,
-    /// The rule's YAML document as written.
-    pub definition: String,
-    pub(crate) summary: Template,
-    pub(crate) remediation: Vec<Remedy>,
-    pub(crate) when: Condition,
-    pub(crate) yields_to: Vec<Cause>,
-    pub(crate) tests: Vec<RuleTest>,
-}
-
-/// An inline test of a rule, ready to run.
-#[derive(Clone, Debug)]
-pub struct RuleTest {
-    /// Its name.
-    pub name: String,
-    /// Line of the test in the rule file.
-    pub line: u64,
-    /// Objects of the snapshot.
-    pub objects: Vec<Value>,
-    /// Log streams of the snapshot: where each comes from and its text.
-    pub logs: Vec<(crate::parse::LogSource, String)>,
-    /// The capture time, when the test sets one.
-    pub now: Option<jiff::Timestamp>,
-    /// Whether the rule must fire.
-    pub fires: bool,
-    /// The summary the diagnosis must have, when given.
-    pub summary: Option<String>,
-}
-
-impl Rule {
-    /// The rule's inline tests.
-    pub fn tests(&self) -> &[RuleTest] {
-        &self.tests
-    }
-
-    /// The summary template as written.
-    pub fn summary_template(&self) -> String {
-        self.summary.to_string()
-    }
-
-    /// The remediation steps as written: (text, command) templates.
-    pub fn remediation_templates(&self) -> Vec<(String, Option<String>)> {
-        self.remediation
-            .iter()
-            .map(|r| {
-                (
-                    r.text.to_string(),
-                    r.command.as_ref().map(ToString::to_string),
-                )
-            })
-            .collect()
-    }
-
-    /// Causes this rule steps aside for: when one of them is diagnosed on the same subject, this
-    /// rule's diagnosis is dropped.
-    pub fn yields_to(&self) -> &[Cause] {
-        &self.yields_to
-    }
-
-    /// The facets this rule's condition looks at.
-    pub fn facets(&self) -> BTreeSet<Facet> {
-        let mut out = BTreeSet::new();
-        self.when.facets(&mut out);
-        out
-    }
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Remedy {
-    pub text: Template,
-    pub command: Option<Template>,
-}
-
-/// A condition across facets.
-#[derive(Clone, Debug)]
-pub(crate) enum Condition {
-    All(Vec<Condition>),
-    /// Every alternative that holds gives evidence.
-    Any(Vec<Condition>),
-    /// The first alternative that holds decides and alone gives evidence.
-    First(Vec<Condition>),
-    Not(Box<Condition>),
-    /// Always true; adds the evidence and captures of the inner condition when it holds.
-    Optional(Box<Condition>),
-    /// Some object of the facet passes the test.
-    Object {
-        facet: Facet,
-        test: Test,
-    },
-    /// Some line of some log stream passes.
-    Log(LogTest),
-}
-
-impl Condition {
-    fn facets(&self, out: &mut BTreeSet<Facet>) {
-        match self {
-            Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
-                c.iter().for_each(|c| c.facets(out))
-            }
-            Condition::Not(c) | Condition::Optional(c) => c.facets(out),
-            Condition::Object { facet, .. } => {
-                out.insert(*facet);
-            }
-            Condition::Log(_) => {
-                out.insert(Facet::Log);
-            }
-        }
-    }
-
-    /// Narrows each pattern's containers by the log tests of this condition: `None` once a
-    /// test of the pattern names no container (it then applies to every stream).
-    fn scopes(&self, out: &mut [Option<BTreeSet<String>>]) {
-        match self {
-            Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
-                c.iter().for_each(|c| c.scopes(out))
-            }
-            Condition::Not(c) | Condition::Optional(c) => c.scopes(out),
-            Condition::Object { .. } => {}
-            Condition::Log(t) => {
-                if let Some(scope) = out.get_mut(t.pattern) {
-                    match (&t.containers, scope.as_mut()) {
-                        (Some(names), Some(scope)) => scope.extend(names.iter().cloned()),
-                        _ => *scope = None,
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A test on one object.
-#[derive(Clone, Debug)]
-pub(crate) enum Test {
-    All(Vec<Test>),
-    Any(Vec<Test>),
-    First(Vec<Test>),
-    Not(Box<Test>),
-    Path {
-        path: JsonPath,
-        op: Op,
-        capture: Option<String>,
-    },
-}
-
-/// What a value found at a path must satisfy.
-#[derive(Clone, Debug)]
-pub(crate) enum Op {
-    Equals(Value),
-    In(Vec<Value>),
-    Matches(Regex),
-    Exists,
-    Absent,
-    Compare(Cmp, Operand),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Cmp {
-    Gt,
-    Ge,
-    Lt,
-    Le,
-}
-
-/// The right-hand side of a comparison.
-#[derive(Clone, Debug)]
-pub(crate) enum Operand {
-    /// A literal, read every way it can be: a number or quantity, and a duration (compared with
-    /// the age of a timestamp value).
-    Literal {
-        quantity: Option<f64>,
-        duration: Option<SignedDuration>,
-    },
-    /// A value captured by an earlier condition, as a quantity, times `times` plus `plus`:
-    /// `le: {match: guest, plus: 200Mi}`.
-    Capture { name: String, times: f64, plus: f64 },
-}
-
-/// A test on the lines of log streams.
-#[derive(Clone, Debug)]
-pub(crate) struct LogTest {
-    /// Index into the rule set's log patterns.
-    pub pattern: usize,
-    pub containers: Option<Vec<String>>,
-    pub previous: Option<bool>,
-    pub fields: Vec<(String, String)>,
-}
-
-/// All log patterns of a rule set, scanned together once per stream.
-#[derive(Clone, Debug)]
-pub(crate) struct LogPatterns {
-    /// The patterns compiled, with a literal prefilter, for scanning log streams (at read time
-    /// or when evaluating).
-    pub filter: crate::parse::LogFilter,
-}
-
-/// A compiled, validated set of rules, ready to evaluate any number of snapshots.
-#[derive(Clone, Debug)]
-pub struct RuleSet {
-    pub(crate) rules: Vec<Rule>,
-    pub(crate) logs: LogPatterns,
-}
-
-impl RuleSet {
-    /// The built-in rule pack.
-    pub fn builtin() -> Result<RuleSet, LoadError> {
-        let mut b = RuleSet::builder();
-        b.add_builtin();
-        b.build()
-    }
-
-    /// Starts an empty set.
-    pub fn builder() -> RuleSetBuilder {
-        RuleSetBuilder::default()
-    }
-
-    /// The rules, in load order.
-    pub fn rules(&self) -> &[Rule] {
-        &self.rules
-    }
-
-    /// The log patterns of all rules, each once, in the order they were first used: what one
-    /// pass over each log stream looks for (e.g. to search the same files with `rg -f`).
-    pub fn log_patterns(&self) -> impl Iterator<Item = &str> {
-        self.logs.filter.regexes().iter().map(Regex::as_str)
-    }
-
-    /// The rules' log patterns compiled for scanning logs as they are read: give it to
-    /// [`SnapshotBuilder::keep_log_lines_for`](crate::SnapshotBuilder::keep_log_lines_for) (or
-    /// a [`LogScanner`](crate::parse::LogScanner)) so that a snapshot keeps only the log lines
-    /// these rules can use.
-    pub fn log_filter(&self) -> crate::parse::LogFilter {
-        self.logs.filter.clone()
-    }
-
-    /// The rule with this id.
-    pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
-    }
-}
-
-/// Collects rule files; [`RuleSetBuilder::build`] reports every problem at once.
-#[derive(Debug, Default)]
-pub struct RuleSetBuilder {
-    rules: Vec<Rule>,
-    patterns: Vec<String>,
-    errors: Vec<RuleError>,
-    ids: HashMap<String, RuleLocation>,
-}
-
-impl RuleSetBuilder {
-    /// Adds the built-in rule pack.
-    pub fn add_builtin(&mut self) -> &mut Self {
-        for (file, text) in BUILTIN {
-            self.add_source(&format!("rules/{file}"), text);
-        }
-        self
-    }
-
-    /// Adds the rules of one file (one rule per YAML document). Problems are collected; see
-    /// [`RuleSetBuilder::build`] and [`RuleSetBuilder::lint`].
-    pub fn add_source(&mut self, file: &str, text: &str) -> &mut Self {
-        if text.len() > MAX_RULE_FILE_BYTES {
-            self.errors.push(RuleError {
-                file: file.to_owned(),
-                line: 1,
-                column: 1,
-                level: Level::Error,
-                code: "too-large",
-                message: format!(
-                    "rule file of {} bytes: larger than the limit of {MAX_RULE_FILE_BYTES} bytes",
-                    text.len()
-                ),
-                hint: Some("split it into several files".into()),
-            });
-            return self;
-        }
-        for (offset, doc) in split_documents(text) {
-            if self.rules.len() >= MAX_RULES {
-                self.errors.push(RuleError {
-                    file: file.to_owned(),
-                    line: offset + 1,
-                    column: 1,
-                    level: Level::Error,
-                    code: "too-many-rules",
-                    message: format!(
-                        "more than {MAX_RULES} rules: this one and the next are not loaded"
-                    ),
-                    hint: None,
-                });
-                return self;
-            }
-            let mut ctx = Ctx {
-                file,
-                offset,
-                errors: &mut self.errors,
-                patterns: &mut self.patterns,
-                captures: BTreeMap::new(),
-                used_captures: BTreeSet::new(),
-                when_failed: false,
-            };
-            // First the keys, so that a misspelled one is reported with every other problem.
-            let tree = match yaml::documents::<Spanned<keys::Node>>(
-                doc.as_bytes(),
-                yaml::rule_options(),
-            ) {
-                Ok(mut trees) if trees.len() == 1 => trees.remove(0),
-                Ok(trees) if trees.is_empty() => continue,
-                Ok(_) => {
-                    ctx.push(
-                        1,
-                        1,
-                        Level::Error,
-                        "yaml-syntax",
-                        "several documents where one was expected".into(),
-                    );
-                    continue;
-                }
-                Err(e) => {
-                    ctx.push(
-                        e.line.unwrap_or(1),
-                        e.column.unwrap_or(1),
-                        Level::Error,
-                        "yaml-syntax",
-                        e.message,
-                    );
-                    continue;
-                }
-            };
-            for u in keys::unknown_keys(&tree) {
-                let hint = match u.suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("known keys here: {}", u.allowed.join(", ")),
-                };
-                ctx.error("unknown-key", &u.at, format!("unknown key `{}`", u.key));
-                ctx.hint(hint);
-            }
-            let spec = match yaml::documents::<RuleSpec>(doc.as_bytes(), yaml::rule_options()) {
-                Ok(mut specs) if specs.len() == 1 => specs.remove(0),
-                Ok(_) => continue,
-                Err(e) => {
-                    let code = if e.message.starts_with("missing field") {
-                        "missing-key"
-                    } else {
-                        "invalid-value"
-                    };
-                    ctx.push(
-                        e.line.unwrap_or(1),
-                        e.column.unwrap_or(1),
-                        Level::Error,
-                        code,
-                        e.message,
-                    );
-                    continue;
-                }
-            };
-            if let Some(mut rule) = ctx.rule(spec) {
-                rule.definition = doc.trim_matches('\n').to_owned();
-                if let Some(first) = self.ids.get(&rule.id) {
-                    self.errors.push(RuleError {
-                        file: file.to_owned(),
-                        line: rule.location.line,
-                        column: 1,
-                        level: Level::Error,
-                        code: "duplicate-id",
-                        message: format!("duplicate rule id `{}`", rule.id),
-                        hint: Some(format!("first defined at {}:{}", first.file, first.line)),
-                    });
-                    continue;
-                }
-                self.ids.insert(rule.id.clone(), rule.location.clone());
-                self.rules.push(rule);
-            }
-        }
-        self
-    }
-
-    /// Every problem found so far and by the whole-set checks, errors and warnings, in file
-    /// order: what `kvdiag rules lint` prints.
-    pub fn lint(self) -> Vec<RuleError> {
-        self.finish().1
-    }
-
-    /// Compiles the set: log patterns into one scanner, and a check that no chain of
-    /// `yields_to` loops. Fails with every error; warnings do not stop it.
-    pub fn build(self) -> Result<RuleSet, LoadError> {
-        let (set, problems) = self.finish();
-        set.ok_or_else(|| LoadError {
-            errors: problems
-                .into_iter()
-                .filter(|p| p.level == Level::Error)
-                .collect(),
-        })
-    }
-
-    fn finish(mut self) -> (Option<RuleSet>, Vec<RuleError>) {
-        // Problems in file order: files as they were added, then line and column.
-        let mut files: Vec<String> = Vec::new();
-        for e in &self.errors {
-            if !files.contains(&e.file) {
-                files.push(e.file.clone());
-            }
-        }
-        self.errors.sort_by_key(|e| {
-            let file = files
-                .iter()
-                .position(|f| *f == e.file)
-                .unwrap_or(usize::MAX);
-            (file, e.line, e.column)
-        });
-        if let Some((rule, chain)) = yield_cycle(&self.rules) {
-            let chain: Vec<_> = chain.iter().map(|c| c.code()).collect();
-            self.errors.push(RuleError {
-                file: rule.location.file.clone(),
-                line: rule.location.line,
-                column: 1,
-                level: Level::Error,
-                code: "yields-loop",
-                message: format!(
-                    "`yields_to` of rule `{}` is part of a loop of causes: {}",
-                    rule.id,
-                    chain.join(" yields to ")
-                ),
-                hint: Some("a generic cause yields to specific ones, never the reverse".into()),
-            });
-        }
-        if self.errors.iter().any(|e| e.level == Level::Error) {
-            return (None, self.errors);
-        }
-        let regexes = self
-            .patterns
-            .iter()
-            .filter_map(|p| compile_regex(p).ok())
-            .collect();
-        // Which containers' streams each pattern applies to (the union of its tests' `container`).
-        let mut scopes = vec![Some(BTreeSet::new()); self.patterns.len()];
-        self.rules.iter().for_each(|r| r.when.scopes(&mut scopes));
-        let patterns = self.patterns;
-        let set = RuleSet {
-            rules: self.rules,
-            logs: LogPatterns {
-                filter: crate::parse::LogFilter::new(patterns, regexes).scoped(scopes),
-            },
-        };
-        (Some(set), self.errors)
-    }
-}
-
-/// Splits a YAML stream at `---` lines, keeping each document's starting line offset, so that
-/// each rule is checked on its own and every broken rule of a file is reported.
-fn split_documents(text: &str) -> Vec<(u64, String)> {
-    let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut start = 0u64;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim_end() == "---" || line.starts_with("--- ") {
-            docs.push((start, std::mem::take(&mut current)));
-            start = i as u64;
-            current.push('\n');
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-    }
-    docs.push((start, current));
-    docs.retain(|(_, d)| {
-        d.lines()
-            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-    });
-    docs
-}
-
-/// A chain of `yields_to` that returns to the cause it started from: the first rule on it and
-/// the chain of causes.
-fn yield_cycle(rules: &[Rule]) -> Option<(&Rule, Vec<Cause>)> {
-    let mut edges: BTreeMap<Cause, BTreeSet<Cause>> = BTreeMap::new();
-    for r in rules {
-        edges
-            .entry(r.cause)
-            .or_default()
-            .extend(r.yields_to.iter().copied());
-    }
-    /// Depth-first search for a path from `path`'s last cause back to its first.
-    fn back_to_start(
-        edges: &BTreeMap<Cause, BTreeSet<Cause>>,
-        path: &mut Vec<Cause>,
-        seen: &mut BTreeSet<Cause>,
-    ) -> bool {
-        let (Some(&start), Some(&last)) = (path.first(), path.last()) else {
-            return false;
-        };
-        for &next in edges.get(&last).into_iter().flatten() {
-            path.push(next);
-            if next == start || (seen.insert(next) && back_to_start(edges, path, seen)) {
-                return true;
-            }
-            path.pop();
-        }
-        false
-    }
-    rules.iter().find_map(|r| {
-        let mut path = vec![r.cause];
-        back_to_start(&edges, &mut path, &mut BTreeSet::new()).then_some((r, path))
-    })
-}
-
-fn compile_regex(pattern: &str) -> Result<Regex, String> {
+pub(super) fn compile_regex(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
@@ -620,7 +36,8 @@ fn compile_regex(pattern: &str) -> Result<Regex, String> {
         })
 }
 
-struct Ctx<'a> {
+/// Compiles one rule file's rules, collecting every problem with its location.
+pub(super) struct Ctx<'a> {
     file: &'a str,
     offset: u64,
     errors: &'a mut Vec<RuleError>,
@@ -634,8 +51,33 @@ struct Ctx<'a> {
     when_failed: bool,
 }
 
-impl Ctx<'_> {
-    fn push(&mut self, line: u64, column: u64, level: Level, code: &'static str, message: String) {
+impl<'a> Ctx<'a> {
+    /// A context for one document of `file`, which starts at line `offset + 1`.
+    pub(super) fn new(
+        file: &'a str,
+        offset: u64,
+        errors: &'a mut Vec<RuleError>,
+        patterns: &'a mut Vec<String>,
+    ) -> Ctx<'a> {
+        Ctx {
+            file,
+            offset,
+            errors,
+            patterns,
+            captures: BTreeMap::new(),
+            used_captures: BTreeSet::new(),
+            when_failed: false,
+        }
+    }
+
+    pub(super) fn push(
+        &mut self,
+        line: u64,
+        column: u64,
+        level: Level,
+        code: &'static str,
+        message: String,
+    ) {
         self.errors.push(RuleError {
             file: self.file.to_owned(),
             line: line + self.offset,
@@ -647,7 +89,7 @@ impl Ctx<'_> {
         });
     }
 
-    fn error(&mut self, code: &'static str, at: &Location, message: String) {
+    pub(super) fn error(&mut self, code: &'static str, at: &Location, message: String) {
         self.push(at.line(), at.column(), Level::Error, code, message);
     }
 
@@ -656,13 +98,13 @@ impl Ctx<'_> {
     }
 
     /// Attaches a fix hint to the last problem reported.
-    fn hint(&mut self, hint: String) {
+    pub(super) fn hint(&mut self, hint: String) {
         if let Some(last) = self.errors.last_mut() {
             last.hint = Some(hint);
         }
     }
 
-    fn rule(&mut self, spec: RuleSpec) -> Option<Rule> {
+    pub(super) fn rule(&mut self, spec: RuleSpec) -> Option<Rule> {
         let errors_before = self.errors.len();
         let id = spec.id.value.trim().to_owned();
         if id.is_empty() || id.contains(char::is_whitespace) {

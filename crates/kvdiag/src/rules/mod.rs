@@ -23,15 +23,15 @@
 mod compile;
 pub mod docs;
 mod keys;
+mod load;
+mod model;
 mod path;
 mod spec;
 mod template;
 
-pub(crate) use compile::{Cmp, Condition, LogTest, Op, Operand, Test};
-pub use compile::{
-    Level, LoadError, MAX_RULE_FILE_BYTES, MAX_RULES, Rule, RuleError, RuleLocation, RuleSet,
-    RuleSetBuilder, RuleTest,
-};
+pub use load::{MAX_RULE_FILE_BYTES, MAX_RULES, RuleSetBuilder};
+pub(crate) use model::{Cmp, Condition, LogTest, Op, Operand, Test};
+pub use model::{Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleTest};
 pub use path::JsonPath;
 pub use spec::schema;
 pub(crate) use template::{Field, Var};
