@@ -22,7 +22,7 @@ const VALUE_EVIDENCE: usize = 5;
 /// Longest JSON rendering of a value kept whole in evidence.
 const VALUE_EVIDENCE_BYTES: usize = 400;
 /// Hit lines remembered per pattern and stream.
-use crate::parse::HITS_KEPT;
+use crate::parse::{PatternHits, finish_hits, record};
 
 /// Correlates the snapshot and evaluates every rule on every subject.
 ///
@@ -183,8 +183,8 @@ fn stepped_aside(rules: &[&Rule], causes: &[Cause]) -> Vec<bool> {
 /// The lines of one stream that matched each log pattern of the rule set.
 struct StreamHits {
     log: LogId,
-    /// pattern index → (line indices, total count).
-    by_pattern: HashMap<usize, (Vec<usize>, usize)>,
+    /// pattern index → the lines it matched.
+    by_pattern: HashMap<usize, PatternHits>,
 }
 
 impl StreamHits {
@@ -192,24 +192,19 @@ impl StreamHits {
         let stream = snapshot.log(log);
         // A stream scanned with these very patterns while it was read: its hits are known.
         if let Some(hits) = stream.hits_for(&rules.logs.filter) {
-            let by_pattern = hits
-                .map(|(p, lines, total)| (p, (lines.to_vec(), total)))
-                .collect();
+            let by_pattern = hits.iter().cloned().collect();
             return StreamHits { log, by_pattern };
         }
-        let mut by_pattern: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
-        if !rules.logs.filter.regexes().is_empty() {
+        let filter = &rules.logs.filter;
+        let mut hits = vec![PatternHits::default(); filter.patterns().len()];
+        if !hits.is_empty() {
             // The literal prefilter first: a pattern's regex only where it can match.
-            rules.logs.filter.for_each_match(stream, |i, matched| {
-                for &p in matched {
-                    let entry = by_pattern.entry(p).or_default();
-                    if entry.0.len() < HITS_KEPT {
-                        entry.0.push(i);
-                    }
-                    entry.1 += 1;
-                }
+            filter.for_each_match(stream, |i, matched| {
+                let number = stream.line(i).map_or(i + 1, |l| l.number);
+                record(&mut hits, matched, i, number);
             });
         }
+        let by_pattern = finish_hits(hits).into_iter().collect();
         StreamHits { log, by_pattern }
     }
 }
@@ -429,9 +424,14 @@ impl Ctx<'_> {
     fn log(&self, t: &LogTest) -> Option<Found> {
         let mut out: Option<Found> = None;
         for hits in self.hits {
-            let Some((lines, total)) = hits.by_pattern.get(&t.pattern) else {
+            let Some(matched) = hits.by_pattern.get(&t.pattern) else {
                 continue;
             };
+            // Lines a later line of `not_followed_by` makes moot.
+            let until = t
+                .not_followed_by
+                .and_then(|p| hits.by_pattern.get(&p))
+                .map_or(0, |h| h.last);
             let stream = self.snapshot.log(hits.log);
             let src = &stream.source;
             if let (Some(want), Some(have)) = (&t.containers, &src.container)
@@ -442,9 +442,11 @@ impl Ctx<'_> {
             if t.previous.is_some_and(|p| p != src.previous) {
                 continue;
             }
-            let passing: Vec<_> = lines
+            let passing: Vec<_> = matched
+                .lines
                 .iter()
                 .filter_map(|&i| stream.line(i))
+                .filter(|l| l.number > until)
                 .filter(|l| {
                     t.fields
                         .iter()
@@ -471,9 +473,10 @@ impl Ctx<'_> {
             {
                 found.focus.entry(Facet::Pod).or_insert(id);
             }
-            // With field filters the exact count is of the kept lines; otherwise of all hits.
-            let count = if t.fields.is_empty() {
-                *total
+            // With field filters or a later line the exact count is of the kept lines;
+            // otherwise of all hits.
+            let count = if t.fields.is_empty() && until == 0 {
+                matched.total
             } else {
                 passing.len()
             };

@@ -266,32 +266,47 @@ pub(crate) struct Scanned {
     pub(crate) filter: Arc<FilterInner>,
     /// Per pattern (index in the filter): indices of kept lines (at most [`HITS_KEPT`]) and
     /// the number of lines it matched. Patterns without a hit are absent.
-    pub(crate) hits: Vec<(usize, Vec<usize>, usize)>,
+    pub(crate) hits: Vec<(usize, PatternHits)>,
     /// The stream's newest timestamp (see [`LogStream::last_timestamp`]).
     pub(crate) last_timestamp: Option<String>,
 }
 
 /// Per-pattern hits while scanning: (line numbers or kept indices, total).
-type Hits = Vec<(Vec<usize>, usize)>;
+/// What one pattern matched in a stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PatternHits {
+    /// Indices of the lines it matched, the first [`HITS_KEPT`].
+    pub lines: Vec<usize>,
+    /// How many lines it matched.
+    pub total: usize,
+    /// The number of the last line it matched.
+    pub last: usize,
+}
 
-fn record(hits: &mut Hits, matched: &[usize], index: usize) -> bool {
+/// Per pattern of a filter, what it matched.
+pub(crate) type Hits = Vec<PatternHits>;
+
+/// Records that line `number` (at `index`) matched the patterns `matched`; whether it is one
+/// of the lines kept for some pattern.
+pub(crate) fn record(hits: &mut Hits, matched: &[usize], index: usize, number: usize) -> bool {
     let mut keep = false;
     for &p in matched {
-        let (lines, total) = &mut hits[p];
-        if lines.len() < HITS_KEPT {
-            lines.push(index);
+        let Some(h) = hits.get_mut(p) else { continue };
+        if h.lines.len() < HITS_KEPT {
+            h.lines.push(index);
             keep = true;
         }
-        *total += 1;
+        h.total += 1;
+        h.last = h.last.max(number);
     }
     keep
 }
 
-fn finish_hits(hits: Hits) -> Vec<(usize, Vec<usize>, usize)> {
+/// The patterns that matched, with what they matched.
+pub(crate) fn finish_hits(hits: Hits) -> Vec<(usize, PatternHits)> {
     hits.into_iter()
         .enumerate()
-        .filter(|(_, (_, total))| *total > 0)
-        .map(|(p, (lines, total))| (p, lines, total))
+        .filter(|(_, h)| h.total > 0)
         .collect()
 }
 
@@ -305,10 +320,11 @@ impl LogStream {
         let filter = filter.for_container(self.source.container.as_deref());
         let keep_head = self.source.pod.is_none() && self.source.vm.is_none();
         let last_timestamp = self.last_timestamp();
-        let mut hits: Hits = vec![(Vec::new(), 0); filter.inner.patterns.len()];
+        let mut hits: Hits = vec![PatternHits::default(); filter.inner.patterns.len()];
         let mut keep = Vec::new();
         filter.for_each_match(&self, |i, matched| {
-            if record(&mut hits, matched, i) {
+            let number = self.lines.get(i).map_or(i + 1, |l| l.number);
+            if record(&mut hits, matched, i, number) {
                 keep.push(i);
             }
         });
@@ -319,8 +335,8 @@ impl LogStream {
         }
         // Hit indices point into the kept lines from now on.
         let position = |i: usize| keep.binary_search(&i).unwrap_or(0);
-        for (lines, _) in &mut hits {
-            for l in lines.iter_mut() {
+        for h in &mut hits {
+            for l in h.lines.iter_mut() {
                 *l = position(*l);
             }
         }
@@ -337,21 +353,13 @@ impl LogStream {
     }
 
     /// The hits found while the stream was read, when it was scanned with `filter`'s patterns:
-    /// (pattern index, indices of kept lines, number of lines matched).
-    pub(crate) fn hits_for(
-        &self,
-        filter: &LogFilter,
-    ) -> Option<impl Iterator<Item = (usize, &[usize], usize)>> {
+    /// (pattern index, what it matched; line indices are of the kept lines).
+    pub(crate) fn hits_for(&self, filter: &LogFilter) -> Option<&[(usize, PatternHits)]> {
         let scanned = self.scanned.as_ref()?;
         if !scanned.filter.same(&filter.inner) {
             return None;
         }
-        Some(
-            scanned
-                .hits
-                .iter()
-                .map(|(p, lines, total)| (*p, lines.as_slice(), *total)),
-        )
+        Some(&scanned.hits)
     }
 
     /// Whether the stream keeps only the lines a rule can use (it was read through a
@@ -396,7 +404,7 @@ impl LogScanner {
         LogScanner {
             source,
             keep_head,
-            hits: vec![(Vec::new(), 0); filter.inner.patterns.len()],
+            hits: vec![PatternHits::default(); filter.inner.patterns.len()],
             filter,
             pending: Vec::new(),
             lines: 0,
@@ -581,7 +589,7 @@ impl LogScanner {
         let text = &line[content..];
         self.filter.inner.matching(text, &mut matched);
         let kept_index = self.spans.len();
-        let keep = record(&mut self.hits, &matched, kept_index) || head;
+        let keep = record(&mut self.hits, &matched, kept_index, index + 1) || head;
         self.matched = matched;
         if !keep {
             return;
@@ -1008,6 +1016,31 @@ mod tests {
             assert_eq!(log.cut_lines(), whole.cut_lines(), "chunks of {size}");
             assert!(log.lines().all(|l| l.text.len() <= max));
         }
+    }
+
+    #[test]
+    fn the_last_line_a_pattern_matched_is_known_past_the_lines_kept() {
+        let f = filter(&[r"login: *$", r"panic"]);
+        let src = LogSource {
+            pod: Some("p".into()),
+            ..LogSource::new("l")
+        };
+        let mut text = String::from("panic\n");
+        for i in 0..HITS_KEPT + 5 {
+            text.push_str(&format!("host{i} login: \nnoise\n"));
+        }
+        let lines = 1 + 2 * (HITS_KEPT + 5);
+        let hits = |log: &LogStream| -> Vec<(usize, usize, usize, usize)> {
+            let h = log.hits_for(&f).expect("scanned with f");
+            h.iter()
+                .map(|(p, h)| (*p, h.lines.len(), h.total, h.last))
+                .collect()
+        };
+        let expect = vec![(0, HITS_KEPT, HITS_KEPT + 5, lines - 1), (1, 1, 1, 1)];
+        let whole = LogStream::parse(src.clone(), text.as_bytes()).filtered(&f);
+        assert_eq!(hits(&whole), expect);
+        let scanned = scan(&f, src, &[text.as_bytes()]);
+        assert_eq!(hits(&scanned), expect);
     }
 
     #[test]

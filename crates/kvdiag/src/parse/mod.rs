@@ -23,6 +23,7 @@ use crate::limits::{Limits, human_bytes};
 
 pub use document::{Documents, parse_documents};
 pub use filter::{HEAD_LINES, HITS_KEPT, LogFilter, LogScanner};
+pub(crate) use filter::{PatternHits, finish_hits, record};
 pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
 pub use mcp::McpPart;
 

@@ -681,7 +681,8 @@ impl<'a> Ctx<'a> {
                 "bad-condition",
                 &node.referenced,
                 format!(
-                    "`on: log` takes matches, container, previous and fields; not {}",
+                    "`on: log` takes matches, container, previous, fields and \
+                     not_followed_by; not {}",
                     bad.join(", ")
                 ),
             );
@@ -695,16 +696,14 @@ impl<'a> Ctx<'a> {
             );
             return None;
         };
-        self.regex(pattern)?;
-        let index = match self.patterns.iter().position(|p| *p == pattern.value) {
-            Some(i) => i,
-            None => {
-                self.patterns.push(pattern.value.clone());
-                self.patterns.len() - 1
-            }
+        let pattern = self.log_pattern(pattern)?;
+        let not_followed_by = match &spec.not_followed_by {
+            Some(p) => Some(self.log_pattern(p)?),
+            None => None,
         };
         Some(LogTest {
-            pattern: index,
+            pattern,
+            not_followed_by,
             containers: spec.container.as_ref().map(|c| c.value.to_vec()),
             previous: spec.previous.as_ref().map(|p| p.value),
             fields: spec
@@ -718,6 +717,22 @@ impl<'a> Ctx<'a> {
                 })
                 .unwrap_or_default(),
         })
+    }
+}
+
+impl Ctx<'_> {
+    /// The index of a log pattern in the rule set, compiled and added when new.
+    fn log_pattern(&mut self, pattern: &Spanned<String>) -> Option<usize> {
+        self.regex(pattern)?;
+        Some(
+            match self.patterns.iter().position(|p| *p == pattern.value) {
+                Some(i) => i,
+                None => {
+                    self.patterns.push(pattern.value.clone());
+                    self.patterns.len() - 1
+                }
+            },
+        )
     }
 }
 
@@ -840,6 +855,7 @@ fn log_keys(spec: &ConditionSpec) -> Vec<&'static str> {
         ("container", spec.container.is_some()),
         ("previous", spec.previous.is_some()),
         ("fields", spec.fields.is_some()),
+        ("not_followed_by", spec.not_followed_by.is_some()),
     ]
     .into_iter()
     .filter(|(_, on)| *on)

@@ -145,6 +145,7 @@ pub(crate) const CONDITION_KEYS: &[&str] = &[
     "container",
     "previous",
     "fields",
+    "not_followed_by",
 ];
 
 const REMEDY_KEYS: &[&str] = &["text", "command"];

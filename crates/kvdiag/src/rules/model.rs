@@ -206,10 +206,12 @@ impl Condition {
             Condition::Not(c) | Condition::Optional(c) => c.scopes(out),
             Condition::Object { .. } => {}
             Condition::Log(t) => {
-                if let Some(scope) = out.get_mut(t.pattern) {
-                    match (&t.containers, scope.as_mut()) {
-                        (Some(names), Some(scope)) => scope.extend(names.iter().cloned()),
-                        _ => *scope = None,
+                for p in std::iter::once(t.pattern).chain(t.not_followed_by) {
+                    if let Some(scope) = out.get_mut(p) {
+                        match (&t.containers, scope.as_mut()) {
+                            (Some(names), Some(scope)) => scope.extend(names.iter().cloned()),
+                            _ => *scope = None,
+                        }
                     }
                 }
             }
@@ -269,6 +271,8 @@ pub(crate) enum Operand {
 pub(crate) struct LogTest {
     /// Index into the rule set's log patterns.
     pub pattern: usize,
+    /// The pattern no later line of the stream may match (an index too).
+    pub not_followed_by: Option<usize>,
     pub containers: Option<Vec<String>>,
     pub previous: Option<bool>,
     pub fields: Vec<(String, String)>,

@@ -197,6 +197,10 @@ pub(crate) struct ConditionSpec {
     /// `on: log`: structured lines whose fields have these values (`level: error`).
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub fields: Option<Spanned<BTreeMap<String, String>>>,
+    /// `on: log`: a line counts only when no later line of the same log matches this regular
+    /// expression (a panic the guest has since rebooted from, to a login prompt, is over).
+    #[schemars(with = "Option<String>")]
+    pub not_followed_by: Option<Spanned<String>>,
 }
 
 /// A string, number or boolean.
