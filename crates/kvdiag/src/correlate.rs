@@ -467,9 +467,18 @@ impl<'a> Correlator<'a> {
             if src.kind == Some(LogKind::Kernel) && src.pod.is_none() {
                 continue;
             }
-            // Likewise a virt-handler log speaks of every VMI of its node: only its per-VMI
-            // excerpts (with `vm`) are attached.
+            // A virt-handler log's per-VMI excerpts (with `vm`) go to their VM below; its lines
+            // about the node itself (device plugins: no `/dev/kvm`) to every VM of that node.
             if src.container.as_deref() == Some(HANDLER) && src.vm.is_none() {
+                let node = src.node.clone().or_else(|| {
+                    let pod = self.s.find(POD, ns.as_deref(), src.pod.as_deref()?)?;
+                    Some(self.s.object(pod).str_at(&["spec", "nodeName"])?.to_owned())
+                });
+                if let Some(node) = node.and_then(|n| self.s.find(NODE, None, &n)) {
+                    for sub in self.subjects.iter_mut().filter(|s| s.nodes.contains(&node)) {
+                        sub.logs.push(log_id);
+                    }
+                }
                 continue;
             }
             if src.pod.is_none()

@@ -1,16 +1,21 @@
 //! virt-handler logs: one stream per node, about every VMI on it. The lines scoped to a VMI
 //! (JSON fields `namespace` and `name`, with `kind` absent or a VirtualMachine(Instance)) are cut
-//! out into one excerpt per VMI, so that what virt-handler said about a VM reaches that VM only.
+//! out into one excerpt per VMI, so that what virt-handler said about a VM reaches that VM only;
+//! the other lines (the node's device plugins, its own health) stay in the first stream, which
+//! correlation gives to the VMs of that node.
 
 use std::sync::Arc;
 
 use super::log::{LogSource, LogStream};
 
-/// The whole log followed by one excerpt per VMI it names, in order of first mention.
+/// The lines about the node (those that name no VMI) under the log's own identity and line
+/// count, followed by one excerpt per VMI it names, in order of first mention.
 pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
     let mut vmis: Vec<(String, String)> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut of_node: Vec<usize> = Vec::new();
     for (i, line) in stream.lines().enumerate() {
+        of_node.push(i);
         // Most lines name no namespace: they are passed over without parsing (a JSON key could
         // only spell `namespace` otherwise through an escape).
         if !line.text.contains("namespace") && !line.text.contains('\\') {
@@ -28,6 +33,7 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
         if ns.is_empty() || name.is_empty() {
             continue;
         }
+        of_node.pop();
         let key = (ns.into_owned(), name.into_owned());
         let at = vmis.iter().position(|k| *k == key).unwrap_or_else(|| {
             vmis.push(key);
@@ -47,7 +53,10 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
         };
         out.push(stream.excerpt(source, &lines));
     }
-    out.insert(0, stream);
+    let mut node = stream.excerpt(stream.source.clone(), &of_node);
+    node.total = stream.total;
+    node.cut = stream.cut;
+    out.insert(0, node);
     out
 }
 
@@ -64,6 +73,9 @@ mod tests {
             {\"component\":\"virt-handler\",\"name\":\"a\",\"namespace\":\"n\",\"msg\":\"w\"}\n";
         let parts = split(LogStream::parse(LogSource::new("h"), text.as_bytes()));
         assert_eq!(parts.len(), 3);
+        let of_node: Vec<usize> = parts[0].lines().map(|l| l.number).collect();
+        assert_eq!(of_node, [1, 3], "the lines that name no VMI");
+        assert_eq!(parts[0].len(), 5, "the whole log's line count");
         assert_eq!(parts[1].source.vm.as_deref(), Some("a"));
         let numbers: Vec<usize> = parts[1].lines().map(|l| l.number).collect();
         assert_eq!(numbers, [2, 5]);
