@@ -560,30 +560,35 @@ fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp>
         let t = s.trim();
         t.ends_with('Z').then(|| t.get(..19)).flatten()
     }
-    fn walk<'a>(value: Node<'a>, key: &str, newest: &mut Newest<'a>) {
+    /// A time, or the times of an array (of arrays) of them, under a key named as times are.
+    fn times<'a>(value: Node<'a>, newest: &mut Newest<'a>) {
         if let Some(s) = value.as_str() {
-            let named = key.ends_with("Timestamp") || key.ends_with("Time") || key.ends_with("At");
             // Most times are older than the newest, or the same: told so without parsing them.
             let older = newest.1.is_some_and(|n| {
                 n == s.trim()
                     || matches!((utc_seconds(s), utc_seconds(n)), (Some(a), Some(b)) if a < b)
             });
-            if named
-                && !older
+            if !older
                 && let Some(t) = parse_timestamp(s)
                 && newest.0 < Some(t)
             {
                 *newest = (Some(t), utc_seconds(s).map(|_| s.trim()));
             }
-        } else if value.is_object() {
-            value.members().for_each(|(k, v)| walk(v, k, newest));
         } else {
-            value.items().for_each(|v| walk(v, key, newest));
+            value.items().for_each(|v| times(v, newest));
         }
     }
+    let named = |key: &str| match key.as_bytes().last() {
+        Some(b'p') => key.ends_with("Timestamp"),
+        Some(b'e') => key.ends_with("Time"),
+        Some(b't') => key.ends_with("At"),
+        _ => false,
+    };
     let mut found = (None, None);
     for o in objects {
-        walk(o.root(), "", &mut found);
+        for (_, v) in o.tree.all_members().filter(|(k, _)| named(k)) {
+            times(v, &mut found);
+        }
     }
     let mut newest = found.0;
     for log in logs {

@@ -74,6 +74,30 @@ impl Tree {
         self.root().to_value()
     }
 
+    /// Every member of every object of the tree, at any depth, in no particular order: one pass
+    /// over the nodes, without walking down.
+    pub fn all_members(&self) -> impl Iterator<Item = (&str, Node<'_>)> {
+        self.slots.iter().flat_map(move |slot| {
+            let pairs = match *slot {
+                Slot::Object { at, len } => self.slots(at, 2 * len as usize),
+                _ => &[],
+            };
+            pairs.chunks_exact(2).map(move |pair| {
+                let key = match pair[0] {
+                    Slot::Str { at, len } => self.str(at, len),
+                    _ => "",
+                };
+                (
+                    key,
+                    Node {
+                        tree: self,
+                        slot: pair[1],
+                    },
+                )
+            })
+        })
+    }
+
     /// Bytes held on the heap.
     pub fn heap_bytes(&self) -> usize {
         self.slots.len() * std::mem::size_of::<Slot>() + self.text.len()
@@ -588,6 +612,14 @@ mod tests {
             root.at(&["m", "a"])
                 .is_some_and(|a| a.is_empty() && a.items().len() == 0)
         );
+    }
+
+    #[test]
+    fn all_members_are_every_member_at_every_depth_once() {
+        let tree = from_json(r#"{"a": {"b": [{"c": 1}, {"d": [{"e": 2}]}]}, "f": []}"#);
+        let mut keys: Vec<&str> = tree.all_members().map(|(k, _)| k).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["a", "b", "c", "d", "e", "f"]);
     }
 
     #[test]
