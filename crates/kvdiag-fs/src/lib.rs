@@ -1,5 +1,5 @@
 //! kvdiag-fs: reads kvdiag inputs from disk and standard input into a
-//! [`SnapshotBuilder`](kvdiag::SnapshotBuilder).
+//! [`kvdiag::SnapshotBuilder`].
 //!
 //! A path is a file, a directory tree or an archive (`.tar`, `.tar.gz`/`.tgz`, `.zip`, read as a
 //! stream, never extracted to disk). All files of a tree or an archive are planned together by

@@ -265,7 +265,8 @@ impl SnapshotBuilder {
         self.add_parsed(name, parsed)
     }
 
-    /// Adds an input parsed elsewhere (e.g. on another thread with [`parse_input`]).
+    /// Adds an input parsed elsewhere (e.g. on another thread with
+    /// [`parse_input`](crate::parse_input)).
     pub fn add_parsed(
         &mut self,
         name: Arc<str>,
