@@ -456,8 +456,8 @@ mod tests {
             "conditions": [{"type": "Ready", "status": "False", "m": "x"}, {"type": "Scheduled", "status": "True"},
                            {"type": "Paused", "m": null, "n": 3, "f": 3.0, "b": true, "l": [1, {"x": "y"}]}],
             "containerStatuses": [
-                {"name": "compute", "restartCount": 4, "state": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}},
-                {"name": "sidecar", "lastState": {"terminated": {"reason": "Error"}}, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]},
+                {"name": "main", "restartCount": 4, "state": {"terminated": {"reason": "Ended", "exitCode": 3}}},
+                {"name": "side", "lastState": {"terminated": {"reason": "Failed"}}, "state": {"waiting": {"reason": "Waiting"}}}]},
             "spec": {"taints": [{"effect": "NoSchedule"}, {"effect": null}], "want": "Ready",
                      "byName": {"b": {"type": "Ready"}, "a": {"type": "Other"}}}});
         let tree = Tree::from_value(&v).expect("small");
@@ -503,10 +503,10 @@ mod tests {
             "$.status.conditions[*].m",
             "$.status.conditions[*]",
             "$.status.conditions[0:2].type",
-            "$.status.containerStatuses[?@.name == 'compute' && @.state.terminated.reason == 'OOMKilled'].state.terminated",
-            "$.status.containerStatuses[?@.name == 'compute'].lastState.terminated.reason",
+            "$.status.containerStatuses[?@.name == 'main' && @.state.terminated.reason == 'Ended'].state.terminated",
+            "$.status.containerStatuses[?@.name == 'main'].lastState.terminated.reason",
             "$.status.containerStatuses[*].state.waiting.reason",
-            "$.status.containerStatuses[?@.state.waiting.reason == 'ErrImagePull' || @.state.waiting.reason == 'CrashLoopBackOff'].state.waiting",
+            "$.status.containerStatuses[?@.state.waiting.reason == 'Other' || @.state.waiting.reason == 'Waiting'].state.waiting",
             "$.spec.byName.*.type",
             "$.spec.byName[?@.type == 'Ready']",
             "$.spec.want[*]",
