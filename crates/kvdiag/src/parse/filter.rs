@@ -30,7 +30,7 @@ use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::log::{
-    DEFAULT_LINE_BYTES, LogSource, LogStream, Span, cut_line, split_prefix, timestamp_of,
+    DEFAULT_LINE_BYTES, LogSource, LogStream, Span, Unended, cut_line, split_prefix, timestamp_of,
 };
 
 /// Hit lines remembered per pattern and stream; the rest are counted.
@@ -378,8 +378,8 @@ pub struct LogScanner {
     source: LogSource,
     filter: LogFilter,
     keep_head: bool,
-    /// Bytes of a line not yet ended.
-    pending: Vec<u8>,
+    /// The line not yet ended.
+    pending: Unended,
     /// Lines seen so far.
     lines: usize,
     text: String,
@@ -390,8 +390,6 @@ pub struct LogScanner {
     matched: Vec<usize>,
     /// Longest line kept, in bytes; a longer one is looked at and kept cut to it.
     max_line: usize,
-    /// The end of the line being read was dropped (it is longer than `max_line`).
-    cutting: bool,
     /// Lines longer than `max_line`.
     cut: usize,
 }
@@ -406,14 +404,13 @@ impl LogScanner {
             keep_head,
             hits: vec![PatternHits::default(); filter.inner.patterns.len()],
             filter,
-            pending: Vec::new(),
+            pending: Unended::default(),
             lines: 0,
             text: String::new(),
             spans: Vec::new(),
             tail: Vec::new(),
             matched: Vec::new(),
             max_line: DEFAULT_LINE_BYTES,
-            cutting: false,
             cut: 0,
         }
     }
@@ -428,53 +425,41 @@ impl LogScanner {
 
     /// Adds the next bytes of the log.
     pub fn push(&mut self, mut bytes: &[u8]) {
-        if !self.pending.is_empty() || self.cutting {
+        if !self.pending.is_empty() {
             match memchr::memchr(b'\n', bytes) {
                 None => {
-                    self.keep(bytes);
+                    self.pending.push(bytes, self.max_line);
                     return;
                 }
                 Some(i) => {
-                    self.keep(&bytes[..i]);
+                    self.pending.push(&bytes[..i], self.max_line);
                     self.end_pending();
                     bytes = &bytes[i + 1..];
                 }
             }
         }
         match memchr::memrchr(b'\n', bytes) {
-            None => self.keep(bytes),
+            None => self.pending.push(bytes, self.max_line),
             Some(j) => {
                 self.block(&bytes[..=j]);
-                self.keep(&bytes[j + 1..]);
+                self.pending.push(&bytes[j + 1..], self.max_line);
             }
         }
     }
 
-    /// Adds part of an unfinished line, up to the line limit.
-    fn keep(&mut self, part: &[u8]) {
-        let room = self.max_line.saturating_sub(self.pending.len());
-        if part.len() > room {
-            self.cutting = true;
-        }
-        self.pending
-            .extend_from_slice(&part[..part.len().min(room)]);
-    }
-
     /// Ends the unfinished line (held cut to the limit, if it was longer).
     fn end_pending(&mut self) {
-        let mut line = std::mem::take(&mut self.pending);
+        let (mut line, cut) = self.pending.take();
         line.push(b'\n');
-        if std::mem::take(&mut self.cutting) {
+        if cut {
             self.cut += 1;
         }
         self.block(&line);
-        line.clear();
-        self.pending = line;
     }
 
     /// Ends the stream (a last line without a newline is a line) and gives it.
     pub fn finish(mut self) -> LogStream {
-        if !self.pending.is_empty() || self.cutting {
+        if !self.pending.is_empty() {
             self.end_pending();
         }
         let last_timestamp = last_timestamp(&self.tail);

@@ -231,10 +231,8 @@ pub struct LogStreamBuilder {
     source: LogSource,
     text: String,
     lines: Vec<Span>,
-    /// Bytes of a line not yet ended (at most `max_line`).
-    pending: Vec<u8>,
-    /// The line being read is longer than `max_line`: its rest is dropped.
-    cutting: bool,
+    /// The line not yet ended.
+    pending: Unended,
     max_line: usize,
     cut: usize,
     next_number: usize,
@@ -242,6 +240,45 @@ pub struct LogStreamBuilder {
 
 /// Longest line kept by default ([`Limits::line_bytes`](crate::Limits::line_bytes)).
 pub(crate) const DEFAULT_LINE_BYTES: usize = 64 * 1024;
+
+/// The line being read and not yet ended, held up to the line limit: the rest of a longer line
+/// is dropped as it comes, so that a 256 MB line costs the limit in memory.
+#[derive(Debug, Default)]
+pub(crate) struct Unended {
+    bytes: Vec<u8>,
+    /// Bytes were dropped: the line is longer than the limit.
+    cut: bool,
+}
+
+impl Unended {
+    /// Whether no line is being read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty() && !self.cut
+    }
+
+    /// Bytes held.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Adds the next part of the line, holding at most `max` bytes of it.
+    pub(crate) fn push(&mut self, part: &[u8], max: usize) {
+        let room = max.saturating_sub(self.bytes.len());
+        if part.len() > room {
+            self.cut = true;
+        }
+        self.bytes.extend_from_slice(&part[..part.len().min(room)]);
+    }
+
+    /// The line held, and whether it was cut; none is held after.
+    pub(crate) fn take(&mut self) -> (Vec<u8>, bool) {
+        (
+            std::mem::take(&mut self.bytes),
+            std::mem::take(&mut self.cut),
+        )
+    }
+}
 
 /// A raw line (without its `\n`) as text of at most `max` bytes, and whether it was cut (or
 /// `cut` already: its end was dropped before). A cut never leaves half a character; invalid
@@ -280,8 +317,7 @@ impl LogStreamBuilder {
             source,
             text: String::new(),
             lines: Vec::new(),
-            pending: Vec::new(),
-            cutting: false,
+            pending: Unended::default(),
             max_line: DEFAULT_LINE_BYTES,
             cut: 0,
             next_number: 1,
@@ -298,33 +334,23 @@ impl LogStreamBuilder {
     /// Adds the next bytes of the log.
     pub fn push(&mut self, mut bytes: &[u8]) {
         while let Some(i) = memchr_newline(bytes) {
-            if self.pending.is_empty() && !self.cutting {
-                self.line(&bytes[..i]);
+            if self.pending.is_empty() {
+                self.line(&bytes[..i], false);
             } else {
-                self.keep(&bytes[..i]);
-                let line = std::mem::take(&mut self.pending);
-                self.line(&line);
+                self.pending.push(&bytes[..i], self.max_line);
+                let (line, cut) = self.pending.take();
+                self.line(&line, cut);
             }
             bytes = &bytes[i + 1..];
         }
-        self.keep(bytes);
-    }
-
-    /// Adds part of an unfinished line, up to the line limit.
-    fn keep(&mut self, part: &[u8]) {
-        let room = self.max_line.saturating_sub(self.pending.len());
-        if part.len() > room {
-            self.cutting = true;
-        }
-        self.pending
-            .extend_from_slice(&part[..part.len().min(room)]);
+        self.pending.push(bytes, self.max_line);
     }
 
     /// Ends the stream (a last line without a newline is kept).
     pub fn finish(mut self) -> LogStream {
-        if !self.pending.is_empty() || self.cutting {
-            let line = std::mem::take(&mut self.pending);
-            self.line(&line);
+        if !self.pending.is_empty() {
+            let (line, cut) = self.pending.take();
+            self.line(&line, cut);
         }
         LogStream {
             source: self.source,
@@ -336,9 +362,9 @@ impl LogStreamBuilder {
         }
     }
 
-    fn line(&mut self, raw: &[u8]) {
+    /// One line, without its `\n`; `was_cut`: its end was dropped already.
+    fn line(&mut self, raw: &[u8], was_cut: bool) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let was_cut = std::mem::take(&mut self.cutting);
         let (line, cut) = cut_line(raw, self.max_line, was_cut);
         if cut {
             self.cut += 1;
