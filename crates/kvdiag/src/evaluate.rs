@@ -11,6 +11,7 @@ use crate::cause::Cause;
 use crate::correlate::{Facet, Subject, correlate};
 use crate::measure::{parse_quantity, parse_timestamp};
 use crate::object::ObjectRef;
+use crate::parse::{PatternHits, finish_hits, record};
 use crate::report::{Diagnosis, Evidence, Remediation, Report, SCHEMA, SubjectReport, Summary};
 use crate::rules::{Cmp, Condition, Field, LogTest, Op, Operand, Rule, RuleSet, Test, Var};
 use crate::snapshot::{LogId, ObjectId, Snapshot};
@@ -21,8 +22,6 @@ const LOG_EVIDENCE_LINES: usize = 3;
 const VALUE_EVIDENCE: usize = 5;
 /// Longest JSON rendering of a value kept whole in evidence.
 const VALUE_EVIDENCE_BYTES: usize = 400;
-/// Hit lines remembered per pattern and stream.
-use crate::parse::{PatternHits, finish_hits, record};
 
 /// Correlates the snapshot and evaluates every rule on every subject.
 ///
