@@ -264,6 +264,7 @@ mod tests {
             kind: "VirtualMachine".into(),
             namespace: Some(ns.into()),
             name: name.into(),
+            capture: None,
         };
         let args = |argv: &[&str]| match super::Cli::parse_from(argv).command {
             super::Command::Analyze(a) => a,

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use crate::bounded::{self, Inflated};
 use crate::layout::{self, ArchiveKind, Decision, Plan};
-use crate::{Item, Outcome, add_outcomes, list_contents, read_cap, read_from};
+use crate::{Item, Outcome, list_contents, read_cap, read_from};
 
 /// Reason for an entry whose path starts at the root.
 const ABSOLUTE: &str = "absolute path in the archive: not read";
@@ -95,7 +95,7 @@ fn add_source(
         Ok(done) => (done, None),
         Err((done, error)) => (done, Some(error)),
     };
-    add_outcomes(builder, done);
+    crate::add_tree_outcomes(builder, name, done);
     if let Some(e) = error {
         builder.fail_as(name, InputKind::File, e);
     }

@@ -31,7 +31,8 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use kvdiag::parse::{HANDLER, LogFilter, LogScanner, McpPart, capture_timestamp, log_parsed};
 use kvdiag::{
-    Hint, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder, parse_input_with,
+    Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder,
+    parse_input_with,
 };
 use rayon::prelude::*;
 
@@ -312,7 +313,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         };
         done.push((Item { rel, name, plan }, outcome));
     }
-    add_outcomes(builder, done);
+    add_tree_outcomes(builder, &root.display().to_string(), done);
     for (path, kind) in archives {
         archive::add(builder, &path, kind, limits);
     }
@@ -334,6 +335,25 @@ fn list_contents<'a>(done: impl Iterator<Item = (&'a Item, &'a Outcome)>) -> Lis
 }
 
 /// Adds outcomes in path order.
+/// Adds the outcomes of a tree or an archive named `root`: a recognised capture (a
+/// must-gather, an inspect tree, a cluster-info dump) is a capture of its own, with its own
+/// time and identities; anything else joins the loose inputs.
+fn add_tree_outcomes(builder: &mut SnapshotBuilder, root: &str, done: Vec<(Item, Outcome)>) {
+    let kind = done
+        .iter()
+        .map(|(item, _)| item.plan.kind)
+        .filter(|k| *k != InputKind::File)
+        .min();
+    match kind {
+        Some(kind) => {
+            builder.begin_capture(root, kind);
+            add_outcomes(builder, done);
+            builder.end_capture();
+        }
+        None => add_outcomes(builder, done),
+    }
+}
+
 fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
     done.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
     for (item, outcome) in done {

@@ -228,8 +228,22 @@ fn a_loose_kernel_log_reaches_the_vm_whose_pod_cgroup_it_names() {
     kvdiag_fs::add_path(&mut builder, &workspace().join("fixtures/loose-files")).expect("exists");
     let snapshot = builder.build();
     let subjects = kvdiag::correlate(&snapshot);
-    assert_eq!(subjects.len(), 1, "{subjects:?}");
-    let kernel: Vec<_> = subjects[0]
+    let (machines, others): (Vec<_>, Vec<_>) = subjects.iter().partition(|s| s.listed_always());
+    assert_eq!(machines.len(), 1, "{subjects:?}");
+    // The rest of the kernel log is the node's own: its subject, not the VM's.
+    assert_eq!(others.len(), 1, "{others:?}");
+    assert_eq!(others[0].role, kvdiag::correlate::Role::Node);
+    assert_eq!(others[0].id.name, "worker-1.ocp4.lab.example.com");
+    let node_lines: Vec<usize> = snapshot
+        .log(others[0].logs[0])
+        .lines()
+        .map(|l| l.number)
+        .collect();
+    assert!(
+        !node_lines.contains(&4) && !node_lines.contains(&5),
+        "{node_lines:?}"
+    );
+    let kernel: Vec<_> = machines[0]
         .logs
         .iter()
         .map(|&id| snapshot.log(id))

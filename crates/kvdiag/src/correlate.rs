@@ -1,13 +1,28 @@
-//! Stage 3, correlate: group the snapshot into subjects, one per VM (or per VMI, launcher pod,
-//! DataVolume or log whose VM was not captured), with everything that explains it.
+//! Stage 3, correlate: group the snapshot into subjects, one per VM identity, with everything
+//! that explains it.
+//!
+//! A VM identity is formed from whatever evidence names it, in its capture: the VM, its VMI
+//! (same name), a launcher pod (labels, annotation, created-by uid, owner references, the name
+//! `virt-launcher-<vm>-<suffix>`), an event's `involvedObject`, a log's identity or the fields
+//! of its lines, QEMU's `-name guest=NS_VM`. Identity resolution is its own step: every piece
+//! of evidence contributes the *aliases* it is known by and the links it asserts between them;
+//! a union-find over the aliases turns links into entities, one subject each, named by its
+//! strongest alias. Weak links (pod naming conventions) are resolved after all strong ones,
+//! against the VM names the strong ones established, so the result never depends on the order
+//! of inputs.
+//!
+//! Evidence that names no VM has a subject of its own, listed only when a rule finds something
+//! about it: a DataVolume or PVC no VM uses ([`Role::Storage`]), a node's own evidence (kernel
+//! lines naming no pod, virt-handler's device plugins; [`Role::Node`]), and a file that names
+//! nothing and cannot be placed ([`Role::Unattributed`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::object::{Object, ObjectRef};
 use crate::parse::{HANDLER, LogKind};
-use crate::snapshot::{LogId, ObjectId, Snapshot};
+use crate::snapshot::{CaptureId, LogId, ObjectId, Snapshot};
 use crate::tree::Node;
 
 /// The kinds the correlator relates; objects of other kinds are not kept.
@@ -21,8 +36,8 @@ const DV: &str = "DataVolume";
 const PVC: &str = "PersistentVolumeClaim";
 const NODE: &str = "Node";
 
-/// The kind given to a subject made of a log file alone.
-pub const LOG_SUBJECT_KIND: &str = "Log";
+/// The kind given to a subject made of a file that names nothing kvdiag could place.
+pub const UNATTRIBUTED_KIND: &str = "Unattributed";
 
 /// One aspect of a subject that a rule condition can look at.
 #[derive(
@@ -95,11 +110,31 @@ impl Facet {
     }
 }
 
-/// One VM (or orphan) and everything captured about it.
+/// What a subject stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A VM identity (from its VM, VMI, launcher pod, or evidence naming one of them).
+    Machine,
+    /// A DataVolume or PVC that no captured VM uses.
+    Storage,
+    /// A node's own evidence.
+    Node,
+    /// A file that names nothing kvdiag could place.
+    Unattributed,
+}
+
+/// One VM identity (or storage, node or unplaced evidence) and everything captured about it.
 #[derive(Clone, Debug)]
 pub struct Subject {
     /// What the subject is called in reports.
     pub id: ObjectRef,
+    /// What it stands for.
+    pub role: Role,
+    /// The capture it belongs to.
+    pub capture: CaptureId,
+    /// The VM's name, when known from any evidence (the VMI has the same name).
+    pub vm_name: Option<String>,
     /// The VirtualMachine.
     pub vm: Vec<ObjectId>,
     /// Its VirtualMachineInstance.
@@ -121,12 +156,19 @@ pub struct Subject {
     pub logs: Vec<LogId>,
     /// Names of the DataVolumes and PVCs the VM or VMI refers to (captured or not).
     pub volume_refs: Vec<String>,
+    /// Names of the pods its evidence names (launcher pods, captured or not).
+    pub pod_names: Vec<String>,
+    /// The nodes its evidence names (captured or not).
+    pub node_names: Vec<String>,
 }
 
 impl Subject {
-    fn new(id: ObjectRef) -> Subject {
+    fn new(id: ObjectRef, role: Role, capture: CaptureId) -> Subject {
         Subject {
             id,
+            role,
+            capture,
+            vm_name: None,
             vm: Vec::new(),
             vmi: Vec::new(),
             launcher_pods: Vec::new(),
@@ -137,6 +179,8 @@ impl Subject {
             nodes: Vec::new(),
             logs: Vec::new(),
             volume_refs: Vec::new(),
+            pod_names: Vec::new(),
+            node_names: Vec::new(),
         }
     }
 
@@ -163,6 +207,12 @@ impl Subject {
         }
     }
 
+    /// Whether the subject is listed in a report even without a finding: VM identities are;
+    /// storage, node and unplaced evidence only with one.
+    pub fn listed_always(&self) -> bool {
+        self.role == Role::Machine
+    }
+
     /// A one-word state for people: the VM's `printableStatus`, else the VMI's or pod's phase.
     pub fn status(&self, snapshot: &Snapshot) -> Option<String> {
         let first = |ids: &[ObjectId], keys: &[&str]| {
@@ -173,148 +223,501 @@ impl Subject {
             .or_else(|| first(&self.vmi, &["status", "phase"]))
             .or_else(|| first(&self.launcher_pods, &["status", "phase"]))
             .or_else(|| first(&self.dvs, &["status", "phase"]))
+            .or_else(|| first(&self.pvcs, &["status", "phase"]))
     }
 }
 
-/// Groups a snapshot into subjects, sorted by namespace, name and kind.
+/// Groups a snapshot into subjects, sorted by capture, namespace, name and kind. With several
+/// captures, each subject's id names its capture.
 pub fn correlate(snapshot: &Snapshot) -> Vec<Subject> {
-    let mut c = Correlator {
-        s: snapshot,
-        subjects: Vec::new(),
-        by_vm_name: HashMap::new(),
-        by_volume: HashMap::new(),
-        owner: HashMap::new(),
-    };
+    let mut c = Correlator::new(snapshot);
+    c.strong_links();
+    c.weak_links();
     c.machines();
-    c.launcher_pods();
     c.volumes();
-    c.other_pods();
     c.nodes();
     c.events();
     c.logs();
     let mut subjects = c.subjects;
+    let several = snapshot.read_captures().nth(1).is_some();
+    if several {
+        for s in &mut subjects {
+            s.id.capture = Some(snapshot.captures()[s.capture].name.to_string());
+        }
+    }
     subjects.sort_by(|a, b| {
-        (&a.id.namespace, &a.id.name, &a.id.kind).cmp(&(&b.id.namespace, &b.id.name, &b.id.kind))
+        (a.capture, &a.id.namespace, &a.id.name, &a.id.kind).cmp(&(
+            b.capture,
+            &b.id.namespace,
+            &b.id.name,
+            &b.id.kind,
+        ))
     });
     subjects
 }
 
-type NsName = (Option<String>, String);
+/// A name something is known by, in its capture.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Alias {
+    /// A VM or its VMI: `namespace/name`.
+    Vm(CaptureId, Option<String>, String),
+    /// A virt-launcher pod.
+    Pod(CaptureId, Option<String>, String),
+    /// An object's uid.
+    Uid(CaptureId, String),
+}
+
+/// A union-find over aliases (path halving, union by index: small and order-independent once
+/// the representative is chosen by a fixed ranking, as [`Correlator::machines`] does).
+#[derive(Default)]
+struct Aliases {
+    index: HashMap<Alias, usize>,
+    keys: Vec<Alias>,
+    parent: Vec<usize>,
+}
+
+impl Aliases {
+    fn id(&mut self, a: Alias) -> usize {
+        if let Some(&i) = self.index.get(&a) {
+            return i;
+        }
+        let i = self.keys.len();
+        self.index.insert(a.clone(), i);
+        self.keys.push(a);
+        self.parent.push(i);
+        i
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.parent[hi] = lo;
+        }
+    }
+
+    fn get(&self, a: &Alias) -> Option<usize> {
+        self.index.get(a).copied()
+    }
+}
+
+type VolumeKey = (CaptureId, Option<String>, String);
 
 struct Correlator<'a> {
     s: &'a Snapshot,
+    aliases: Aliases,
     subjects: Vec<Subject>,
-    /// (namespace, VM or VMI name) → subject.
-    by_vm_name: HashMap<NsName, usize>,
-    /// (namespace, DataVolume or PVC name) → subject.
-    by_volume: HashMap<NsName, usize>,
-    /// object → subject.
-    owner: HashMap<ObjectId, usize>,
+    /// Union-find root → machine subject.
+    machine_of_root: HashMap<usize, usize>,
+    /// Volume → machine subjects that use it.
+    users: BTreeMap<VolumeKey, Vec<usize>>,
+    /// Volume → its storage subject, for volumes no machine uses.
+    storage: BTreeMap<VolumeKey, usize>,
+    /// Importer pod (capture, namespace, name) → volume.
+    importers: HashMap<VolumeKey, VolumeKey>,
+    /// Node (capture, name) → its node subject.
+    node_subjects: BTreeMap<(CaptureId, String), usize>,
 }
 
+/// Whether a pod is a virt-launcher pod, by label or by name.
+fn is_launcher(o: &Object) -> bool {
+    o.label("kubevirt.io") == Some("virt-launcher")
+        || o.name
+            .as_deref()
+            .is_some_and(|n| n.starts_with(LAUNCHER_PREFIX))
+}
+
+const LAUNCHER_PREFIX: &str = "virt-launcher-";
+const IMPORTER_PREFIX: &str = "importer-";
+
 impl<'a> Correlator<'a> {
+    fn new(s: &'a Snapshot) -> Self {
+        Correlator {
+            s,
+            aliases: Aliases::default(),
+            subjects: Vec::new(),
+            machine_of_root: HashMap::new(),
+            users: BTreeMap::new(),
+            storage: BTreeMap::new(),
+            importers: HashMap::new(),
+            node_subjects: BTreeMap::new(),
+        }
+    }
+
     fn obj(&self, id: ObjectId) -> &'a Object {
         self.s.object(id)
     }
 
-    fn new_subject(&mut self, id: ObjectId) -> usize {
-        self.subjects.push(Subject::new(self.obj(id).object_ref()));
-        self.subjects.len() - 1
+    fn cap(&self, id: ObjectId) -> CaptureId {
+        self.s.object_capture(id)
     }
 
-    fn key(o: &Object) -> Option<NsName> {
-        Some((o.namespace.clone(), o.name.clone()?))
+    fn vm_alias(&mut self, cap: CaptureId, ns: Option<String>, name: String) -> usize {
+        self.aliases.id(Alias::Vm(cap, ns, name))
     }
 
-    /// The subject an object's ownerReferences point to.
-    fn owned_by(&self, o: &Object, kind: &str) -> Option<usize> {
-        o.owners()
-            .filter(|(k, _)| *k == kind)
-            .find_map(|(_, uid)| self.owner.get(&self.s.by_uid(uid)?).copied())
-    }
-
-    fn machines(&mut self) {
-        for &id in self.s.of_kind(VM) {
-            let Some(key) = Self::key(self.obj(id)) else {
+    /// Links every alias that the objects, events and logs assert (all but naming conventions).
+    fn strong_links(&mut self) {
+        for &id in self.s.of_kind(VM).iter().chain(self.s.of_kind(VMI)) {
+            let o = self.obj(id);
+            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
                 continue;
             };
-            let sub = self.new_subject(id);
-            self.subjects[sub].vm.push(id);
-            self.owner.insert(id, sub);
-            self.by_vm_name.insert(key, sub);
-        }
-        for &id in self.s.of_kind(VMI) {
-            let o = self.obj(id);
-            let Some(key) = Self::key(o) else { continue };
-            let sub = match self
-                .owned_by(o, VM)
-                .or_else(|| self.by_vm_name.get(&key).copied())
-            {
-                Some(sub) => sub,
-                None => {
-                    let sub = self.new_subject(id);
-                    self.by_vm_name.insert(key, sub);
-                    sub
+            let a = self.vm_alias(cap, o.namespace.clone(), name);
+            if let Some(uid) = &o.uid {
+                let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
+                self.aliases.union(a, u);
+            }
+            for (owner_kind, uid) in o.owners() {
+                if owner_kind == VM {
+                    let u = self.aliases.id(Alias::Uid(cap, uid.to_owned()));
+                    self.aliases.union(a, u);
                 }
-            };
-            self.subjects[sub].vmi.push(id);
-            self.owner.insert(id, sub);
+            }
         }
-    }
-
-    /// The VMI a virt-launcher pod runs: annotation `kubevirt.io/domain`, label
-    /// `vm.kubevirt.io/name`, the VMI named by `kubevirt.io/created-by` or the owner reference,
-    /// else the `virt-launcher-<vmi>-<suffix>` naming convention.
-    fn launcher_vmi_name(&self, pod: &Object) -> Option<String> {
-        if let Some(n) = pod
-            .annotation("kubevirt.io/domain")
-            .or_else(|| pod.label("vm.kubevirt.io/name"))
-        {
-            return Some(n.to_owned());
-        }
-        let by_uid = pod
-            .label("kubevirt.io/created-by")
-            .into_iter()
-            .chain(pod.owners().filter(|(k, _)| *k == VMI).map(|(_, uid)| uid))
-            .find_map(|uid| self.obj(self.s.by_uid(uid)?).name.clone());
-        by_uid.or_else(|| launcher_pod_vmi(pod.name.as_deref()?).map(str::to_owned))
-    }
-
-    fn launcher_pods(&mut self) {
         for &id in self.s.of_kind(POD) {
             let o = self.obj(id);
-            if o.label("kubevirt.io") != Some("virt-launcher") {
+            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                continue;
+            };
+            if !is_launcher(o) {
                 continue;
             }
-            let key = self.launcher_vmi_name(o).map(|n| (o.namespace.clone(), n));
-            let sub = match key.as_ref().and_then(|k| self.by_vm_name.get(k)) {
-                Some(&sub) => sub,
-                None => {
-                    let sub = self.new_subject(id);
-                    if let Some(k) = key {
-                        self.by_vm_name.insert(k, sub);
-                    }
-                    sub
-                }
+            let p = self.aliases.id(Alias::Pod(cap, o.namespace.clone(), name));
+            if let Some(uid) = &o.uid {
+                let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
+                self.aliases.union(p, u);
+            }
+            if let Some(vm) = o
+                .annotation("kubevirt.io/domain")
+                .or_else(|| o.label("vm.kubevirt.io/name"))
+            {
+                let a = self.vm_alias(cap, o.namespace.clone(), vm.to_owned());
+                self.aliases.union(p, a);
+            }
+            let uids = o
+                .label("kubevirt.io/created-by")
+                .into_iter()
+                .chain(o.owners().filter(|(k, _)| *k == VMI).map(|(_, uid)| uid));
+            for uid in uids.map(str::to_owned).collect::<Vec<_>>() {
+                let u = self.aliases.id(Alias::Uid(cap, uid));
+                self.aliases.union(p, u);
+            }
+        }
+        for &id in self.s.of_kind(EVENT) {
+            let cap = self.cap(id);
+            let Some((kind, ns, name, uid)) = self.involved(id) else {
+                continue;
             };
-            self.subjects[sub].launcher_pods.push(id);
-            self.subjects[sub].pods.push(id);
-            self.owner.insert(id, sub);
+            let a = match kind.as_str() {
+                VM | VMI => self.vm_alias(cap, ns, name),
+                POD if name.starts_with(LAUNCHER_PREFIX) => {
+                    self.aliases.id(Alias::Pod(cap, ns, name))
+                }
+                _ => continue,
+            };
+            if let Some(uid) = uid {
+                let u = self.aliases.id(Alias::Uid(cap, uid));
+                self.aliases.union(a, u);
+            }
+        }
+        for log_id in 0..self.s.logs().len() {
+            let cap = self.s.log_capture(log_id);
+            let src = &self.s.log(log_id).source;
+            let ns = src.namespace.clone();
+            let pod = src
+                .pod
+                .as_ref()
+                .filter(|p| p.starts_with(LAUNCHER_PREFIX))
+                .map(|p| self.aliases.id(Alias::Pod(cap, ns.clone(), p.clone())));
+            if let Some(vm) = src.vm.clone() {
+                let a = self.vm_alias(cap, ns.clone(), vm);
+                if let Some(p) = pod {
+                    self.aliases.union(a, p);
+                }
+            }
+            if src.pod.is_none()
+                && src.vm.is_none()
+                && src.node.is_none()
+                && let Some((ns, name)) = self.line_identity(log_id)
+            {
+                self.vm_alias(cap, Some(ns), name);
+            }
         }
     }
 
+    /// A loose log's VM, named by the fields of its structured lines (`namespace` and `name`
+    /// of a VM or VMI, nested `object`/`vmi` objects, or a `uid` of a captured object) or by
+    /// QEMU's `-name guest=NAMESPACE_VM`.
+    fn line_identity(&self, log_id: LogId) -> Option<(String, String)> {
+        let log = self.s.log(log_id);
+        let cap = self.s.log_capture(log_id);
+        if let Some(uid) = log.first_field("uid")
+            && let Some(o) = self.s.by_uid(cap, &uid).map(|id| self.obj(id))
+            && (o.kind == VM || o.kind == VMI)
+            && let (Some(ns), Some(name)) = (o.namespace.clone(), o.name.clone())
+        {
+            return Some((ns, name));
+        }
+        for line in log.lines().take(200) {
+            let text = line.text.trim_start();
+            if text.starts_with('{') {
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+                    continue;
+                };
+                if let Some(found) = json_identity(&value) {
+                    return Some(found);
+                }
+            } else if let Some(at) = text.find("-name guest=") {
+                let rest = &text[at + "-name guest=".len()..];
+                let guest = rest.split([',', ' ', '\\', '"']).next().unwrap_or_default();
+                if let Some((ns, vm)) = guest.split_once('_')
+                    && !ns.is_empty()
+                    && !vm.is_empty()
+                {
+                    return Some((ns.to_owned(), vm.to_owned()));
+                }
+            }
+        }
+        None
+    }
+
+    /// `(kind, namespace, name, uid)` of an event's `involvedObject` (or `regarding`).
+    fn involved(&self, id: ObjectId) -> Option<(String, Option<String>, String, Option<String>)> {
+        let o = self.obj(id);
+        let root = o.root();
+        let involved = root
+            .get("involvedObject")
+            .or_else(|| root.get("regarding"))?;
+        let field = |k: &str| involved.get(k).and_then(Node::as_str).map(str::to_owned);
+        let ns = field("namespace").or_else(|| o.namespace.clone());
+        Some((field("kind")?, ns, field("name")?, field("uid")))
+    }
+
+    /// Joins launcher pods known only by name to their VM: `virt-launcher-<vm>-<suffix>`, the
+    /// shortened `virt-launcher-<vm>` people write, and names cut at 63 characters (which
+    /// match a VM established by strong links, by prefix). Then objects captured without a
+    /// namespace (pasted tables) join the one identity of their name in the capture.
+    fn weak_links(&mut self) {
+        // The VM names strong links established, per capture and namespace.
+        let mut known: BTreeMap<(CaptureId, Option<String>), BTreeSet<String>> = BTreeMap::new();
+        for key in &self.aliases.keys {
+            if let Alias::Vm(cap, ns, name) = key {
+                known
+                    .entry((*cap, ns.clone()))
+                    .or_default()
+                    .insert(name.clone());
+            }
+        }
+        let pods: Vec<(usize, CaptureId, Option<String>, String)> = self
+            .aliases
+            .keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| match k {
+                Alias::Pod(cap, ns, name) => Some((i, *cap, ns.clone(), name.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut has_vm: HashMap<usize, bool> = HashMap::new();
+        for i in 0..self.aliases.keys.len() {
+            if matches!(self.aliases.keys[i], Alias::Vm(..)) {
+                let r = self.aliases.find(i);
+                has_vm.insert(r, true);
+            }
+        }
+        for (i, cap, ns, name) in pods {
+            let root = self.aliases.find(i);
+            if has_vm.contains_key(&root) {
+                continue;
+            }
+            let names = known.get(&(cap, ns.clone()));
+            let Some(vm) = launcher_vm_name(&name, names) else {
+                continue;
+            };
+            let a = self.vm_alias(cap, ns, vm);
+            self.aliases.union(i, a);
+        }
+        // Aliases without a namespace join the only namespaced alias of their name.
+        let mut by_name: HashMap<(u8, CaptureId, String), Vec<usize>> = HashMap::new();
+        for (i, key) in self.aliases.keys.iter().enumerate() {
+            match key {
+                Alias::Vm(cap, Some(_), name) => {
+                    by_name.entry((0, *cap, name.clone())).or_default().push(i)
+                }
+                Alias::Pod(cap, Some(_), name) => {
+                    by_name.entry((1, *cap, name.clone())).or_default().push(i)
+                }
+                _ => {}
+            }
+        }
+        let unnamespaced: Vec<(usize, (u8, CaptureId, String))> = self
+            .aliases
+            .keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, key)| match key {
+                Alias::Vm(cap, None, name) => Some((i, (0, *cap, name.clone()))),
+                Alias::Pod(cap, None, name) => Some((i, (1, *cap, name.clone()))),
+                _ => None,
+            })
+            .collect();
+        for (i, key) in unnamespaced {
+            if let Some([only]) = by_name.get(&key).map(Vec::as_slice) {
+                self.aliases.union(i, *only);
+            }
+        }
+    }
+
+    /// One subject per entity, named by its strongest alias: a captured VM over a captured
+    /// VMI over a launcher pod; else the VM its evidence names.
+    fn machines(&mut self) {
+        let mut entities: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..self.aliases.keys.len() {
+            if matches!(self.aliases.keys[i], Alias::Vm(..) | Alias::Pod(..)) {
+                let r = self.aliases.find(i);
+                entities.entry(r).or_default().push(i);
+            }
+        }
+        for (root, members) in entities {
+            // The VM alias with a captured object first, then the first by name.
+            let captured = |cap: CaptureId, ns: &Option<String>, name: &str, kind: &str| {
+                self.s.find(cap, kind, ns.as_deref(), name).is_some()
+            };
+            let best = members
+                .iter()
+                .filter_map(|&i| match &self.aliases.keys[i] {
+                    Alias::Vm(cap, ns, name) => Some((*cap, ns, name)),
+                    _ => None,
+                })
+                .min_by_key(|(cap, ns, name)| {
+                    let has = captured(*cap, ns, name, VM) || captured(*cap, ns, name, VMI);
+                    (!has, *ns, *name)
+                });
+            let pod = members.iter().find_map(|&i| match &self.aliases.keys[i] {
+                Alias::Pod(cap, ns, name) => Some((*cap, ns, name)),
+                _ => None,
+            });
+            let (cap, id, vm_name) = match (best, pod) {
+                (Some((cap, ns, name)), _) => {
+                    // A VM identity is called a VirtualMachine, unless only its VMI was
+                    // captured (a VMI created on its own has no VM).
+                    let kind = if !captured(cap, ns, name, VM) && captured(cap, ns, name, VMI) {
+                        VMI
+                    } else {
+                        VM
+                    };
+                    (
+                        cap,
+                        ObjectRef {
+                            kind: kind.to_owned(),
+                            namespace: ns.clone(),
+                            name: name.clone(),
+                            capture: None,
+                        },
+                        Some(name.clone()),
+                    )
+                }
+                (None, Some((cap, ns, name))) => (
+                    cap,
+                    ObjectRef {
+                        kind: POD.to_owned(),
+                        namespace: ns.clone(),
+                        name: name.clone(),
+                        capture: None,
+                    },
+                    None,
+                ),
+                (None, None) => continue,
+            };
+            let mut subject = Subject::new(id, Role::Machine, cap);
+            subject.vm_name = vm_name;
+            let sub = self.subjects.len();
+            self.subjects.push(subject);
+            self.machine_of_root.insert(root, sub);
+        }
+        // Members: VMs, VMIs and launcher pods.
+        for kind in [VM, VMI, POD] {
+            for &id in self.s.of_kind(kind) {
+                let o = self.obj(id);
+                let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                    continue;
+                };
+                let alias = if kind == POD {
+                    if !is_launcher(o) {
+                        continue;
+                    }
+                    Alias::Pod(cap, o.namespace.clone(), name)
+                } else {
+                    Alias::Vm(cap, o.namespace.clone(), name)
+                };
+                let Some(sub) = self.machine_of(&alias) else {
+                    continue;
+                };
+                let s = &mut self.subjects[sub];
+                match kind {
+                    VM => s.vm.push(id),
+                    VMI => s.vmi.push(id),
+                    _ => {
+                        s.launcher_pods.push(id);
+                        s.pods.push(id);
+                    }
+                }
+            }
+        }
+        for (i, key) in self.aliases.keys.clone().into_iter().enumerate() {
+            if let Alias::Pod(_, _, name) = key {
+                let r = self.aliases.find(i);
+                if let Some(&sub) = self.machine_of_root.get(&r) {
+                    self.subjects[sub].pod_names.push(name);
+                }
+            }
+        }
+        for s in &mut self.subjects {
+            s.pod_names.sort();
+            s.pod_names.dedup();
+        }
+    }
+
+    /// The machine subject an alias belongs to.
+    fn machine_of(&mut self, alias: &Alias) -> Option<usize> {
+        let i = self.aliases.get(alias)?;
+        let r = self.aliases.find(i);
+        self.machine_of_root.get(&r).copied()
+    }
+
+    /// DataVolumes and PVCs go to the VMs that use them; those no VM uses are storage subjects.
+    /// CDI importer pods go with their PVC.
     fn volumes(&mut self) {
+        let mut names = Vec::new();
         for sub in 0..self.subjects.len() {
-            let subject = &self.subjects[sub];
-            let mut names = Vec::new();
+            let cap = self.subjects[sub].capture;
             let mut refs = Vec::new();
-            for &id in subject.vm.iter().chain(&subject.vmi) {
+            let members: Vec<ObjectId> = self.subjects[sub]
+                .vm
+                .iter()
+                .chain(&self.subjects[sub].vmi)
+                .copied()
+                .collect();
+            for id in members {
                 let o = self.obj(id);
                 volume_names(o.root(), &mut names);
                 for name in names.drain(..) {
-                    self.by_volume
-                        .entry((o.namespace.clone(), name.clone()))
-                        .or_insert(sub);
+                    let users = self
+                        .users
+                        .entry((cap, o.namespace.clone(), name.clone()))
+                        .or_default();
+                    if !users.contains(&sub) {
+                        users.push(sub);
+                    }
                     refs.push(name);
                 }
             }
@@ -322,79 +725,166 @@ impl<'a> Correlator<'a> {
             refs.dedup();
             self.subjects[sub].volume_refs = refs;
         }
+        // A DataVolume owned by a VM is used by it even when the VM's spec was not captured.
         for &id in self.s.of_kind(DV) {
             let o = self.obj(id);
-            let Some(key) = Self::key(o) else { continue };
-            let sub = match self
-                .owned_by(o, VM)
-                .or_else(|| self.by_volume.get(&key).copied())
-            {
-                Some(sub) => sub,
-                None => self.new_subject(id),
+            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                continue;
             };
-            self.by_volume.entry(key).or_insert(sub);
-            self.subjects[sub].dvs.push(id);
-            self.owner.insert(id, sub);
-        }
-        for &id in self.s.of_kind(PVC) {
-            let o = self.obj(id);
-            let Some(key) = Self::key(o) else { continue };
-            let found = self
-                .owned_by(o, DV)
-                .or_else(|| self.by_volume.get(&key).copied());
-            if let Some(sub) = found {
-                self.subjects[sub].pvcs.push(id);
-                self.owner.insert(id, sub);
+            let owners: Vec<String> = o
+                .owners()
+                .filter(|(k, _)| *k == VM)
+                .map(|(_, uid)| uid.to_owned())
+                .collect();
+            for uid in owners {
+                if let Some(sub) = self.machine_of(&Alias::Uid(cap, uid)) {
+                    let users = self
+                        .users
+                        .entry((cap, o.namespace.clone(), name.clone()))
+                        .or_default();
+                    if !users.contains(&sub) {
+                        users.push(sub);
+                    }
+                }
             }
         }
-    }
-
-    /// CDI importer pods: named by the PVC annotation, owned by the PVC, or `importer-<pvc>`.
-    fn other_pods(&mut self) {
-        let mut importer: HashMap<NsName, usize> = HashMap::new();
-        for sub in 0..self.subjects.len() {
-            for &id in &self.subjects[sub].pvcs {
+        let dv_uid: HashMap<(CaptureId, String), VolumeKey> = self
+            .s
+            .of_kind(DV)
+            .iter()
+            .filter_map(|&id| {
                 let o = self.obj(id);
-                let Some(name) = o.name.clone() else { continue };
-                let ns = o.namespace.clone();
-                if let Some(pod) = o.annotation("cdi.kubevirt.io/storage.import.importPodName") {
-                    importer.insert((ns.clone(), pod.to_owned()), sub);
+                Some((
+                    (self.cap(id), o.uid.clone()?),
+                    (self.cap(id), o.namespace.clone(), o.name.clone()?),
+                ))
+            })
+            .collect();
+        let mut pvc_uid: HashMap<(CaptureId, String), VolumeKey> = HashMap::new();
+        for kind in [DV, PVC] {
+            for &id in self.s.of_kind(kind) {
+                let o = self.obj(id);
+                let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                    continue;
+                };
+                // A PVC owned by a DataVolume of another name is that DataVolume's.
+                let key = o
+                    .owners()
+                    .filter(|(k, _)| *k == DV)
+                    .find_map(|(_, uid)| dv_uid.get(&(cap, uid.to_owned())).cloned())
+                    .unwrap_or((cap, o.namespace.clone(), name.clone()));
+                if kind == PVC {
+                    if let Some(uid) = &o.uid {
+                        pvc_uid.insert((cap, uid.clone()), key.clone());
+                    }
+                    if let Some(pod) = o.annotation("cdi.kubevirt.io/storage.import.importPodName")
+                    {
+                        self.importers
+                            .insert((cap, o.namespace.clone(), pod.to_owned()), key.clone());
+                    }
                 }
-                importer.insert((ns, format!("importer-{name}")), sub);
+                let subs = self.volume_subjects(&key, kind);
+                for sub in subs {
+                    let s = &mut self.subjects[sub];
+                    if kind == DV {
+                        s.dvs.push(id)
+                    } else {
+                        s.pvcs.push(id)
+                    }
+                }
             }
         }
         for &id in self.s.of_kind(POD) {
-            if self.owner.contains_key(&id) {
+            let o = self.obj(id);
+            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                continue;
+            };
+            if is_launcher(o) {
                 continue;
             }
-            let o = self.obj(id);
-            let found = self.owned_by(o, PVC).or_else(|| {
-                let key = Self::key(o)?;
-                importer.get(&key).copied()
-            });
-            if let Some(sub) = found {
-                self.subjects[sub].pods.push(id);
-                self.owner.insert(id, sub);
+            let key = o
+                .owners()
+                .filter(|(k, _)| *k == PVC)
+                .find_map(|(_, uid)| pvc_uid.get(&(cap, uid.to_owned())).cloned())
+                .or_else(|| self.importer_volume(cap, o.namespace.clone(), &name));
+            if let Some(key) = key {
+                for sub in self.volume_subjects(&key, PVC) {
+                    self.subjects[sub].pods.push(id);
+                }
             }
         }
     }
 
+    /// The volume an importer pod writes: named by its PVC's annotation, else `importer-<pvc>`.
+    fn importer_volume(&self, cap: CaptureId, ns: Option<String>, pod: &str) -> Option<VolumeKey> {
+        let key = (cap, ns.clone(), pod.to_owned());
+        if let Some(v) = self.importers.get(&key) {
+            return Some(v.clone());
+        }
+        let pvc = pod.strip_prefix(IMPORTER_PREFIX)?;
+        (!pvc.is_empty()).then(|| (cap, ns, pvc.to_owned()))
+    }
+
+    /// The subjects a volume belongs to: the VMs that use it, else its storage subject (made
+    /// on first use, named after the DataVolume when there is one).
+    fn volume_subjects(&mut self, key: &VolumeKey, kind: &str) -> Vec<usize> {
+        if let Some(users) = self.users.get(key) {
+            return users.clone();
+        }
+        if let Some(&sub) = self.storage.get(key) {
+            if kind == DV {
+                self.subjects[sub].id.kind = DV.to_owned();
+            }
+            return vec![sub];
+        }
+        let (cap, ns, name) = key.clone();
+        let has_dv = self.s.find(cap, DV, ns.as_deref(), &name).is_some();
+        let id = ObjectRef {
+            kind: if has_dv || kind == DV { DV } else { PVC }.to_owned(),
+            namespace: ns,
+            name,
+            capture: None,
+        };
+        let sub = self.subjects.len();
+        self.subjects.push(Subject::new(id, Role::Storage, cap));
+        self.storage.insert(key.clone(), sub);
+        vec![sub]
+    }
+
+    /// Nodes where each VM runs or, for a pod not placed yet, the nodes its selector admits.
     fn nodes(&mut self) {
         for sub in &mut self.subjects {
-            let mut names: Vec<&str> = Vec::new();
+            if sub.role != Role::Machine {
+                continue;
+            }
+            let cap = sub.capture;
+            let mut names: Vec<String> = Vec::new();
             for &id in &sub.vmi {
-                names.extend(self.s.object(id).str_at(&["status", "nodeName"]));
+                names.extend(
+                    self.s
+                        .object(id)
+                        .str_at(&["status", "nodeName"])
+                        .map(str::to_owned),
+                );
             }
             for &id in &sub.launcher_pods {
-                names.extend(self.s.object(id).str_at(&["spec", "nodeName"]));
+                names.extend(
+                    self.s
+                        .object(id)
+                        .str_at(&["spec", "nodeName"])
+                        .map(str::to_owned),
+                );
             }
-            for name in names {
-                if let Some(node) = self.s.find(NODE, None, name)
+            for name in &names {
+                if let Some(node) = self.s.find(cap, NODE, None, name)
                     && !sub.nodes.contains(&node)
                 {
                     sub.nodes.push(node);
                 }
             }
+            sub.node_names = names;
+            sub.node_names.sort();
+            sub.node_names.dedup();
             // A pod not placed yet could run on any node its node selector admits: those are
             // the nodes that explain why it is not placed (and no others).
             if sub.nodes.is_empty() {
@@ -407,6 +897,9 @@ impl<'a> Correlator<'a> {
                 });
                 for selector in selectors {
                     for &node in self.s.of_kind(NODE) {
+                        if self.s.object_capture(node) != cap {
+                            continue;
+                        }
                         let labels = self.s.object(node).root().at(&["metadata", "labels"]);
                         let admitted = selector.members().all(|(k, v)| {
                             labels.and_then(|l| l.get(k)).map(Node::to_value) == Some(v.to_value())
@@ -420,166 +913,250 @@ impl<'a> Correlator<'a> {
         }
     }
 
+    /// The node subject of a node (made on first use), holding its Node object.
+    fn node_subject(&mut self, cap: CaptureId, name: &str) -> usize {
+        if let Some(&sub) = self.node_subjects.get(&(cap, name.to_owned())) {
+            return sub;
+        }
+        let id = ObjectRef {
+            kind: NODE.to_owned(),
+            namespace: None,
+            name: name.to_owned(),
+            capture: None,
+        };
+        let mut subject = Subject::new(id, Role::Node, cap);
+        subject.node_names.push(name.to_owned());
+        if let Some(node) = self.s.find(cap, NODE, None, name) {
+            subject.nodes.push(node);
+        }
+        let sub = self.subjects.len();
+        self.subjects.push(subject);
+        self.node_subjects.insert((cap, name.to_owned()), sub);
+        sub
+    }
+
+    /// Every event goes to the subject of the object it is about.
     fn events(&mut self) {
         for &id in self.s.of_kind(EVENT) {
-            let o = self.obj(id);
-            let Some(involved) = o.root().get("involvedObject") else {
+            let cap = self.cap(id);
+            let Some((kind, ns, name, uid)) = self.involved(id) else {
                 continue;
             };
-            let field = |k: &str| involved.get(k).and_then(Node::as_str);
-            let by_uid = field("uid")
-                .and_then(|uid| self.s.by_uid(uid))
-                .and_then(|obj| self.owner.get(&obj).copied());
-            let found = by_uid.or_else(|| {
-                let kind = field("kind")?;
-                let name = field("name")?.to_owned();
-                let ns = field("namespace")
-                    .or(o.namespace.as_deref())
-                    .map(str::to_owned);
-                if let Some(obj) = self.s.find(kind, ns.as_deref(), &name)
-                    && let Some(&sub) = self.owner.get(&obj)
-                {
-                    return Some(sub);
-                }
-                // Objects that are gone (earlier launcher pods, deleted VMIs) still have events.
-                match kind {
-                    VM | VMI => self.by_vm_name.get(&(ns, name)).copied(),
-                    POD => {
-                        let vmi = launcher_pod_vmi(&name)?.to_owned();
-                        self.by_vm_name.get(&(ns, vmi)).copied()
-                    }
-                    DV | PVC => self.by_volume.get(&(ns, name)).copied(),
-                    _ => None,
-                }
-            });
-            if let Some(sub) = found {
+            let by_uid = uid.and_then(|u| self.machine_of(&Alias::Uid(cap, u)));
+            let subs: Vec<usize> = match kind.as_str() {
+                VM | VMI => by_uid
+                    .or_else(|| self.machine_of(&Alias::Vm(cap, ns.clone(), name.clone())))
+                    .into_iter()
+                    .collect(),
+                POD if name.starts_with(LAUNCHER_PREFIX) => by_uid
+                    .or_else(|| self.machine_of(&Alias::Pod(cap, ns.clone(), name.clone())))
+                    .into_iter()
+                    .collect(),
+                POD => match self.importer_volume(cap, ns, &name) {
+                    Some(key) => self.volume_subjects(&key, PVC),
+                    None => Vec::new(),
+                },
+                DV | PVC => self.volume_subjects(&(cap, ns, name), &kind),
+                NODE => vec![self.node_subject(cap, &name)],
+                _ => by_uid.into_iter().collect(),
+            };
+            for sub in subs {
                 self.subjects[sub].events.push(id);
             }
         }
     }
 
     fn logs(&mut self) {
-        for (log_id, log) in self.s.logs().iter().enumerate() {
-            let src = &log.source;
+        let mut unplaced = Vec::new();
+        for log_id in 0..self.s.logs().len() {
+            let cap = self.s.log_capture(log_id);
+            let src = &self.s.log(log_id).source;
             let ns = src.namespace.clone();
-            // A node's kernel log explains no VM as a whole; its per-pod excerpts do, once
-            // their pod is known (see `parse::kernel`).
-            if src.kind == Some(LogKind::Kernel) && src.pod.is_none() {
-                continue;
-            }
-            // A virt-handler log's per-VMI excerpts (with `vm`) go to their VM below; its lines
-            // about the node itself (device plugins: no `/dev/kvm`) to every VM of that node.
-            if src.container.as_deref() == Some(HANDLER) && src.vm.is_none() {
-                let node = src.node.clone().or_else(|| {
-                    let pod = self.s.find(POD, ns.as_deref(), src.pod.as_deref()?)?;
-                    Some(self.s.object(pod).str_at(&["spec", "nodeName"])?.to_owned())
-                });
-                if let Some(node) = node.and_then(|n| self.s.find(NODE, None, &n)) {
-                    for sub in self.subjects.iter_mut().filter(|s| s.nodes.contains(&node)) {
-                        sub.logs.push(log_id);
-                    }
-                }
-                continue;
-            }
-            if src.pod.is_none()
-                && let Some(vm) = &src.vm
+            if let Some(vm) = &src.vm
+                && let Some(sub) = self.machine_of(&Alias::Vm(cap, ns.clone(), vm.clone()))
             {
-                let key = (ns.clone(), vm.clone());
-                let sub = match self.by_vm_name.get(&key) {
-                    Some(&sub) => sub,
-                    None => {
-                        self.subjects.push(Subject::new(ObjectRef {
-                            kind: VMI.to_owned(),
-                            namespace: ns,
-                            name: vm.clone(),
-                        }));
-                        self.by_vm_name.insert(key, self.subjects.len() - 1);
-                        self.subjects.len() - 1
-                    }
-                };
                 self.subjects[sub].logs.push(log_id);
                 continue;
             }
-            let sub = match &src.pod {
-                Some(pod) => match self.by_pod_name(ns.clone(), pod) {
-                    Some(sub) => sub,
-                    // A launcher pod's log whose objects were not captured is a subject of its
-                    // own; logs of other pods (operators, virt-handler) explain no VM alone.
-                    None => match launcher_pod_vmi(pod) {
-                        Some(vmi) => {
-                            let key = (ns.clone(), vmi.to_owned());
-                            self.subjects.push(Subject::new(ObjectRef {
-                                kind: POD.to_owned(),
-                                namespace: ns,
-                                name: pod.clone(),
-                            }));
-                            self.by_vm_name.insert(key, self.subjects.len() - 1);
-                            self.subjects.len() - 1
-                        }
-                        None => continue,
-                    },
-                },
-                // A loose file: by what its lines say, else the only VM, else on its own.
-                None => match self.by_line_fields(log_id).or_else(|| self.only_machine()) {
-                    Some(sub) => sub,
-                    None => {
-                        self.subjects.push(Subject::new(ObjectRef {
-                            kind: LOG_SUBJECT_KIND.to_owned(),
-                            namespace: ns,
-                            name: src.origin.to_string(),
-                        }));
-                        self.subjects.len() - 1
+            if let Some(pod) = &src.pod {
+                if let Some(sub) = self.machine_of(&Alias::Pod(cap, ns.clone(), pod.clone())) {
+                    self.subjects[sub].logs.push(log_id);
+                    continue;
+                }
+                if let Some(key) = self.importer_volume(cap, ns.clone(), pod) {
+                    for sub in self.volume_subjects(&key, PVC) {
+                        self.subjects[sub].logs.push(log_id);
                     }
-                },
-            };
-            self.subjects[sub].logs.push(log_id);
-        }
-    }
-
-    /// The subject of a pod named in a log's identity: the captured pod, else the naming
-    /// conventions of importer (`importer-<pvc>`) and launcher pods.
-    fn by_pod_name(&self, ns: Option<String>, pod: &str) -> Option<usize> {
-        if let Some(obj) = self.s.find(POD, ns.as_deref(), pod)
-            && let Some(&sub) = self.owner.get(&obj)
-        {
-            return Some(sub);
-        }
-        if let Some(pvc) = pod.strip_prefix("importer-")
-            && let Some(&sub) = self.by_volume.get(&(ns.clone(), pvc.to_owned()))
-        {
-            return Some(sub);
-        }
-        let vmi = launcher_pod_vmi(pod)?.to_owned();
-        self.by_vm_name.get(&(ns, vmi)).copied()
-    }
-
-    /// A loose log whose structured lines name their VMI (`namespace` and `name`, or `uid`).
-    fn by_line_fields(&self, log: LogId) -> Option<usize> {
-        let log = self.s.log(log);
-        if let Some(uid) = log.first_field("uid")
-            && let Some(&sub) = self.s.by_uid(&uid).and_then(|o| self.owner.get(&o))
-        {
-            return Some(sub);
-        }
-        let ns = log.first_field("namespace")?;
-        let name = log.first_field("name")?;
-        self.by_vm_name.get(&(Some(ns), name)).copied()
-    }
-
-    /// The only subject with a VM, VMI or launcher pod, if there is exactly one.
-    fn only_machine(&self) -> Option<usize> {
-        let mut machines =
-            self.subjects.iter().enumerate().filter(|(_, s)| {
-                !s.vm.is_empty() || !s.vmi.is_empty() || !s.launcher_pods.is_empty()
+                    continue;
+                }
+            }
+            // A node's own lines (kernel lines naming no pod, virt-handler's device plugins):
+            // the node's subject, and, for virt-handler, the VMs on that node.
+            let node = src.node.clone().or_else(|| {
+                let pod = self.s.find(cap, POD, ns.as_deref(), src.pod.as_deref()?)?;
+                Some(self.s.object(pod).str_at(&["spec", "nodeName"])?.to_owned())
             });
+            let node_level =
+                src.kind == Some(LogKind::Kernel) || src.container.as_deref() == Some(HANDLER);
+            if node_level {
+                if src.container.as_deref() == Some(HANDLER)
+                    && let Some(node) = &node
+                {
+                    let node_object = self.s.find(cap, NODE, None, node);
+                    for sub in &mut self.subjects {
+                        if sub.role == Role::Machine
+                            && sub.capture == cap
+                            && (sub.node_names.iter().any(|n| n == node)
+                                || node_object.is_some_and(|id| sub.nodes.contains(&id)))
+                        {
+                            sub.logs.push(log_id);
+                        }
+                    }
+                }
+                let host = node.or_else(|| self.s.log(log_id).first_host());
+                match host {
+                    Some(node) => {
+                        let sub = self.node_subject(cap, &node);
+                        self.subjects[sub].logs.push(log_id);
+                    }
+                    None => unplaced.push(log_id),
+                }
+                continue;
+            }
+            if src.pod.is_some() {
+                // Another component's log (an operator, virt-controller): what a rule finds in
+                // it is listed, unattributed.
+                unplaced.push(log_id);
+                continue;
+            }
+            // A loose file: by what its lines say, else the only VM of its folder, else the
+            // only VM of its capture, else unattributed.
+            let found = self
+                .line_identity(log_id)
+                .and_then(|(ns, name)| self.machine_of(&Alias::Vm(cap, Some(ns), name)))
+                .or_else(|| self.only_machine_in_folder(cap, &src.origin))
+                .or_else(|| self.only_machine(cap));
+            match found {
+                Some(sub) => self.subjects[sub].logs.push(log_id),
+                None => unplaced.push(log_id),
+            }
+        }
+        for log_id in unplaced {
+            let src = &self.s.log(log_id).source;
+            let id = ObjectRef {
+                kind: UNATTRIBUTED_KIND.to_owned(),
+                namespace: None,
+                name: src.origin.to_string(),
+                capture: None,
+            };
+            let mut subject = Subject::new(id, Role::Unattributed, self.s.log_capture(log_id));
+            subject.logs.push(log_id);
+            self.subjects.push(subject);
+        }
+    }
+
+    /// The only VM of a capture whose captured objects or logs lie in the folder (or archive)
+    /// of `file`.
+    fn only_machine_in_folder(&self, cap: CaptureId, file: &str) -> Option<usize> {
+        let folder = folder_of(file);
+        let mut found = self.subjects.iter().enumerate().filter(|(_, s)| {
+            s.role == Role::Machine
+                && s.capture == cap
+                && (s.vm.iter().chain(&s.vmi).chain(&s.pods).chain(&s.events))
+                    .map(|&id| &self.s.object(id).origin.source)
+                    .chain(s.logs.iter().map(|&id| &self.s.log(id).source.origin))
+                    .any(|src| folder_of(src) == folder)
+        });
+        let (first, _) = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+
+    /// The only VM of a capture, if there is exactly one.
+    fn only_machine(&self, cap: CaptureId) -> Option<usize> {
+        let mut machines = self
+            .subjects
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.role == Role::Machine && s.capture == cap);
         let (first, _) = machines.next()?;
         machines.next().is_none().then_some(first)
     }
 }
 
+/// The folder (or archive) a file lies in: its name up to the last `/` (an archive entry
+/// `a.tgz!/x` lies in `a.tgz!`).
+fn folder_of(file: &str) -> &str {
+    file.rfind('/').map_or("", |i| &file[..i])
+}
+
+/// The VM a launcher pod's name stands for, when nothing stronger named it:
+/// `virt-launcher-<vm>-<5 characters>`, a known VM named by the shortened `virt-launcher-<vm>`,
+/// or a known VM whose pod name was cut at 63 characters. An unknown shortened name is taken
+/// as the VM's; a cut name never forms a VM of its own.
+fn launcher_vm_name(pod: &str, known: Option<&BTreeSet<String>>) -> Option<String> {
+    let rest = pod.strip_prefix(LAUNCHER_PREFIX)?;
+    if rest.is_empty() {
+        return None;
+    }
+    let is_known = |n: &str| known.is_some_and(|k| k.contains(n));
+    let suffixed = launcher_pod_vmi(pod);
+    if let Some(vm) = suffixed.filter(|v| is_known(v)) {
+        return Some(vm.to_owned());
+    }
+    if is_known(rest) {
+        return Some(rest.to_owned());
+    }
+    if pod.len() >= 63 {
+        // Kubernetes cuts generated names: the VM's name starts with what is left.
+        let stem = rest.trim_end_matches('-');
+        let mut matches = known
+            .into_iter()
+            .flatten()
+            .filter(|k| k.starts_with(stem) || stem.starts_with(k.as_str()));
+        let first = matches.next()?;
+        return matches.next().is_none().then(|| first.clone());
+    }
+    Some(suffixed.unwrap_or(rest).to_owned())
+}
+
+/// The VM a JSON log line names: `namespace` and `name` (with `kind` absent or a VM/VMI) at the
+/// top level or in a nested `object`/`vmi`/`VirtualMachineInstance` object, or a `vmi` field
+/// `namespace/name`.
+fn json_identity(value: &serde_json::Value) -> Option<(String, String)> {
+    let obj = value.as_object()?;
+    let text = |v: Option<&serde_json::Value>| {
+        v.and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let kind_ok = text(obj.get("kind")).is_none_or(|k| k == VM || k == VMI);
+    if kind_ok && let (Some(ns), Some(name)) = (text(obj.get("namespace")), text(obj.get("name"))) {
+        return Some((ns, name));
+    }
+    for key in ["object", "vmi", "VirtualMachineInstance", "vm"] {
+        match obj.get(key) {
+            Some(v @ serde_json::Value::Object(_)) => {
+                if let Some(found) = json_identity(v) {
+                    return Some(found);
+                }
+            }
+            Some(serde_json::Value::String(s)) => {
+                if let Some((ns, name)) = s.split_once('/')
+                    && !ns.is_empty()
+                    && !name.is_empty()
+                {
+                    return Some((ns.to_owned(), name.to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `virt-launcher-<vmi>-<5 characters>` → `<vmi>`.
 fn launcher_pod_vmi(pod: &str) -> Option<&str> {
-    let rest = pod.strip_prefix("virt-launcher-")?;
+    let rest = pod.strip_prefix(LAUNCHER_PREFIX)?;
     let (vmi, suffix) = rest.rsplit_once('-')?;
     (suffix.len() == 5
         && suffix

@@ -82,7 +82,13 @@ pub fn analyze_subjects(
     } else {
         subjects.par_iter().map(one).collect()
     };
+    let mut listed = Vec::with_capacity(subjects.len());
     for (subject, found) in subjects.iter().zip(found_all) {
+        // Storage, node and unplaced evidence is listed only with a finding.
+        if !subject.listed_always() && found.is_empty() {
+            continue;
+        }
+        listed.push(subject.clone());
         reports.push(SubjectReport {
             subject: subject.id.clone(),
             status: subject.status(snapshot),
@@ -101,11 +107,12 @@ pub fn analyze_subjects(
     Report {
         schema: SCHEMA,
         capture_time: snapshot.capture_time(),
+        captures: snapshot.read_captures().map(|(_, c)| c.clone()).collect(),
         summary,
         subjects: reports,
         diagnoses,
         coverage: if options.explain {
-            crate::coverage::coverage(rules, snapshot, subjects)
+            crate::coverage::coverage(rules, snapshot, &listed)
         } else {
             Vec::new()
         },
@@ -128,7 +135,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
     let ctx = Ctx {
         snapshot,
         subject,
-        now: snapshot.capture_time().map(|c| c.time),
+        now: snapshot.time_of(subject.capture).map(|c| c.time),
         hits: &hits,
         rules,
     };
@@ -468,7 +475,9 @@ impl Ctx<'_> {
                 }
             }
             if let Some(pod) = &src.pod
-                && let Some(id) = self.snapshot.find("Pod", src.namespace.as_deref(), pod)
+                && let Some(id) =
+                    self.snapshot
+                        .find(self.subject.capture, "Pod", src.namespace.as_deref(), pod)
             {
                 found.focus.entry(Facet::Pod).or_insert(id);
             }
@@ -530,12 +539,15 @@ impl Ctx<'_> {
                 }
                 let s = &self.subject.id;
                 match (facet, field) {
-                    // A VMI has its VM's name; a subject named after either stands for both.
+                    // A VMI has its VM's name; a subject named after either stands for both,
+                    // and a subject formed from other evidence knows the name it names.
                     (Facet::Vm | Facet::Vmi, _)
                         if s.kind == "VirtualMachine" || s.kind == "VirtualMachineInstance" =>
                     {
                         pick(s.clone(), field)
                     }
+                    (Facet::Vm | Facet::Vmi, Field::Name) => self.subject.vm_name.clone(),
+                    (Facet::Vm | Facet::Vmi, Field::Kind) => None,
                     (Facet::Node, Field::Name) => self.node_name(),
                     // A pod known only from its logs: the one whose line matched, else any.
                     (Facet::Pod, Field::Name) => found
@@ -550,7 +562,8 @@ impl Ctx<'_> {
                                 .logs
                                 .iter()
                                 .find_map(|&id| self.snapshot.log(id).source.pod.clone())
-                        }),
+                        })
+                        .or_else(|| self.subject.pod_names.first().cloned()),
                     (_, Field::Namespace) => s.namespace.clone(),
                     _ => None,
                 }
@@ -597,6 +610,7 @@ impl Ctx<'_> {
                     .find_map(|&id| self.snapshot.object(id).str_at(&["spec", "nodeName"]))
             })
             .map(str::to_owned)
+            .or_else(|| s.node_names.first().cloned())
     }
 }
 

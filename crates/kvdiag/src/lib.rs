@@ -66,8 +66,9 @@ pub use parse::{
 pub use report::{Diagnosis, Evidence, Remediation, Report};
 pub use rules::{LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
 pub use snapshot::{
-    CaptureTime, CaptureTimeSource, Content, InputKind, InputProblem, InputRecord, Inputs,
-    KindCounts, LogId, ObjectId, ReasonCount, Snapshot, SnapshotBuilder,
+    Capture, CaptureId, CaptureTime, CaptureTimeSource, Content, InputKind, InputProblem,
+    InputRecord, Inputs, KindCounts, LOOSE_CAPTURE, LogId, ObjectId, ReasonCount, Snapshot,
+    SnapshotBuilder,
 };
 pub use source::Origin;
 pub use tree::{Node, Tree};

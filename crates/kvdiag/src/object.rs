@@ -20,13 +20,21 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
     /// The object's name.
     pub name: String,
+    /// The capture it was found in, when a run read several (a subject of one capture is
+    /// not the same as the same `namespace/name` of another).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<String>,
 }
 
 impl std::fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.namespace {
-            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
-            None => write!(f, "{} {}", self.kind, self.name),
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name)?,
+            None => write!(f, "{} {}", self.kind, self.name)?,
+        }
+        match &self.capture {
+            Some(c) => write!(f, " [{c}]"),
+            None => Ok(()),
         }
     }
 }
@@ -87,6 +95,7 @@ impl Object {
             kind: self.kind.clone(),
             namespace: self.namespace.clone(),
             name: self.name.clone().unwrap_or_else(|| "<unnamed>".to_owned()),
+            capture: None,
         }
     }
 

@@ -19,21 +19,50 @@ use crate::tree::Node;
 pub type ObjectId = usize;
 /// Index of a log stream in a [`Snapshot`].
 pub type LogId = usize;
+/// Index of a capture in a [`Snapshot`]: [`LOOSE_CAPTURE`] holds every input that belongs to
+/// no recognised capture root.
+pub type CaptureId = usize;
+/// The capture of loose inputs (files, folders of saved files, standard input).
+pub const LOOSE_CAPTURE: CaptureId = 0;
 
 /// Everything captured, ready to correlate: objects (each once), log streams, the capture time
 /// and the record of what was read.
 #[derive(Debug)]
 pub struct Snapshot {
     objects: Vec<Object>,
+    /// The capture of each object.
+    object_capture: Vec<CaptureId>,
     logs: Vec<LogStream>,
+    /// The capture of each log stream.
+    log_capture: Vec<CaptureId>,
     by_kind: BTreeMap<String, Vec<ObjectId>>,
-    /// kind → namespace ([`NO_NAMESPACE`] for none) → name → object: looked up without
-    /// building keys.
-    by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>>,
-    by_uid: HashMap<String, ObjectId>,
-    capture_time: Option<CaptureTime>,
+    /// kind → namespace ([`NO_NAMESPACE`] for none) → name → objects (one per capture):
+    /// looked up without building keys.
+    by_name: HashMap<String, HashMap<String, HashMap<String, Vec<ObjectId>>>>,
+    by_uid: HashMap<(CaptureId, String), ObjectId>,
+    captures: Vec<Capture>,
     inputs: Inputs,
 }
+
+/// One capture: a must-gather, an `oc adm inspect` tree, a support bundle, a cluster-info dump
+/// (each a directory or an archive), or the loose inputs of one run. A capture is the unit of
+/// time and identity: it has its own capture time, and the same `namespace/name` in two
+/// captures is two subjects.
+#[derive(Clone, Debug, Serialize)]
+pub struct Capture {
+    /// The capture's root as given (a path), or `inputs` for the loose inputs.
+    pub name: Arc<str>,
+    /// The kind of capture.
+    pub kind: InputKind,
+    /// The moment it describes, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<CaptureTime>,
+    /// Inputs read from it.
+    pub inputs: usize,
+}
+
+/// The name of the capture of loose inputs.
+pub const LOOSE_CAPTURE_NAME: &str = "inputs";
 
 /// The namespace key of cluster-scoped objects in the name index (no namespace holds a NUL).
 const NO_NAMESPACE: &str = "\u{0}";
@@ -207,15 +236,50 @@ pub struct InputProblem {
 /// assert_eq!(snapshot.objects().len(), 1);
 /// assert_eq!(snapshot.inputs().failed.len(), 1);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SnapshotBuilder {
     objects: Vec<Object>,
+    object_capture: Vec<CaptureId>,
     logs: Vec<LogStream>,
+    log_capture: Vec<CaptureId>,
     inputs: Inputs,
     capture_time: Option<Timestamp>,
-    capture_file: Option<(Timestamp, Arc<str>)>,
+    captures: Vec<CaptureDraft>,
+    current: CaptureId,
     log_filter: Option<LogFilter>,
     limits: Limits,
+}
+
+/// A capture being read.
+#[derive(Debug)]
+struct CaptureDraft {
+    name: Arc<str>,
+    kind: InputKind,
+    /// The newest time of its `timestamp` files (or bundle metadata), and that file.
+    file_time: Option<(Timestamp, Arc<str>)>,
+    inputs: usize,
+}
+
+impl Default for SnapshotBuilder {
+    fn default() -> Self {
+        SnapshotBuilder {
+            objects: Vec::new(),
+            object_capture: Vec::new(),
+            logs: Vec::new(),
+            log_capture: Vec::new(),
+            inputs: Inputs::default(),
+            capture_time: None,
+            captures: vec![CaptureDraft {
+                name: Arc::from(LOOSE_CAPTURE_NAME),
+                kind: InputKind::File,
+                file_time: None,
+                inputs: 0,
+            }],
+            current: LOOSE_CAPTURE,
+            log_filter: None,
+            limits: Limits::default(),
+        }
+    }
 }
 
 impl SnapshotBuilder {
@@ -239,6 +303,29 @@ impl SnapshotBuilder {
             Some(f) => log.filtered(f),
             None => log,
         }
+    }
+
+    /// Starts a capture: the inputs added from now on, until [`SnapshotBuilder::end_capture`],
+    /// belong to it. `name` is its root as the user gave it (a directory or an archive).
+    pub fn begin_capture(&mut self, name: impl Into<Arc<str>>, kind: InputKind) -> CaptureId {
+        self.captures.push(CaptureDraft {
+            name: name.into(),
+            kind,
+            file_time: None,
+            inputs: 0,
+        });
+        self.current = self.captures.len() - 1;
+        self.current
+    }
+
+    /// Ends the current capture: inputs added from now on are loose inputs again.
+    pub fn end_capture(&mut self) {
+        self.current = LOOSE_CAPTURE;
+    }
+
+    /// The capture inputs are added to now.
+    pub fn current_capture(&self) -> CaptureId {
+        self.current
     }
 
     /// Sets the limits inputs are parsed within (and read within, by `kvdiag-fs`).
@@ -301,14 +388,16 @@ impl SnapshotBuilder {
                 )
             })
         };
+        if parsed.is_ok() && !matches!(parsed, Ok(Parsed::Mcp(_))) {
+            self.captures[self.current].inputs += 1;
+        }
         match parsed {
             Ok(Parsed::Empty) => self.inputs.read.push(record(Content::Empty, 0, 0)),
             Ok(Parsed::Log(log)) => {
                 let mut r = record(Content::Log, log.len(), 0);
                 r.note = cut_note(log.cut_lines());
                 self.inputs.read.push(r);
-                let log = self.keep(log);
-                self.logs.push(log);
+                self.add_log(log);
             }
             Ok(Parsed::Logs(logs)) => {
                 // Excerpts (kernel, virt-handler) repeat lines of the first stream: count the
@@ -329,8 +418,7 @@ impl SnapshotBuilder {
                 r.note = cut_note(logs.iter().map(LogStream::cut_lines).sum());
                 self.inputs.read.push(r);
                 for log in logs {
-                    let log = self.keep(log);
-                    self.logs.push(log);
+                    self.add_log(log);
                 }
             }
             Ok(Parsed::Mcp(parts)) => {
@@ -373,6 +461,7 @@ impl SnapshotBuilder {
             return false;
         }
         self.objects.push(object);
+        self.object_capture.push(self.current);
         true
     }
 
@@ -385,6 +474,7 @@ impl SnapshotBuilder {
     pub fn add_log(&mut self, log: LogStream) {
         let log = self.keep(log);
         self.logs.push(log);
+        self.log_capture.push(self.current);
     }
 
     /// Records an input deliberately not read.
@@ -425,45 +515,74 @@ impl SnapshotBuilder {
         });
     }
 
-    /// Sets the capture time. Without it, the newest timestamp in the data is used.
+    /// Sets the capture time of every capture. Without it, each capture's `timestamp` file is
+    /// used, else the newest timestamp in its data.
     pub fn capture_time(&mut self, time: Timestamp) -> &mut Self {
         self.capture_time = Some(time);
         self
     }
 
-    /// Offers the time read from a capture's `timestamp` file (see
-    /// [`capture_timestamp`](crate::parse::capture_timestamp)); of several, the newest is used.
-    /// A time given with [`SnapshotBuilder::capture_time`] takes precedence.
+    /// Offers the time read from the current capture's `timestamp` file (see
+    /// [`capture_timestamp`](crate::parse::capture_timestamp)) or bundle metadata; of several,
+    /// the newest is used. A time given with [`SnapshotBuilder::capture_time`] takes precedence.
     pub fn capture_time_file(&mut self, file: impl Into<Arc<str>>, time: Timestamp) -> &mut Self {
-        if self.capture_file.as_ref().is_none_or(|(t, _)| time > *t) {
-            self.capture_file = Some((time, file.into()));
+        let capture = &mut self.captures[self.current];
+        if capture.file_time.as_ref().is_none_or(|(t, _)| time > *t) {
+            capture.file_time = Some((time, file.into()));
         }
         self
     }
 
-    /// Deduplicates, indexes and fixes the capture time.
+    /// Deduplicates, indexes and fixes the capture times.
     pub fn build(mut self) -> Snapshot {
-        let objects = dedupe(self.objects);
-        let capture_time = match (self.capture_time, self.capture_file) {
-            (Some(time), _) => Some(CaptureTime {
-                time,
-                source: CaptureTimeSource::Given,
-                file: None,
-            }),
-            (None, Some((time, file))) => Some(CaptureTime {
-                time,
-                source: CaptureTimeSource::TimestampFile,
-                file: Some(file),
-            }),
-            (None, None) => newest_timestamp(&objects, &self.logs).map(|time| CaptureTime {
-                time,
-                source: CaptureTimeSource::NewestInData,
-                file: None,
-            }),
-        };
+        let (objects, object_capture) = dedupe(self.objects, self.object_capture);
+        let given = self.capture_time;
+        let captures: Vec<Capture> = self
+            .captures
+            .into_iter()
+            .enumerate()
+            .map(|(id, c)| {
+                let time = match (given, c.file_time) {
+                    (Some(time), _) => Some(CaptureTime {
+                        time,
+                        source: CaptureTimeSource::Given,
+                        file: None,
+                    }),
+                    (None, Some((time, file))) => Some(CaptureTime {
+                        time,
+                        source: CaptureTimeSource::TimestampFile,
+                        file: Some(file),
+                    }),
+                    (None, None) => {
+                        let objects = objects
+                            .iter()
+                            .zip(&object_capture)
+                            .filter(|(_, c)| **c == id)
+                            .map(|(o, _)| o);
+                        let logs = self
+                            .logs
+                            .iter()
+                            .zip(&self.log_capture)
+                            .filter(|(_, c)| **c == id)
+                            .map(|(l, _)| l);
+                        newest_timestamp(objects, logs).map(|time| CaptureTime {
+                            time,
+                            source: CaptureTimeSource::NewestInData,
+                            file: None,
+                        })
+                    }
+                };
+                Capture {
+                    name: c.name,
+                    kind: c.kind,
+                    time,
+                    inputs: c.inputs,
+                }
+            })
+            .collect();
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
-        let mut by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>> =
+        let mut by_name: HashMap<String, HashMap<String, HashMap<String, Vec<ObjectId>>>> =
             HashMap::new();
         let mut by_uid = HashMap::new();
         for (id, o) in objects.iter().enumerate() {
@@ -474,21 +593,25 @@ impl SnapshotBuilder {
                     .or_default()
                     .entry(o.namespace.as_deref().unwrap_or(NO_NAMESPACE).to_owned())
                     .or_default()
-                    .insert(name.clone(), id);
+                    .entry(name.clone())
+                    .or_default()
+                    .push(id);
             }
             if let Some(uid) = &o.uid {
-                by_uid.insert(uid.clone(), id);
+                by_uid.insert((object_capture[id], uid.clone()), id);
             }
         }
         let mut logs = self.logs;
-        name_pods_of_excerpts(&objects, &by_uid, &mut logs);
+        name_pods_of_excerpts(&objects, &by_uid, &mut logs, &self.log_capture);
         Snapshot {
             objects,
+            object_capture,
             logs,
+            log_capture: self.log_capture,
             by_kind,
             by_name,
             by_uid,
-            capture_time,
+            captures,
             inputs: self.inputs,
         }
     }
@@ -497,10 +620,11 @@ impl SnapshotBuilder {
 /// Kernel-log excerpts know their pod by uid only: name it when the pod was captured.
 fn name_pods_of_excerpts(
     objects: &[Object],
-    by_uid: &HashMap<String, ObjectId>,
+    by_uid: &HashMap<(CaptureId, String), ObjectId>,
     logs: &mut [LogStream],
+    log_capture: &[CaptureId],
 ) {
-    for log in logs {
+    for (log, &capture) in logs.iter_mut().zip(log_capture) {
         let src = &mut log.source;
         if src.pod.is_some() {
             continue;
@@ -508,7 +632,7 @@ fn name_pods_of_excerpts(
         let Some(pod) = src
             .pod_uid
             .as_ref()
-            .and_then(|uid| by_uid.get(uid))
+            .and_then(|uid| by_uid.get(&(capture, uid.clone())))
             .map(|&id| &objects[id])
             .filter(|o| o.kind == "Pod")
         else {
@@ -519,18 +643,23 @@ fn name_pods_of_excerpts(
     }
 }
 
-/// Keeps each named object once: the copy with the highest `resourceVersion`, else the first
-/// read. Unnamed objects (event summaries) are all kept. Input order is preserved.
-fn dedupe(objects: Vec<Object>) -> Vec<Object> {
+/// Keeps each named object once per capture: the copy with the highest `resourceVersion`, else
+/// the first read. Unnamed objects (event summaries) are all kept. Input order is preserved.
+fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<CaptureId>) {
     // First which object each place holds (by index, keys borrowed), then the objects moved.
-    let mut place: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    let mut place: HashMap<(CaptureId, &str, Option<&str>, &str), usize> = HashMap::new();
     let mut winner: Vec<usize> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
         let Some(name) = object.name.as_deref() else {
             winner.push(i);
             continue;
         };
-        let key = (object.kind.as_str(), object.namespace.as_deref(), name);
+        let key = (
+            captures[i],
+            object.kind.as_str(),
+            object.namespace.as_deref(),
+            name,
+        );
         match place.get(&key) {
             Some(&p) => {
                 if object.resource_version() > objects[winner[p]].resource_version() {
@@ -547,12 +676,15 @@ fn dedupe(objects: Vec<Object>) -> Vec<Object> {
     let mut objects: Vec<Option<Object>> = objects.into_iter().map(Some).collect();
     winner
         .into_iter()
-        .filter_map(|i| objects.get_mut(i).and_then(Option::take))
-        .collect()
+        .filter_map(|i| Some((objects.get_mut(i)?.take()?, *captures.get(i)?)))
+        .unzip()
 }
 
 /// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.
-fn newest_timestamp(objects: &[Object], logs: &[LogStream]) -> Option<Timestamp> {
+fn newest_timestamp<'o>(
+    objects: impl Iterator<Item = &'o Object>,
+    logs: impl Iterator<Item = &'o LogStream>,
+) -> Option<Timestamp> {
     /// The newest time so far, and its text when written in UTC with `Z`.
     type Newest<'a> = (Option<Timestamp>, Option<&'a str>);
     /// `2024-05-14T10:00:00` of a time written in UTC with `Z` (as Kubernetes writes them):
@@ -631,23 +763,63 @@ impl Snapshot {
         self.by_kind.get(kind).map_or(&[], Vec::as_slice)
     }
 
-    /// The object of `kind` named `namespace/name`.
-    pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectId> {
+    /// The object of `kind` named `namespace/name` in a capture.
+    pub fn find(
+        &self,
+        capture: CaptureId,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<ObjectId> {
         self.by_name
             .get(kind)?
             .get(namespace.unwrap_or(NO_NAMESPACE))?
-            .get(name)
+            .get(name)?
+            .iter()
             .copied()
+            .find(|&id| self.object_capture[id] == capture)
     }
 
-    /// The object with this uid.
-    pub fn by_uid(&self, uid: &str) -> Option<ObjectId> {
-        self.by_uid.get(uid).copied()
+    /// The object with this uid in a capture.
+    pub fn by_uid(&self, capture: CaptureId, uid: &str) -> Option<ObjectId> {
+        self.by_uid.get(&(capture, uid.to_owned())).copied()
     }
 
-    /// The moment the snapshot describes, if known.
+    /// The capture an object was read from.
+    pub fn object_capture(&self, id: ObjectId) -> CaptureId {
+        self.object_capture[id]
+    }
+
+    /// The capture a log stream was read from.
+    pub fn log_capture(&self, id: LogId) -> CaptureId {
+        self.log_capture[id]
+    }
+
+    /// Every capture; the first holds the loose inputs (and may be empty).
+    pub fn captures(&self) -> &[Capture] {
+        &self.captures
+    }
+
+    /// The captures that inputs were read from, in the order they were given.
+    pub fn read_captures(&self) -> impl Iterator<Item = (CaptureId, &Capture)> {
+        self.captures
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.inputs > 0)
+    }
+
+    /// The moment the snapshot describes, if known: the time of its only capture, else the
+    /// newest of its captures' times (each capture's own is in [`Snapshot::captures`]).
     pub fn capture_time(&self) -> Option<CaptureTime> {
-        self.capture_time.clone()
+        self.read_captures()
+            .filter_map(|(_, c)| c.time.clone())
+            .max_by_key(|t| t.time)
+            .or_else(|| self.captures.iter().find_map(|c| c.time.clone()))
+    }
+
+    /// The time of one capture, if known.
+    pub fn time_of(&self, capture: CaptureId) -> Option<&CaptureTime> {
+        self.captures.get(capture)?.time.as_ref()
     }
 
     /// What was read, skipped and unreadable.

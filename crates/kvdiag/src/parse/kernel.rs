@@ -54,6 +54,18 @@ pub fn pod_uid(line: &str) -> Option<String> {
 }
 
 /// Whether a line has the shape of a kernel journal line.
+/// The host a journal line names: `May 14 10:12:03 HOST kernel: `.
+static JOURNAL_HOST: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} (\S+) \S+?(?:\[\d+\])?: ")
+        .ok()
+});
+
+/// The host that wrote a syslog-style journal line, if it is one.
+pub fn journal_host(line: &str) -> Option<&str> {
+    let caps = JOURNAL_HOST.as_ref()?.captures(line)?;
+    caps.get(1).map(|m| m.as_str())
+}
+
 pub(super) fn is_journal_kernel_line(line: &str) -> bool {
     JOURNAL_KERNEL.as_ref().is_some_and(|r| r.is_match(line))
 }
@@ -104,6 +116,7 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
         }
     }
     let mut out = Vec::with_capacity(pods.len() + 1);
+    let out_lines: Vec<usize> = members.iter().flatten().copied().collect();
     for (uid, lines) in pods.into_iter().zip(members) {
         let source = LogSource {
             node: stream.source.node.clone(),
@@ -113,7 +126,13 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
         };
         out.push(stream.excerpt(source, &lines));
     }
-    out.insert(0, stream);
+    // The node keeps the lines no pod's excerpt took: what the kernel said about the node.
+    let taken: std::collections::HashSet<usize> = out_lines.into_iter().collect();
+    let of_node: Vec<usize> = (0..times.len()).filter(|i| !taken.contains(i)).collect();
+    let mut node = stream.excerpt(stream.source.clone(), &of_node);
+    node.total = stream.total;
+    node.cut = stream.cut;
+    out.insert(0, node);
     out
 }
 

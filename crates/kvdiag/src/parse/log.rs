@@ -199,6 +199,14 @@ impl LogStream {
             .find_map(|l| l.field(key).map(Cow::into_owned))
     }
 
+    /// The host named by the first syslog-style journal line among the first 200 kept
+    /// (`May 14 10:12:03 HOST kernel: ...`): the node a loose journal excerpt came from.
+    pub fn first_host(&self) -> Option<String> {
+        self.lines()
+            .take(200)
+            .find_map(|l| super::kernel::journal_host(l.text).map(str::to_owned))
+    }
+
     /// The newest timestamp the stream carries: the last line's kubelet prefix, else the
     /// `timestamp` field of the last structured line.
     pub fn last_timestamp(&self) -> Option<String> {

@@ -83,6 +83,10 @@ pub enum Evidence {
     },
 }
 
+fn captures_are_one(c: &[crate::snapshot::Capture]) -> bool {
+    c.len() <= 1
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -158,6 +162,10 @@ pub struct Report {
     /// The moment the captures describe, and where that came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_time: Option<CaptureTime>,
+    /// With several captures (must-gathers, bundles, the loose inputs), each with its own time;
+    /// subjects then name their capture.
+    #[serde(skip_serializing_if = "captures_are_one")]
+    pub captures: Vec<crate::snapshot::Capture>,
     /// Counts.
     pub summary: Summary,
     /// Every subject analysed, sorted by namespace and name.
