@@ -96,6 +96,7 @@ fn needs_of(c: &Condition, out: &mut Vec<Need>) {
         }
         // What a `not` or `optional` looks at cannot make a rule fire.
         Condition::Not(_) | Condition::Optional(_) => {}
+        Condition::Graded(_, c) => needs_of(c, out),
         Condition::Object { facet, .. } => out.push(Need::Object(*facet)),
         Condition::Log(t) => out.push(Need::Log(t.containers.clone())),
     }
@@ -124,6 +125,7 @@ impl Have<'_> {
             Condition::All(cs) => cs.iter().all(|c| self.can_hold(c)),
             Condition::Any(cs) | Condition::First(cs) => cs.iter().any(|c| self.can_hold(c)),
             Condition::Not(_) | Condition::Optional(_) => true,
+            Condition::Graded(_, c) => self.can_hold(c),
             Condition::Object { facet, .. } => self.subject.has(*facet),
             Condition::Log(LogTest { containers, .. }) => self.has(&Need::Log(containers.clone())),
         }

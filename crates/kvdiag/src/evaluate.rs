@@ -7,14 +7,14 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::cause::Cause;
+use crate::cause::{Cause, Severity};
 use crate::correlate::{Facet, Subject, correlate};
 use crate::measure::{parse_quantity, parse_timestamp};
 use crate::object::ObjectRef;
 use crate::parse::{PatternHits, finish_hits, record};
 use crate::report::{Diagnosis, Evidence, Remediation, Report, SCHEMA, SubjectReport, Summary};
 use crate::rules::{Cmp, Condition, Field, LogTest, Op, Operand, Rule, RuleSet, Test, Var};
-use crate::snapshot::{LogId, ObjectId, Snapshot};
+use crate::snapshot::{CaptureTimeSource, LogId, ObjectId, Snapshot};
 
 /// Log lines kept as evidence per matched pattern and stream; the rest are counted.
 const LOG_EVIDENCE_LINES: usize = 3;
@@ -136,6 +136,9 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
         snapshot,
         subject,
         now: snapshot.time_of(subject.capture).map(|c| c.time),
+        estimated: snapshot
+            .time_of(subject.capture)
+            .is_some_and(|c| c.source == CaptureTimeSource::NewestInData),
         hits: &hits,
         rules,
     };
@@ -225,9 +228,31 @@ struct Found {
     evidence: Vec<Evidence>,
     captures: BTreeMap<String, String>,
     focus: BTreeMap<Facet, ObjectId>,
+    /// The severity the conditions that held grade the diagnosis with; `None`: the rule's.
+    graded: Option<Severity>,
 }
 
 impl Found {
+    /// Adds what a condition that also holds found (`all`): the lowest grade wins.
+    fn and(&mut self, other: Found) {
+        self.graded = match (self.graded, other.graded) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.merge(other);
+    }
+
+    /// Adds what another alternative that holds found (`any`): an ungraded alternative speaks
+    /// for the whole rule.
+    fn or(&mut self, other: Found, first: bool) {
+        self.graded = match (first, self.graded, other.graded) {
+            (true, _, g) => g,
+            (false, Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+        self.merge(other);
+    }
+
     fn merge(&mut self, other: Found) {
         self.evidence.extend(other.evidence);
         for (k, v) in other.captures {
@@ -243,6 +268,9 @@ struct Ctx<'a> {
     snapshot: &'a Snapshot,
     subject: &'a Subject,
     now: Option<Timestamp>,
+    /// Whether `now` was only estimated from the newest time in the data: an age measured
+    /// from that very time is then unknown, not zero.
+    estimated: bool,
     hits: &'a [StreamHits],
     rules: &'a RuleSet,
 }
@@ -260,23 +288,33 @@ impl Ctx<'_> {
                     for (k, v) in &found.captures {
                         known.entry(k.clone()).or_insert_with(|| v.clone());
                     }
-                    out.merge(found);
+                    out.and(found);
                 }
                 Some(out)
             }
             Condition::Any(children) => {
                 let mut out: Option<Found> = None;
                 for f in children.iter().filter_map(|c| self.condition(c, known)) {
-                    out.get_or_insert_with(Found::default).merge(f);
+                    let first = out.is_none();
+                    out.get_or_insert_with(Found::default).or(f, first);
                 }
                 out
+            }
+            Condition::Graded(severity, child) => {
+                let mut found = self.condition(child, known)?;
+                found.graded = Some(found.graded.map_or(*severity, |g| g.min(*severity)));
+                Some(found)
             }
             Condition::First(children) => children.iter().find_map(|c| self.condition(c, known)),
             Condition::Not(child) => match self.condition(child, known) {
                 Some(_) => None,
                 None => Some(Found::default()),
             },
-            Condition::Optional(child) => Some(self.condition(child, known).unwrap_or_default()),
+            // Corroboration never grades a diagnosis.
+            Condition::Optional(child) => Some(Found {
+                graded: None,
+                ..self.condition(child, known).unwrap_or_default()
+            }),
             Condition::Object { facet, test } => {
                 let mut out: Option<Found> = None;
                 for &id in self.subject.objects(*facet) {
@@ -407,6 +445,8 @@ impl Ctx<'_> {
                 let text = scalar_text(value);
                 let (left, right) = match (parse_timestamp(&text), duration, self.now) {
                     // A timestamp compares its age with a duration.
+                    // The time that set an estimated capture time has no known age.
+                    (Some(t), Some(_), Some(now)) if self.estimated && t == now => return false,
                     (Some(t), Some(d), Some(now)) => {
                         let age = now.duration_since(t);
                         (age.as_secs_f64(), d.as_secs_f64())
@@ -507,7 +547,7 @@ impl Ctx<'_> {
         Diagnosis {
             rule: rule.id.clone(),
             cause: rule.cause,
-            severity: rule.severity,
+            severity: found.graded.unwrap_or(rule.severity),
             subject: self.subject.id.clone(),
             title: rule.title.clone(),
             summary: rule.summary.render(lookup),

@@ -532,3 +532,55 @@ fn first_takes_the_first_alternative_that_holds_and_only_its_evidence() {
     assert_eq!(json.as_array().map(Vec::len), Some(1), "{json}");
     assert_eq!(json[0]["path"], "$.spec.nodeName");
 }
+
+#[test]
+fn a_graded_branch_sets_the_severity_when_it_alone_holds() {
+    let r = rules(&rule(
+        "any:
+  - on: pod
+    path: $.status.phase
+    equals: Failed
+  - severity: warning
+    on: pod
+    path: $.metadata.finalizers
+    exists: true",
+    ));
+    // Both hold: the ungraded branch speaks for the rule.
+    let d = run(&r, &[("pod.yaml", POD)], None);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].severity, kvdiag::Severity::Error);
+    // Only the graded one holds.
+    let running = POD.replace("phase: Failed", "phase: Running");
+    let d = run(&r, &[("pod.yaml", &running)], None);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].severity, kvdiag::Severity::Warning);
+    // An unknown severity fails to load, located.
+    let errors = load_errors(&rule(
+        "severity: urgent\non: pod\npath: $.kind\nexists: true",
+    ));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("unknown severity `urgent`")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn an_age_measured_from_the_time_that_set_an_estimated_capture_time_is_unknown() {
+    let r = rules(&rule(
+        "on: pod
+path: $.metadata.deletionTimestamp
+gt: 10m",
+    ));
+    // The deletion time is the newest time in the data: the capture time is estimated from it,
+    // so the pod's age since deletion is not known, not zero and not old.
+    assert!(run(&r, &[("pod.yaml", POD)], None).is_empty());
+    // Given a capture time, the age is known.
+    let d = run(&r, &[("pod.yaml", POD)], Some("2024-05-14T11:00:00Z"));
+    assert_eq!(d.len(), 1);
+    // Estimated from a newer time elsewhere in the data, the age is known too.
+    let event = "kind: Event\nmetadata: {name: e, namespace: prod}\ninvolvedObject: {kind: Pod, name: virt-launcher-db-x2x2x, namespace: prod}\nreason: Killing\nlastTimestamp: '2024-05-14T11:00:00Z'\n";
+    let d = run(&r, &[("pod.yaml", POD), ("event.yaml", event)], None);
+    assert_eq!(d.len(), 1);
+}

@@ -317,6 +317,26 @@ impl<'a> Ctx<'a> {
     }
 
     fn condition(&mut self, node: &Spanned<ConditionSpec>) -> Option<Condition> {
+        let Some(severity) = &node.value.severity else {
+            return self.ungraded(node);
+        };
+        let graded = Severity::from_name(&severity.value);
+        if graded.is_none() {
+            self.error(
+                "unknown-severity",
+                &severity.referenced,
+                format!(
+                    "unknown severity `{}`; use critical, error, warning or info",
+                    severity.value
+                ),
+            );
+        }
+        let inner = self.ungraded(node)?;
+        Some(Condition::Graded(graded?, Box::new(inner)))
+    }
+
+    /// A condition without its `severity:`.
+    fn ungraded(&mut self, node: &Spanned<ConditionSpec>) -> Option<Condition> {
         let spec = &node.value;
         let at = &node.referenced;
         if let Some(on) = &spec.on {

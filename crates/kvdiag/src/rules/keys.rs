@@ -125,6 +125,7 @@ pub(crate) const RULE_KEYS: &[&str] = &[
 
 /// The keys of a condition node.
 pub(crate) const CONDITION_KEYS: &[&str] = &[
+    "severity",
     "on",
     "all",
     "any",

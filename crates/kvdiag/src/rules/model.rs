@@ -171,6 +171,9 @@ pub(crate) enum Condition {
     Not(Box<Condition>),
     /// Always true; adds the evidence and captures of the inner condition when it holds.
     Optional(Box<Condition>),
+    /// The inner condition, which, when the rule holds through it alone, makes the diagnosis
+    /// of this severity.
+    Graded(Severity, Box<Condition>),
     /// Some object of the facet passes the test.
     Object {
         facet: Facet,
@@ -186,7 +189,7 @@ impl Condition {
             Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
                 c.iter().for_each(|c| c.facets(out))
             }
-            Condition::Not(c) | Condition::Optional(c) => c.facets(out),
+            Condition::Not(c) | Condition::Optional(c) | Condition::Graded(_, c) => c.facets(out),
             Condition::Object { facet, .. } => {
                 out.insert(*facet);
             }
@@ -203,7 +206,7 @@ impl Condition {
             Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
                 c.iter().for_each(|c| c.scopes(out))
             }
-            Condition::Not(c) | Condition::Optional(c) => c.scopes(out),
+            Condition::Not(c) | Condition::Optional(c) | Condition::Graded(_, c) => c.scopes(out),
             Condition::Object { .. } => {}
             Condition::Log(t) => {
                 for p in std::iter::once(t.pattern).chain(t.not_followed_by) {

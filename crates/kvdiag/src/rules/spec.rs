@@ -132,6 +132,10 @@ pub(crate) struct RemedySpec {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct ConditionSpec {
+    /// The severity of the diagnosis when the rule holds through this condition alone (e.g. a
+    /// fallback on state evidence when an age cannot be measured), instead of the rule's.
+    #[schemars(with = "Option<Severity>")]
+    pub severity: Option<Spanned<String>>,
     /// What this condition (and everything under it) looks at.
     #[schemars(with = "Option<Facet>")]
     pub on: Option<Spanned<String>>,
