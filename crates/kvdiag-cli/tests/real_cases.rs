@@ -444,7 +444,7 @@ fn accuracy_table(r: &Results) -> String {
             kv_healthy += usize::from(k.passes());
             grep_healthy += usize::from(g.passes());
         }
-        let expect = if case.expected.healthy {
+        let mut expect = if case.expected.healthy {
             "healthy".to_owned()
         } else {
             case.expected
@@ -454,6 +454,12 @@ fn accuracy_table(r: &Results) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        if !case.expected.must_not.is_empty() {
+            if !expect.is_empty() {
+                expect.push_str("; ");
+            }
+            let _ = write!(expect, "not {}", case.expected.must_not.join(", not "));
+        }
         let verdict = |s: &Score| {
             if s.passes() {
                 "pass".to_owned()
