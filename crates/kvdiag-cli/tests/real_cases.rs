@@ -422,6 +422,7 @@ fn accuracy_table(r: &Results) -> String {
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let (mut kv_pass, mut grep_pass) = (0, 0);
     let (mut healthy, mut kv_healthy, mut grep_healthy) = (0, 0, 0);
+    let (mut lookalike, mut kv_lookalike, mut grep_lookalike) = (0, 0, 0);
     let mut per_case = String::new();
     for ((case, kv), grep) in r.cases.iter().zip(&r.kvdiag).zip(&r.grep) {
         let (k, g) = (score(&case.expected, kv), score(&case.expected, grep));
@@ -443,6 +444,10 @@ fn accuracy_table(r: &Results) -> String {
             healthy += 1;
             kv_healthy += usize::from(k.passes());
             grep_healthy += usize::from(g.passes());
+        } else if case.expected.expect.is_empty() {
+            lookalike += 1;
+            kv_lookalike += usize::from(k.passes());
+            grep_lookalike += usize::from(g.passes());
         }
         let mut expect = if case.expected.healthy {
             "healthy".to_owned()
@@ -510,6 +515,10 @@ fn accuracy_table(r: &Results) -> String {
     let _ = writeln!(
         out,
         "| (healthy controls: cases passing) | {healthy} | {kv_healthy} | | {grep_healthy} | |"
+    );
+    let _ = writeln!(
+        out,
+        "| (look-alike controls, `must_not` only: cases passing) | {lookalike} | {kv_lookalike} | | {grep_lookalike} | |"
     );
     let _ = writeln!(
         out,
