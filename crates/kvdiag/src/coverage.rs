@@ -76,6 +76,28 @@ fn subject_coverage(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> 
             }
         }
     }
+    // Ages are measured from the capture time: without one, or with one only estimated from
+    // the data, the rules that test ages run on their other evidence only.
+    let time = snapshot.time_of(subject.capture);
+    let unmeasured = match time.map(|t| t.source) {
+        None => Some("a capture time: no age could be measured (give --now)"),
+        Some(crate::snapshot::CaptureTimeSource::NewestInData) => Some(
+            "a capture time: it was estimated from the newest time in the data, whose own age \
+             is unknown (give --now, or capture the must-gather's timestamp file)",
+        ),
+        Some(_) => None,
+    };
+    if let Some(input) = unmeasured {
+        let aged: Vec<String> = rules
+            .rules()
+            .iter()
+            .filter(|r| tests_age(&r.when))
+            .map(|r| r.id.clone())
+            .collect();
+        if !aged.is_empty() {
+            missing.entry(input.to_owned()).or_default().1.extend(aged);
+        }
+    }
     Coverage {
         subject: subject.id.clone(),
         missing: missing
@@ -86,6 +108,16 @@ fn subject_coverage(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> 
                 rules_partly_run: partly,
             })
             .collect(),
+    }
+}
+
+/// Whether a condition compares the age of a timestamp with a duration.
+fn tests_age(c: &Condition) -> bool {
+    match c {
+        Condition::All(cs) | Condition::Any(cs) | Condition::First(cs) => cs.iter().any(tests_age),
+        Condition::Not(c) | Condition::Optional(c) | Condition::Graded(_, c) => tests_age(c),
+        Condition::Object { test, .. } => test.compares_age(),
+        Condition::Log(_) => false,
     }
 }
 

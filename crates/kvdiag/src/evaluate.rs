@@ -434,6 +434,8 @@ impl Ctx<'_> {
                 true
             }
             Op::Exists | Op::Absent => true,
+            Op::AgeUnknown => parse_timestamp(&scalar_text(value))
+                .is_some_and(|t| self.now.is_none_or(|now| self.estimated && t == now)),
             Op::Compare(cmp, operand) => {
                 let (quantity, duration) = match operand {
                     Operand::Literal { quantity, duration } => (*quantity, *duration),

@@ -550,13 +550,18 @@ impl<'a> Ctx<'a> {
         if let Some(p) = &spec.matches {
             return self.regex(p).map(Op::Matches);
         }
-        for (flag, op) in [(&spec.exists, Op::Exists), (&spec.absent, Op::Absent)] {
+        let flags = [
+            (&spec.exists, Op::Exists),
+            (&spec.absent, Op::Absent),
+            (&spec.age_unknown, Op::AgeUnknown),
+        ];
+        for (flag, op) in flags {
             if let Some(f) = flag {
                 if !f.value {
                     self.error(
                         "invalid-value",
                         &f.referenced,
-                        "write `exists: true` or `absent: true`; `false` is not accepted".into(),
+                        "write `exists: true`, `absent: true` or `age_unknown: true`; `false` is not accepted".into(),
                     );
                     return None;
                 }
@@ -861,6 +866,7 @@ fn ops(spec: &ConditionSpec) -> Vec<&'static str> {
         ("matches", spec.matches.is_some()),
         ("exists", spec.exists.is_some()),
         ("absent", spec.absent.is_some()),
+        ("age_unknown", spec.age_unknown.is_some()),
         ("gt", spec.gt.is_some()),
         ("ge", spec.ge.is_some()),
         ("lt", spec.lt.is_some()),

@@ -138,6 +138,7 @@ pub(crate) const CONDITION_KEYS: &[&str] = &[
     "matches",
     "exists",
     "absent",
+    "age_unknown",
     "gt",
     "ge",
     "lt",

@@ -236,6 +236,26 @@ pub(crate) enum Test {
     },
 }
 
+impl Test {
+    /// Whether the test compares the age of a timestamp with a duration.
+    pub(crate) fn compares_age(&self) -> bool {
+        match self {
+            Test::All(ts) | Test::Any(ts) | Test::First(ts) => ts.iter().any(Test::compares_age),
+            Test::Not(t) => t.compares_age(),
+            Test::Path { op, .. } => matches!(
+                op,
+                Op::Compare(
+                    _,
+                    Operand::Literal {
+                        duration: Some(_),
+                        ..
+                    }
+                )
+            ),
+        }
+    }
+}
+
 /// What a value found at a path must satisfy.
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
@@ -244,6 +264,8 @@ pub(crate) enum Op {
     Matches(Regex),
     Exists,
     Absent,
+    /// A timestamp whose age cannot be measured.
+    AgeUnknown,
     Compare(Cmp, Operand),
 }
 

@@ -176,6 +176,10 @@ pub(crate) struct ConditionSpec {
     /// `true`: `path` selects nothing.
     #[schemars(with = "Option<bool>")]
     pub absent: Option<Spanned<bool>>,
+    /// The value is a timestamp whose age cannot be measured: no capture time is known, or the
+    /// capture time was estimated from this very timestamp. For fallbacks of age-gated rules.
+    #[schemars(with = "Option<bool>")]
+    pub age_unknown: Option<Spanned<bool>>,
     /// A value at `path` is greater than this (number, quantity, or age of a timestamp).
     #[schemars(with = "Option<Operand>")]
     pub gt: Option<Spanned<Value>>,
