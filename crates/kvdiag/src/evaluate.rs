@@ -421,6 +421,7 @@ impl Ctx<'_> {
             Op::In(options) => options.iter().any(|o| scalar_eq(value, o)),
             Op::Matches(re) => {
                 let text = scalar_text(value);
+                let text = crate::measure::plain_punctuation(&text);
                 let Some(caps) = re.captures(&text) else {
                     return false;
                 };

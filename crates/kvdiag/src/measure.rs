@@ -104,9 +104,47 @@ pub fn parse_quantity(text: &str) -> Option<f64> {
     Some(number * factor)
 }
 
+/// Text as patterns expect it: typographic quotes and dashes as their ASCII forms and
+/// non-breaking spaces as spaces (people paste messages through editors and chat tools that
+/// change them). Text without such characters is returned as it is.
+pub fn plain_punctuation(text: &str) -> std::borrow::Cow<'_, str> {
+    const FANCY: [char; 9] = [
+        '\u{2018}', '\u{2019}', '\u{201A}', '\u{201C}', '\u{201D}', '\u{2013}', '\u{2014}',
+        '\u{00A0}', '\u{202F}',
+    ];
+    if !text.contains(FANCY) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\u{2018}' | '\u{2019}' | '\u{201A}' => '\'',
+                '\u{201C}' | '\u{201D}' => '"',
+                '\u{2013}' | '\u{2014}' => '-',
+                '\u{00A0}' | '\u{202F}' => ' ',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typographic_punctuation_becomes_ascii() {
+        assert_eq!(
+            plain_punctuation(
+                "3 node(s) didn\u{2019}t match Pod\u{2019}s node affinity\u{00A0}\u{2014} \u{201C}x\u{201D}"
+            ),
+            "3 node(s) didn't match Pod's node affinity - \"x\""
+        );
+        assert!(matches!(
+            plain_punctuation("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn quantities() {

@@ -490,7 +490,7 @@ fn optional_conditions_add_evidence_and_captures_but_never_block() {
     // Without the pod the rule still fires; the capture is then unknown.
     let found = run(&rules(&yaml), &[("vm.yaml", VM)], None);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].summary, "on <match.node>");
+    assert_eq!(found[0].summary, "on <node>");
 }
 
 #[test]

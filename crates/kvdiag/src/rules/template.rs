@@ -77,8 +77,9 @@ impl Template {
         })
     }
 
-    /// Renders with `lookup`; a value that is not known renders as `<name>` so that a command
-    /// visibly needs completing rather than silently pointing elsewhere.
+    /// Renders with `lookup`; a value that is not known renders as what to fill in, in words
+    /// (`<name of the VM>`), so that a command visibly needs completing rather than silently
+    /// pointing elsewhere.
     pub fn render(&self, lookup: impl Fn(&Var) -> Option<String>) -> String {
         let mut out = String::new();
         for p in &self.parts {
@@ -88,13 +89,39 @@ impl Template {
                     Some(value) => out.push_str(&value),
                     None => {
                         out.push('<');
-                        out.push_str(&var_name(v));
+                        out.push_str(&unknown(v));
                         out.push('>');
                     }
                 },
             }
         }
         out
+    }
+}
+
+/// What to fill in for a value that is not known, in words.
+fn unknown(v: &Var) -> String {
+    let field = |f: &Field| match f {
+        Field::Kind => "kind",
+        Field::Namespace => "namespace",
+        Field::Name => "name",
+    };
+    match v {
+        Var::Subject(f) => format!("{} of the subject", field(f)),
+        Var::Object(facet, f) => {
+            let noun = match facet {
+                Facet::Vm => "VM",
+                Facet::Vmi => "VMI",
+                Facet::LauncherPod | Facet::Pod => "pod",
+                Facet::Node => "node",
+                Facet::Dv => "DataVolume",
+                Facet::Pvc => "PVC",
+                Facet::Event => "event",
+                Facet::Log => "log",
+            };
+            format!("{} of the {noun}", field(f))
+        }
+        Var::Match(name) => name.replace('_', " "),
     }
 }
 
@@ -170,7 +197,7 @@ mod tests {
             Var::Object(Facet::Vm, Field::Name) => Some("db".into()),
             _ => None,
         });
-        assert_eq!(out, "oc get vmi db -n <vm.namespace> # <match.code>");
+        assert_eq!(out, "oc get vmi db -n <namespace of the VM> # <code>");
         assert_eq!(t.captures().collect::<Vec<_>>(), ["code"]);
     }
 
