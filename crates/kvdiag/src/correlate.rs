@@ -455,8 +455,9 @@ impl<'a> Correlator<'a> {
     }
 
     /// A loose log's VM, named by the fields of its structured lines (`namespace` and `name`
-    /// of a VM or VMI, nested `object`/`vmi` objects, or a `uid` of a captured object) or by
-    /// QEMU's `-name guest=NAMESPACE_VM`.
+    /// of a VM or VMI, nested `object`/`vmi` objects, or a `uid` of a captured object), by
+    /// QEMU's `-name guest=NAMESPACE_VM`, else by the one VM its lines call
+    /// `VirtualMachineInstance NAMESPACE/NAME` (a controller's messages, pretty-printed JSON).
     fn line_identity(&self, log_id: LogId) -> Option<(String, String)> {
         let log = self.s.log(log_id);
         let cap = self.s.log_capture(log_id);
@@ -487,7 +488,18 @@ impl<'a> Correlator<'a> {
                 }
             }
         }
-        None
+        let mut named = BTreeSet::new();
+        for line in log.lines().take(200) {
+            for c in KIND_REFERENCE
+                .iter()
+                .flat_map(|re| re.captures_iter(line.text))
+            {
+                named.insert((c[1].to_owned(), c[2].to_owned()));
+            }
+        }
+        let mut named = named.into_iter();
+        let only = named.next()?;
+        named.next().is_none().then_some(only)
     }
 
     /// `(kind, namespace, name, uid)` of an event's `involvedObject` (or `regarding`).
@@ -1153,6 +1165,15 @@ fn json_identity(value: &serde_json::Value) -> Option<(String, String)> {
     }
     None
 }
+
+/// `VirtualMachineInstance NAMESPACE/NAME` (or `VirtualMachine`): how controllers name the
+/// object a message is about.
+static KIND_REFERENCE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\bVirtualMachine(?:Instance)? ([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)/([a-z0-9](?:[-.a-z0-9]*[a-z0-9])?)\b",
+    )
+    .ok()
+});
 
 /// `virt-launcher-<vmi>-<5 characters>` → `<vmi>`.
 fn launcher_pod_vmi(pod: &str) -> Option<&str> {
