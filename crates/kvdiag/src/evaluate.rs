@@ -137,7 +137,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
         .iter()
         .filter_map(|rule| Some((rule, ctx.condition(&rule.when, &Captures::new())?)))
         .collect();
-    let causes: Vec<Cause> = found.iter().map(|(r, _)| r.cause).collect();
+    let causes: Vec<Cause> = found.iter().map(|(r, _)| r.cause.clone()).collect();
     let keep = stepped_aside(&found.iter().map(|(r, _)| *r).collect::<Vec<_>>(), &causes);
     let mut out: Vec<Diagnosis> = found
         .drain(..)
@@ -154,7 +154,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
     let mut seen = Vec::new();
     out.retain(|d| {
         let first = !seen.contains(&d.cause);
-        seen.push(d.cause);
+        seen.push(d.cause.clone());
         first
     });
     out
@@ -497,7 +497,7 @@ impl Ctx<'_> {
         let lookup = |v: &Var| self.lookup(v, &found);
         Diagnosis {
             rule: rule.id.clone(),
-            cause: rule.cause,
+            cause: rule.cause.clone(),
             severity: rule.severity,
             subject: self.subject.id.clone(),
             title: rule.title.clone(),

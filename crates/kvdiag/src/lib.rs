@@ -31,7 +31,7 @@
 //!     state: {terminated: {reason: OOMKilled, exitCode: 137}}
 //! "#, &Hint::Auto)?;
 //! let report = analyze(&rules, &snapshot.build());
-//! assert_eq!(report.diagnoses[0].cause, kvdiag::Cause::OomKilled);
+//! assert_eq!(report.diagnoses[0].cause, "oom-killed");
 //! println!("{}", report.to_json());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -54,7 +54,7 @@ mod source;
 pub mod testing;
 pub mod tree;
 
-pub use cause::{Cause, Severity};
+pub use cause::{Cause, InvalidCause, Severity};
 pub use correlate::{Facet, Subject, correlate};
 pub use evaluate::{Options, analyze, analyze_subjects, analyze_with, evaluate};
 pub use limits::Limits;
@@ -64,7 +64,7 @@ pub use parse::{
     parse_input, parse_input_with,
 };
 pub use report::{Diagnosis, Evidence, Remediation, Report};
-pub use rules::{LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
+pub use rules::{CauseInfo, LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
 pub use snapshot::{
     CaptureTime, CaptureTimeSource, Content, InputKind, InputProblem, InputRecord, Inputs,
     KindCounts, LogId, ObjectId, ReasonCount, Snapshot, SnapshotBuilder,

@@ -13,7 +13,9 @@ pub fn markdown(rules: &RuleSet) -> String {
          | rule | cause | severity | title |\n| --- | --- | --- | --- |\n",
     );
     let mut sorted: Vec<&Rule> = rules.rules().iter().collect();
-    sorted.sort_by(|a, b| (a.cause, &a.id).cmp(&(b.cause, &b.id)));
+    // By cause, in the order of the causes' declarations (the built-in ones first).
+    let rank = |r: &Rule| rules.causes().iter().position(|c| c.code == r.cause);
+    sorted.sort_by(|a, b| (rank(a), &a.id).cmp(&(rank(b), &b.id)));
     for r in &sorted {
         let _ = writeln!(
             out,
