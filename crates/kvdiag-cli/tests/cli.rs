@@ -213,7 +213,7 @@ fn rules_explain_prints_a_rules_documentation() {
     );
     let o = kvdiag(&["rules", "explain", "no/such-rule"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no rule `no/such-rule`"));
+    assert!(stderr(&o).contains("no rule or cause `no/such-rule`"));
 }
 
 #[test]

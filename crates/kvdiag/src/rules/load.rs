@@ -41,6 +41,22 @@ pub struct RuleSetBuilder {
     documents: HashMap<String, usize>,
     /// Files added so far.
     files: usize,
+    /// The built-in causes are in.
+    builtin_causes: bool,
+}
+
+impl RuleSetBuilder {
+    /// The built-in causes are the vocabulary of every rule set, with or without the built-in
+    /// rules: loaded before anything else (so that a copy of their file is the same causes).
+    fn builtin_causes_first(&mut self) {
+        if self.builtin_causes {
+            return;
+        }
+        self.builtin_causes = true;
+        if let Some((file, text)) = BUILTIN.iter().find(|(f, _)| *f == CAUSES_FILE) {
+            self.add_file(&format!("rules/{file}"), text, true);
+        }
+    }
 }
 
 /// What a document of a rule file is.
@@ -68,6 +84,7 @@ impl RuleSetBuilder {
     }
 
     fn add_file(&mut self, file: &str, text: &str, builtin: bool) -> &mut Self {
+        self.builtin_causes_first();
         if text.len() > MAX_RULE_FILE_BYTES {
             self.errors.push(RuleError {
                 file: file.to_owned(),
@@ -242,11 +259,7 @@ impl RuleSetBuilder {
     }
 
     fn finish(mut self) -> (Option<RuleSet>, Vec<RuleError>) {
-        // The built-in causes are the vocabulary every rule set speaks.
-        if let Some((file, text)) = BUILTIN.iter().find(|(f, _)| *f == CAUSES_FILE) {
-            self.add_file(&format!("rules/{file}"), text, true);
-        }
-        self.causes.sort_by_key(|c| !c.builtin);
+        self.builtin_causes_first();
         self.check_cause_refs();
         // Problems in file order: files as they were added, then line and column.
         let mut files: Vec<String> = Vec::new();
@@ -368,9 +381,7 @@ impl RuleSetBuilder {
 /// The built-in causes (`rules/causes.yaml`).
 pub(crate) fn builtin_causes() -> Vec<CauseInfo> {
     let mut b = RuleSetBuilder::default();
-    if let Some((file, text)) = BUILTIN.iter().find(|(f, _)| *f == CAUSES_FILE) {
-        b.add_file(&format!("rules/{file}"), text, true);
-    }
+    b.builtin_causes_first();
     b.causes
 }
 

@@ -367,6 +367,17 @@ impl RuleSet {
         self.causes.iter().find(|c| c.code == code)
     }
 
+    /// The rule id or cause code closest to `word`, when one is close enough to be what was
+    /// meant ("did you mean ...?").
+    pub fn suggest(&self, word: &str) -> Option<&str> {
+        let ids = self.rules.iter().map(|r| r.id.as_str());
+        ids.chain(self.causes.iter().map(|c| c.code.code()))
+            .map(|n| (strsim::damerau_levenshtein(word, n), n))
+            .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)
+    }
+
     /// The rules that diagnose this cause, in load order.
     pub fn rules_of<'s>(&'s self, cause: &'s str) -> impl Iterator<Item = &'s Rule> + 's {
         self.rules.iter().filter(move |r| r.cause == cause)
