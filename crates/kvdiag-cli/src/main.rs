@@ -264,7 +264,10 @@ fn run_rules_list(args: &RuleArgs, causes: bool, output: Format) -> Result<u8, E
                 .causes()
                 .iter()
                 .map(|c| {
-                    let ids: Vec<&str> = rules.rules_of(c.code.code()).map(|r| r.id.as_str()).collect();
+                    let ids: Vec<&str> = rules
+                        .rules_of(c.code.code())
+                        .map(|r| r.id.as_str())
+                        .collect();
                     serde_json::json!({
                         "code": c.code,
                         "severity": c.severity,

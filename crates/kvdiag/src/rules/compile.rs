@@ -90,6 +90,20 @@ fn reaches(facets: &BTreeSet<Facet>, facet: Facet) -> bool {
     }
 }
 
+/// The facets a condition names with `on:`.
+fn spec_facets(node: &Spanned<ConditionSpec>, out: &mut BTreeSet<Facet>) {
+    let spec = &node.value;
+    if let Some(f) = spec.on.as_ref().and_then(|on| Facet::from_name(&on.value)) {
+        out.insert(f);
+    }
+    for list in [&spec.all, &spec.any, &spec.first].into_iter().flatten() {
+        list.iter().for_each(|c| spec_facets(c, out));
+    }
+    for c in [&spec.not, &spec.optional].into_iter().flatten() {
+        spec_facets(c, out);
+    }
+}
+
 /// The names a condition captures, read from its text: `capture:` values and the named groups
 /// of its patterns.
 fn declared_captures(node: &Spanned<ConditionSpec>, out: &mut BTreeMap<String, Location>) {
@@ -246,9 +260,11 @@ impl<'a> Ctx<'a> {
         self.declared = declared;
         self.when_failed = spec.when.is_none();
         let when = spec.when.as_ref().and_then(|w| self.condition(w));
-        let facets = when.as_ref().map(|w| {
+        // The facets the condition looks at, from its text (known even where it does not
+        // compile).
+        let facets = spec.when.as_ref().map(|w| {
             let mut out = BTreeSet::new();
-            w.facets(&mut out);
+            spec_facets(w, &mut out);
             out
         });
         let summary = spec

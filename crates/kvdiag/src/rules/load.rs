@@ -179,11 +179,22 @@ impl RuleSetBuilder {
                         "a document with neither `id` (a rule) nor `causes` (a declaration of causes)"
                             .into(),
                     );
-                    ctx.hint(
-                        "a rule starts with `id:`; a capture to test rules on belongs in a fixture \
-                         folder (one holding an `expected.yaml`), which rule loading skips"
+                    // A misspelled `id` or `causes` says so; anything else is likely a capture.
+                    let typo = keys::unknown_keys(&tree)
+                        .into_iter()
+                        .chain(keys::unknown_cause_keys(&tree))
+                        .find(|u| matches!(u.suggestion, Some("id" | "causes")));
+                    ctx.hint(match typo {
+                        Some(u) => format!(
+                            "`{}`: did you mean `{}`?",
+                            u.key,
+                            u.suggestion.unwrap_or_default()
+                        ),
+                        None => "a rule starts with `id:`; a capture to test rules on belongs in \
+                                 a fixture folder (one holding an `expected.yaml`), which rule \
+                                 loading skips"
                             .into(),
-                    );
+                    });
                     continue;
                 }
             };
