@@ -29,7 +29,7 @@ const VALUE_EVIDENCE_BYTES: usize = 400;
 /// use kvdiag::{Hint, RuleSet, Snapshot, analyze};
 /// let rules = RuleSet::builtin()?;
 /// let mut snapshot = Snapshot::builder();
-/// snapshot.add_input("vm.yaml", b"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Running}\n", &Hint::Auto).ok();
+/// snapshot.add_input("vm.yaml", b"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Running}\n", &Hint::Auto);
 /// let report = analyze(&rules, &snapshot.build());
 /// assert_eq!(report.subjects.len(), 1);
 /// assert!(report.diagnoses.is_empty());

@@ -29,11 +29,11 @@
 //!   containerStatuses:
 //!   - name: compute
 //!     state: {terminated: {reason: OOMKilled, exitCode: 137}}
-//! "#, &Hint::Auto)?;
+//! "#, &Hint::Auto);       // an input that cannot be parsed is recorded, not an error
 //! let report = analyze(&rules, &snapshot.build());
 //! assert_eq!(report.diagnoses[0].cause, "oom-killed");
 //! println!("{}", report.to_json());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), kvdiag::LoadError>(())
 //! ```
 //!
 //! Nothing kvdiag does changes a cluster: remediation is proposed, never executed.
@@ -45,6 +45,7 @@ mod evaluate;
 pub mod limits;
 pub mod measure;
 mod object;
+mod outcome;
 pub mod parse;
 pub mod redact;
 pub mod report;
@@ -59,6 +60,7 @@ pub use correlate::{Facet, Subject, correlate};
 pub use evaluate::{Options, analyze, analyze_subjects, analyze_with, evaluate};
 pub use limits::Limits;
 pub use object::{Object, ObjectRef};
+pub use outcome::{Added, Rejected};
 pub use parse::{
     Hint, LogHint, LogKind, LogSource, LogStream, LogStreamBuilder, ParseError, Parsed,
     parse_input, parse_input_with,
@@ -71,3 +73,8 @@ pub use snapshot::{
 };
 pub use source::Origin;
 pub use tree::{Node, Tree};
+
+/// The `serde_json` kvdiag speaks: objects given to
+/// [`SnapshotBuilder::add_value`](crate::SnapshotBuilder::add_value), evidence values and the
+/// JSON report are its values, so a program need not depend on a matching version itself.
+pub use serde_json;

@@ -12,9 +12,8 @@
 //! limits.document_bytes = 16;
 //! let mut builder = Snapshot::builder();
 //! builder.limits(limits);
-//! let e = builder
-//!     .add_input("big.yaml", b"kind: Pod\nmetadata: {name: a}\n", &Hint::Document)
-//!     .unwrap_err();
+//! let added = builder.add_input("big.yaml", b"kind: Pod\nmetadata: {name: a}\n", &Hint::Document);
+//! let e = added.failure().expect("too large");
 //! assert!(e.message.starts_with("document larger than the document size limit"));
 //! ```
 

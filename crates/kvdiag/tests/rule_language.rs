@@ -29,6 +29,7 @@ fn run(rules: &RuleSet, inputs: &[(&str, &str)], now: Option<&str>) -> Vec<Diagn
     let mut b = Snapshot::builder();
     for (name, text) in inputs {
         b.add_input(*name, text.as_bytes(), &Hint::Auto)
+            .into_result()
             .expect("test input parses");
     }
     if let Some(now) = now {
