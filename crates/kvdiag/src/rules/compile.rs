@@ -583,11 +583,14 @@ impl<'a> Ctx<'a> {
             });
         }
         if !ops(spec).is_empty() {
-            self.error(
-                "bad-condition",
-                at,
-                format!("`{}` needs a `path` to test", ops(spec)[0]),
-            );
+            // A misspelled `path` is already reported as an unknown key.
+            if !spec.unknown_keys {
+                self.error(
+                    "bad-condition",
+                    at,
+                    format!("`{}` needs a `path` to test", ops(spec)[0]),
+                );
+            }
             return None;
         }
         if spec.capture.is_some() {
@@ -647,6 +650,10 @@ impl<'a> Ctx<'a> {
     fn op(&mut self, node: &Spanned<ConditionSpec>) -> Option<Op> {
         let spec = &node.value;
         let set = ops(spec);
+        // A misspelled operator is already reported as an unknown key.
+        if set.is_empty() && spec.unknown_keys {
+            return None;
+        }
         if set.len() != 1 {
             let msg = if set.is_empty() {
                 "a `path` test needs one of: equals, in, matches, exists, absent, gt, ge, lt, le"

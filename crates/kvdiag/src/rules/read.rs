@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::compile::Ctx;
-use super::keys::Node;
+use super::keys::{CONDITION_KEYS, Node};
 use super::spec::{
     CauseSpec, CausesSpec, ConditionSpec, RemedySpec, RuleSpec, StringOrList, TestLogSpec, TestSpec,
 };
@@ -237,6 +237,12 @@ impl Reader<'_, '_> {
             matches: self.opt_text(node, "matches"),
             capture: self.opt_text(node, "capture"),
             not_followed_by: self.opt_text(node, "not_followed_by"),
+            unknown_keys: match &node.value {
+                Node::Map(entries) => entries
+                    .iter()
+                    .any(|(k, _)| !CONDITION_KEYS.contains(&k.value.0.as_str())),
+                _ => false,
+            },
             ..ConditionSpec::default()
         };
         for (k, slot) in [

@@ -21,7 +21,7 @@ use crate::correlate::Facet;
 #[schemars(title = "kvdiag rule file document")]
 #[allow(dead_code)]
 enum Document {
-    Rule(RuleSpec),
+    Rule(Box<RuleSpec>),
     Causes(CausesSpec),
 }
 
@@ -250,6 +250,11 @@ pub(crate) struct ConditionSpec {
     /// expression (a panic the guest has since rebooted from, to a login prompt, is over).
     #[schemars(with = "Option<String>")]
     pub not_followed_by: Option<Spanned<String>>,
+
+    /// The node has a key the format does not know (reported as such): a test it seems to
+    /// lack (a misspelled `path` or operator) is not reported again.
+    #[schemars(skip)]
+    pub unknown_keys: bool,
 }
 
 /// A string, number or boolean.
