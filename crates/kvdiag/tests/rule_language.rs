@@ -632,3 +632,23 @@ fn a_declared_cause_is_namespaced_known_to_the_set_and_carried_by_diagnoses() {
             .is_some()
     );
 }
+
+#[test]
+fn a_document_that_is_neither_a_rule_nor_causes_is_an_error_never_skipped() {
+    let errors = load_errors("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("bad.yaml:1:1: error[not-a-rule]")),
+        "{errors:?}"
+    );
+    let hints = load_hints("apiVersion: v1\nkind: Pod\n");
+    assert!(hints.iter().any(|h| h.contains("expected.yaml")), "{hints:?}");
+    // A rule whose `id` is missing is still read as a rule: every problem of it is reported.
+    let errors = load_errors("cause: qemu-crash\ntitle: t\nsummary: s\nwhen: {on: vms}\n");
+    assert!(
+        errors.iter().any(|e| e.contains("missing key `id`"))
+            && errors.iter().any(|e| e.contains("unknown facet `vms`")),
+        "{errors:?}"
+    );
+}
