@@ -566,4 +566,21 @@ fn the_builtin_folder_given_as_a_path_is_the_same_rules() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let o = kvdiag(&["analyze", "--rules", "rules", "fixtures/oom-killed"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // A folder of fixture folders holds no rules (its other folders, such as malformed
+    // inputs, are not read as rules); each fixture folder in it is checked.
+    let o = kvdiag(&[
+        "rules",
+        "test",
+        "fixtures",
+        "--filter",
+        "fixtures/oom-",
+        "-v",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ok      fixture fixtures/oom-killed\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
 }

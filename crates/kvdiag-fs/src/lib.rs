@@ -122,6 +122,8 @@ pub fn add_rules(builder: &mut kvdiag::RuleSetBuilder, path: &Path) -> Result<()
 
 /// Adds the rule files of `path` as [`add_rules`] does, and returns the fixture folders found
 /// on the way (`path` itself when it is one), in name order: what `kvdiag rules test DIR` runs.
+/// A folder of fixture folders (no YAML file of its own, fixture folders among its children,
+/// like this repository's `fixtures/`) holds no rules: its fixture folders are returned.
 pub fn add_rules_and_fixtures(
     builder: &mut kvdiag::RuleSetBuilder,
     path: &Path,
@@ -133,6 +135,11 @@ pub fn add_rules_and_fixtures(
     let meta = std::fs::metadata(path).map_err(io)?;
     let mut files = Vec::new();
     let mut fixtures = Vec::new();
+    if meta.is_dir()
+        && let Some(children) = fixture_folders_of(path)
+    {
+        return Ok(children);
+    }
     if meta.is_dir() {
         let walk = walkdir::WalkDir::new(path)
             .sort_by_file_name()
@@ -168,6 +175,27 @@ pub fn add_rules_and_fixtures(
         builder.add_source(&file.display().to_string(), &text);
     }
     Ok(fixtures)
+}
+
+/// The fixture folders of a folder of fixture folders: one that holds no YAML file of its own
+/// and has fixture folders among its children (in name order); `None` for any other folder.
+fn fixture_folders_of(dir: &Path) -> Option<Vec<PathBuf>> {
+    if fixture::is_fixture(dir) {
+        return None;
+    }
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let path = entry.path();
+        let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if is_yaml && path.is_file() {
+            return None;
+        }
+        if path.is_dir() && fixture::is_fixture(&path) {
+            children.push(path);
+        }
+    }
+    children.sort();
+    (!children.is_empty()).then_some(children)
 }
 
 /// One planned file of a capture.

@@ -643,7 +643,10 @@ fn a_document_that_is_neither_a_rule_nor_causes_is_an_error_never_skipped() {
         "{errors:?}"
     );
     let hints = load_hints("apiVersion: v1\nkind: Pod\n");
-    assert!(hints.iter().any(|h| h.contains("expected.yaml")), "{hints:?}");
+    assert!(
+        hints.iter().any(|h| h.contains("expected.yaml")),
+        "{hints:?}"
+    );
     // A rule whose `id` is missing is still read as a rule: every problem of it is reported.
     let errors = load_errors("cause: qemu-crash\ntitle: t\nsummary: s\nwhen: {on: vms}\n");
     assert!(

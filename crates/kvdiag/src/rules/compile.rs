@@ -186,7 +186,7 @@ impl<'a> Ctx<'a> {
         self.push(at.line(), at.column(), Level::Error, code, message);
     }
 
-    pub(super) fn warning(&mut self, code: &'static str, at: &Location, message: String) {
+    fn warning(&mut self, code: &'static str, at: &Location, message: String) {
         self.push(at.line(), at.column(), Level::Warning, code, message);
     }
 
