@@ -73,12 +73,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
         }) => run_rules_test(&paths, filter.as_deref(), no_builtin_rules, verbose),
         Command::Rules(RulesCommand::Explain { id, rules }) => {
             let set = load_rules(&rules)?;
-            let text = if let Some(rule) = set.get(&id) {
-                kvdiag::rules::docs::explain(rule)
-            } else if let Some(cause) = set.cause(&id) {
-                kvdiag::rules::docs::explain_cause(&set, cause)
-            } else {
-                return Err(Error::NoSuchRule(id.clone(), did_you_mean(&set, &id)));
+            // A rule and a cause may share a name (a site's rule of its own cause): both.
+            let rule = set.get(&id).map(kvdiag::rules::docs::explain);
+            let cause = set
+                .cause(&id)
+                .map(|c| kvdiag::rules::docs::explain_cause(&set, c));
+            let text = match (rule, cause) {
+                (Some(r), Some(c)) => format!("{r}\n{c}"),
+                (Some(text), None) | (None, Some(text)) => text,
+                (None, None) => {
+                    return Err(Error::NoSuchRule(id.clone(), did_you_mean(&set, &id)));
+                }
             };
             write!(std::io::stdout().lock(), "{text}")?;
             Ok(CLEAN)

@@ -538,8 +538,12 @@ fn a_custom_cause_is_linted_tested_with_its_fixture_and_reported_with_its_code()
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    // The rule and its cause share the id: the rule's page, which names the cause.
+    // The rule and its cause share the name: the rule's page, then the cause's with its rules.
     assert!(out.contains("- cause: `acme/kvm-internal-error`"), "{out}");
+    assert!(
+        out.contains("- `acme/kvm-internal-error` (critical): KVM stopped the guest"),
+        "{out}"
+    );
     let o = kvdiag(&["rules", "explain", "oom-killed"]);
     let out = stdout(&o);
     assert!(out.contains("- `runtime/oom-killed` (critical)"), "{out}");
