@@ -379,11 +379,20 @@ impl RuleSetBuilder {
                 hint: Some(hint),
             });
         }
+        // Every rule names its causes by the set's own codes: one allocation per cause, and
+        // comparisons that meet the same pointer.
+        let interned = |code: &Cause| self.causes.iter().find(|c| c.code == *code);
         for rule in &mut self.rules {
-            if !rule.severity_given
-                && let Some(c) = self.causes.iter().find(|c| c.code == rule.cause)
-            {
-                rule.severity = c.severity;
+            if let Some(c) = interned(&rule.cause) {
+                rule.cause = c.code.clone();
+                if !rule.severity_given {
+                    rule.severity = c.severity;
+                }
+            }
+            for y in &mut rule.yields_to {
+                if let Some(c) = interned(y) {
+                    *y = c.code.clone();
+                }
             }
         }
     }
