@@ -3,8 +3,8 @@
 //!
 //! Run with `cargo run -p kvdiag --example embed`.
 
+use kvdiag::serde_json::json;
 use kvdiag::{LogSource, LogStream, Origin, RuleSet, Snapshot, analyze};
-use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Compile the rules once; reuse them for every analysis.
@@ -20,7 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "status": {"printableStatus": "CrashLoopBackOff", "startFailure": {"consecutiveFailCount": 2}}
         }),
         Origin::new("watch-cache"),
-    );
+    )?; // a value that is not taken says why (kvdiag::Rejected): a Secret, an unused kind
+
     // A log line as `oc logs virt-launcher-db-abcde -c compute` would return it.
     let log = br#"{"component":"virt-launcher-monitor","level":"info","msg":"Reaped pid 87 with status 11","pos":"virt-launcher-monitor.go:192","timestamp":"2024-05-14T10:11:38.091207Z"}"#;
     snapshot.add_log(LogStream::parse(

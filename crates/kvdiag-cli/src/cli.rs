@@ -173,20 +173,24 @@ pub struct RuleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// Check rule files: every problem with file:line:column, a stable code and a fix hint.
-    /// Without paths, checks the built-in pack. Exits 1 when there are errors.
+    /// Check rule files: every problem of every file in one run, with file:line:column, a
+    /// stable code and a fix hint. Without paths, checks the built-in pack. Exits 1 when there
+    /// are errors (warnings alone exit 0).
     Lint {
-        /// Rule files or directories of them.
+        /// Rule files or directories of them (fixture folders inside are skipped).
         paths: Vec<PathBuf>,
         /// Check the files on their own, not together with the built-in pack.
         #[arg(long)]
         no_builtin_rules: bool,
+        /// Output format: text, or json (one object per problem, for editors).
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
     },
     /// Run the inline tests of the rules (`tests:`) and check fixture folders (with an
     /// `expected.yaml`). Without paths, runs the built-in pack's tests. Exits 1 on a failure.
     Test {
-        /// Rule files or directories (their rules are added and tested), fixture folders, or
-        /// folders of fixture folders.
+        /// Rule files, fixture folders, or directories holding either (their rules are added
+        /// and tested, the fixture folders found in them checked).
         paths: Vec<PathBuf>,
         /// Only tests whose `rule-id/test name` (or fixture path) contains this text.
         #[arg(long)]
@@ -194,16 +198,24 @@ pub enum RulesCommand {
         /// Do not load the built-in rule pack.
         #[arg(long)]
         no_builtin_rules: bool,
+        /// Print every test, not only the failures and the summary.
+        #[arg(short, long)]
+        verbose: bool,
     },
-    /// Print the documentation of one rule: what it means, when it fires, what to do.
+    /// Print the documentation of one rule (what it means, when it fires, what to do), or of
+    /// one cause (what it means, the rules that diagnose it).
     Explain {
-        /// The rule id, e.g. runtime/oom-killed.
+        /// A rule id (e.g. runtime/oom-killed) or a cause code (e.g. oom-killed).
         id: String,
         #[command(flatten)]
         rules: RuleArgs,
     },
-    /// Print the JSON Schema of rule files (this is docs/rule.schema.json), for editors.
-    Schema,
+    /// Print the JSON Schema of rule files (this is docs/rule.schema.json), for editors. With
+    /// --rules, the causes those files declare are named too.
+    Schema {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Print the documentation of every rule as Markdown (this is docs/rules.md).
     Docs {
         #[command(flatten)]
@@ -214,10 +226,13 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
-    /// List the loaded rules: id, cause, severity, title.
+    /// List the loaded rules (id, cause, severity, title), or with --causes every cause.
     List {
         #[command(flatten)]
         rules: RuleArgs,
+        /// List the causes (built-in and declared): code, default severity, rules, title.
+        #[arg(long)]
+        causes: bool,
         /// Output format (text or json).
         #[arg(short, long, value_enum, default_value_t = Format::Text)]
         output: Format,
@@ -229,6 +244,12 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

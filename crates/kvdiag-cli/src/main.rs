@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use kvdiag::rules::Level;
 use kvdiag::{RuleSet, Severity, Snapshot};
 
-use cli::{AnalyzeArgs, Cli, ColorChoice, Command, FailOn, Format, RuleArgs, RulesCommand};
+use cli::{
+    AnalyzeArgs, Cli, ColorChoice, Command, FailOn, Format, LintFormat, RuleArgs, RulesCommand,
+};
 
 /// Exit code: ran, nothing at or above `--fail-on`.
 const CLEAN: u8 = 0;
@@ -42,8 +44,8 @@ enum Error {
     Rules(#[from] kvdiag::LoadError),
     #[error("--now: `{0}` is not an RFC 3339 time (e.g. 2024-05-14T10:30:00Z)")]
     Now(String),
-    #[error("no rule `{0}` (see `kvdiag rules list`)")]
-    NoSuchRule(String),
+    #[error("no rule or cause `{0}`{1} (see `kvdiag rules list` and `kvdiag rules list --causes`)")]
+    NoSuchRule(String, String),
     #[error("no input: give paths, or pipe data to standard input")]
     NoInput,
     #[error("writing output: {0}")]
@@ -53,24 +55,37 @@ enum Error {
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Analyze(args) => run_analyze(args),
-        Command::Rules(RulesCommand::List { rules, output }) => run_rules_list(&rules, output),
+        Command::Rules(RulesCommand::List {
+            rules,
+            causes,
+            output,
+        }) => run_rules_list(&rules, causes, output),
         Command::Rules(RulesCommand::Lint {
             paths,
             no_builtin_rules,
-        }) => run_rules_lint(&paths, no_builtin_rules),
+            format,
+        }) => run_rules_lint(&paths, no_builtin_rules, format),
         Command::Rules(RulesCommand::Test {
             paths,
             filter,
             no_builtin_rules,
-        }) => run_rules_test(&paths, filter.as_deref(), no_builtin_rules),
+            verbose,
+        }) => run_rules_test(&paths, filter.as_deref(), no_builtin_rules, verbose),
         Command::Rules(RulesCommand::Explain { id, rules }) => {
             let set = load_rules(&rules)?;
-            let rule = set.get(&id).ok_or_else(|| Error::NoSuchRule(id.clone()))?;
-            write!(
-                std::io::stdout().lock(),
-                "{}",
-                kvdiag::rules::docs::explain(rule)
-            )?;
+            // A rule and a cause may share a name (a site's rule of its own cause): both.
+            let rule = set.get(&id).map(kvdiag::rules::docs::explain);
+            let cause = set
+                .cause(&id)
+                .map(|c| kvdiag::rules::docs::explain_cause(&set, c));
+            let text = match (rule, cause) {
+                (Some(r), Some(c)) => format!("{r}\n{c}"),
+                (Some(text), None) | (None, Some(text)) => text,
+                (None, None) => {
+                    return Err(Error::NoSuchRule(id.clone(), did_you_mean(&set, &id)));
+                }
+            };
+            write!(std::io::stdout().lock(), "{text}")?;
             Ok(CLEAN)
         }
         Command::Rules(RulesCommand::Patterns { rules }) => {
@@ -81,8 +96,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(CLEAN)
         }
-        Command::Rules(RulesCommand::Schema) => {
-            let schema = serde_json::to_string_pretty(&kvdiag::rules::schema()).unwrap_or_default();
+        Command::Rules(RulesCommand::Schema { rules }) => {
+            let set = load_rules(&rules)?;
+            let schema = serde_json::to_string_pretty(&kvdiag::rules::schema_with(set.causes()))
+                .unwrap_or_default();
             writeln!(std::io::stdout().lock(), "{schema}")?;
             Ok(CLEAN)
         }
@@ -96,6 +113,13 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(CLEAN)
         }
     }
+}
+
+/// ": did you mean `x`?" for the rule id or cause code closest to `word`, if one is close.
+fn did_you_mean(set: &RuleSet, word: &str) -> String {
+    set.suggest(word)
+        .map(|n| format!(": did you mean `{n}`?"))
+        .unwrap_or_default()
 }
 
 fn load_rules(args: &RuleArgs) -> Result<RuleSet, Error> {
@@ -236,9 +260,47 @@ impl Stages {
     }
 }
 
-fn run_rules_list(args: &RuleArgs, output: Format) -> Result<u8, Error> {
+fn run_rules_list(args: &RuleArgs, causes: bool, output: Format) -> Result<u8, Error> {
     let rules = load_rules(args)?;
     let mut out = std::io::stdout().lock();
+    if causes {
+        if output == Format::Json {
+            let list: Vec<_> = rules
+                .causes()
+                .iter()
+                .map(|c| {
+                    let ids: Vec<&str> = rules
+                        .rules_of(c.code.code())
+                        .map(|r| r.id.as_str())
+                        .collect();
+                    serde_json::json!({
+                        "code": c.code,
+                        "severity": c.severity,
+                        "title": c.title,
+                        "builtin": c.builtin,
+                        "rules": ids,
+                        "file": c.location.file,
+                        "line": c.location.line,
+                    })
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            )?;
+        } else {
+            for c in rules.causes() {
+                let n = rules.rules_of(c.code.code()).count();
+                writeln!(
+                    out,
+                    "{:<32} {:<9} {:>2} rule(s)  {}",
+                    c.code, c.severity, n, c.title
+                )?;
+            }
+        }
+        return Ok(CLEAN);
+    }
     if output == Format::Json {
         let list: Vec<_> = rules
             .rules()
@@ -271,7 +333,7 @@ fn run_rules_list(args: &RuleArgs, output: Format) -> Result<u8, Error> {
     Ok(CLEAN)
 }
 
-fn run_rules_lint(paths: &[PathBuf], no_builtin: bool) -> Result<u8, Error> {
+fn run_rules_lint(paths: &[PathBuf], no_builtin: bool, format: LintFormat) -> Result<u8, Error> {
     let mut builder = RuleSet::builder();
     if !no_builtin {
         builder.add_builtin();
@@ -279,46 +341,52 @@ fn run_rules_lint(paths: &[PathBuf], no_builtin: bool) -> Result<u8, Error> {
     for path in paths {
         kvdiag_fs::add_rules(&mut builder, path)?;
     }
+    // The built-in pack lints clean (a test says so): every problem is one of the files given
+    // (a rule file identical to a built-in one is the same rules, not duplicates).
     let problems = builder.lint();
-    // With paths, speak of those files only (the built-in pack is there for duplicate ids).
-    let shown: Vec<_> = problems
-        .iter()
-        .filter(|p| paths.is_empty() || no_builtin || !p.file.starts_with("rules/"))
-        .collect();
-    let mut out = anstream::stdout().lock();
-    for p in &shown {
-        writeln!(out, "{p}")?;
-        if let Some(hint) = &p.hint {
-            writeln!(out, "    = hint: {hint}")?;
+    let errors = problems.iter().filter(|p| p.level == Level::Error).count();
+    if format == LintFormat::Json {
+        let json = serde_json::json!({
+            "problems": problems,
+            "errors": errors,
+            "warnings": problems.len() - errors,
+        });
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        )?;
+    } else {
+        let mut out = anstream::stdout().lock();
+        for p in &problems {
+            writeln!(out, "{p}")?;
+            if let Some(hint) = &p.hint {
+                writeln!(out, "    = hint: {hint}")?;
+            }
         }
+        writeln!(
+            out,
+            "{} error(s), {} warning(s)",
+            errors,
+            problems.len() - errors
+        )?;
     }
-    let errors = shown.iter().filter(|p| p.level == Level::Error).count();
-    writeln!(
-        out,
-        "{} error(s), {} warning(s)",
-        errors,
-        shown.len() - errors
-    )?;
     Ok(if errors > 0 { FINDINGS } else { CLEAN })
 }
 
-fn run_rules_test(paths: &[PathBuf], filter: Option<&str>, no_builtin: bool) -> Result<u8, Error> {
+fn run_rules_test(
+    paths: &[PathBuf],
+    filter: Option<&str>,
+    no_builtin: bool,
+    verbose: bool,
+) -> Result<u8, Error> {
     let mut builder = RuleSet::builder();
     if !no_builtin {
         builder.add_builtin();
     }
     let mut fixtures = Vec::new();
     for path in paths {
-        if kvdiag_fs::fixture::is_fixture(path) {
-            fixtures.push(path.clone());
-            continue;
-        }
-        let children = fixture_children(path);
-        if children.is_empty() {
-            kvdiag_fs::add_rules(&mut builder, path)?;
-        } else {
-            fixtures.extend(children);
-        }
+        fixtures.extend(kvdiag_fs::add_rules_and_fixtures(&mut builder, path)?);
     }
     let rules = builder.build()?;
     let mut out = anstream::stdout().lock();
@@ -327,7 +395,9 @@ fn run_rules_test(paths: &[PathBuf], filter: Option<&str>, no_builtin: bool) -> 
         match &o.failure {
             None => {
                 passed += 1;
-                writeln!(out, "ok      {} / {}", o.rule, o.test)?;
+                if verbose {
+                    writeln!(out, "ok      {} / {}", o.rule, o.test)?;
+                }
             }
             Some(why) => {
                 failed += 1;
@@ -350,7 +420,9 @@ fn run_rules_test(paths: &[PathBuf], filter: Option<&str>, no_builtin: bool) -> 
         let outcome = kvdiag_fs::fixture::check_fixture(&dir, &rules)?;
         if outcome.problems.is_empty() {
             passed += 1;
-            writeln!(out, "ok      fixture {name}")?;
+            if verbose {
+                writeln!(out, "ok      fixture {name}")?;
+            }
         } else {
             failed += 1;
             writeln!(out, "FAILED  fixture {name}")?;
@@ -361,18 +433,4 @@ fn run_rules_test(paths: &[PathBuf], filter: Option<&str>, no_builtin: bool) -> 
     }
     writeln!(out, "{passed} passed, {failed} failed")?;
     Ok(if failed > 0 { FINDINGS } else { CLEAN })
-}
-
-/// The fixture folders directly inside `path`, in name order.
-fn fixture_children(path: &std::path::Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return Vec::new();
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| kvdiag_fs::fixture::is_fixture(p))
-        .collect();
-    dirs.sort();
-    dirs
 }

@@ -213,7 +213,7 @@ fn rules_explain_prints_a_rules_documentation() {
     );
     let o = kvdiag(&["rules", "explain", "no/such-rule"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no rule `no/such-rule`"));
+    assert!(stderr(&o).contains("no rule or cause `no/such-rule`"));
 }
 
 #[test]
@@ -449,4 +449,142 @@ fn timings_go_to_standard_error_and_leave_the_report_alone() {
         assert!(err.contains(stage), "{err}");
     }
     assert!(!stderr(&plain).contains("timing"));
+}
+
+#[test]
+fn rules_lint_json_lists_every_problem_for_editors() {
+    let o = kvdiag(&[
+        "rules",
+        "lint",
+        "--format",
+        "json",
+        "crates/kvdiag/tests/data/many-problems.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["errors"], 14, "{json:#}");
+    assert_eq!(json["warnings"], 1, "{json:#}");
+    let first = &json["problems"][0];
+    assert_eq!(first["code"], "duplicate-cause");
+    assert_eq!(first["line"], 4);
+    assert_eq!(first["column"], 12);
+    assert!(
+        first["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("first declared"))
+    );
+    // Warnings alone do not fail.
+    let dir = std::env::temp_dir().join(format!("kvdiag-lintw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let warn = dir.join("warn.yaml");
+    std::fs::write(
+        &warn,
+        "id: site/w\ncause: stuck-starting\ntitle: t\nsummary: 'DV {{dv.name}}'\nwhen: {on: vm, path: $.a, exists: true}\n",
+    )
+    .expect("write");
+    let o = kvdiag(&["rules", "lint", warn.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("warning[untouched-facet]"),
+        "{}",
+        stdout(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_custom_cause_is_linted_tested_with_its_fixture_and_reported_with_its_code() {
+    // The rule file and its fixture folder sit side by side: loading skips the fixture,
+    // `rules test` finds both.
+    let o = kvdiag(&["rules", "lint", "examples/rules"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = kvdiag(&["rules", "test", "examples/rules", "--filter", "acme/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Quiet by default: only the summary when everything passes.
+    assert_eq!(stdout(&o), "2 passed, 0 failed\n");
+    let o = kvdiag(&[
+        "rules",
+        "test",
+        "examples/rules",
+        "--filter",
+        "kvm-internal",
+        "-v",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ok      acme/kvm-internal-error / the QEMU log reports the error"));
+    assert!(
+        out.contains("ok      fixture examples/rules/kvm-internal-error\n"),
+        "{out}"
+    );
+    let o = kvdiag(&[
+        "analyze",
+        "-o",
+        "json",
+        "--rules",
+        "examples/rules",
+        "examples/rules/kvm-internal-error",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(json["diagnoses"][0]["cause"], "acme/kvm-internal-error");
+    assert_eq!(json["diagnoses"][0]["severity"], "critical");
+    let o = kvdiag(&[
+        "rules",
+        "explain",
+        "acme/kvm-internal-error",
+        "--rules",
+        "examples/rules",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    // The rule and its cause share the name: the rule's page, then the cause's with its rules.
+    assert!(out.contains("- cause: `acme/kvm-internal-error`"), "{out}");
+    assert!(
+        out.contains("- `acme/kvm-internal-error` (critical): KVM stopped the guest"),
+        "{out}"
+    );
+    let o = kvdiag(&["rules", "explain", "oom-killed"]);
+    let out = stdout(&o);
+    assert!(out.contains("- `runtime/oom-killed` (critical)"), "{out}");
+    let o = kvdiag(&["rules", "list", "--causes", "--rules", "examples/rules"]);
+    assert!(
+        stdout(&o).contains("acme/kvm-internal-error"),
+        "{}",
+        stdout(&o)
+    );
+    let o = kvdiag(&["rules", "explain", "oom-kiled"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `oom-killed`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_builtin_folder_given_as_a_path_is_the_same_rules() {
+    let o = kvdiag(&["rules", "test", "rules"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = kvdiag(&["rules", "lint", "rules"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = kvdiag(&["analyze", "--rules", "rules", "fixtures/oom-killed"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // A folder of fixture folders holds no rules (its other folders, such as malformed
+    // inputs, are not read as rules); each fixture folder in it is checked.
+    let o = kvdiag(&[
+        "rules",
+        "test",
+        "fixtures",
+        "--filter",
+        "fixtures/oom-",
+        "-v",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("ok      fixture fixtures/oom-killed\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("3 passed, 0 failed\n"), "{out}");
 }

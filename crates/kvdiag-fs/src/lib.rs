@@ -115,15 +115,44 @@ pub fn add_reader(builder: &mut SnapshotBuilder, mut reader: impl Read) -> Resul
 }
 
 /// Adds rule files: a file, or every `.yaml`/`.yml` file of a directory tree in name order.
+/// Fixture folders (folders holding an `expected.yaml`, see [`fixture`]) are skipped, so that
+/// a rule's fixtures can live beside it.
 pub fn add_rules(builder: &mut kvdiag::RuleSetBuilder, path: &Path) -> Result<(), Error> {
+    add_rules_and_fixtures(builder, path).map(drop)
+}
+
+/// Adds the rule files of `path` as [`add_rules`] does, and returns the fixture folders found
+/// on the way (`path` itself when it is one), in name order: what `kvdiag rules test DIR` runs.
+/// A folder of fixture folders (no YAML file of its own, fixture folders among its children,
+/// like this repository's `fixtures/`) holds no rules: its fixture folders are returned.
+pub fn add_rules_and_fixtures(
+    builder: &mut kvdiag::RuleSetBuilder,
+    path: &Path,
+) -> Result<Vec<PathBuf>, Error> {
     let io = |source| Error::Path {
         path: path.to_owned(),
         source,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     let mut files = Vec::new();
+    let mut fixtures = Vec::new();
+    if meta.is_dir()
+        && let Some(children) = fixture_folders_of(path)
+    {
+        return Ok(children);
+    }
     if meta.is_dir() {
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        let walk = walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let fixture = e.file_type().is_dir() && fixture::is_fixture(e.path());
+                if fixture {
+                    fixtures.push(e.path().to_owned());
+                }
+                !fixture
+            });
+        for entry in walk {
             let entry = entry.map_err(|e| Error::Path {
                 path: e.path().map_or_else(|| path.to_owned(), Path::to_owned),
                 source: e.into(),
@@ -146,7 +175,28 @@ pub fn add_rules(builder: &mut kvdiag::RuleSetBuilder, path: &Path) -> Result<()
         })?;
         builder.add_source(&file.display().to_string(), &text);
     }
-    Ok(())
+    Ok(fixtures)
+}
+
+/// The fixture folders of a folder of fixture folders: one that holds no YAML file of its own
+/// and has fixture folders among its children (in name order); `None` for any other folder.
+fn fixture_folders_of(dir: &Path) -> Option<Vec<PathBuf>> {
+    if fixture::is_fixture(dir) {
+        return None;
+    }
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let path = entry.path();
+        let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if is_yaml && path.is_file() {
+            return None;
+        }
+        if path.is_dir() && fixture::is_fixture(&path) {
+            children.push(path);
+        }
+    }
+    children.sort();
+    (!children.is_empty()).then_some(children)
 }
 
 /// One planned file of a capture.

@@ -267,7 +267,7 @@ mod one_vm {
             .bench_values(|(objects, log)| {
                 let mut s = Snapshot::builder();
                 for (i, v) in objects.into_iter().enumerate() {
-                    s.add_value(v, kvdiag::Origin::new(format!("object {i}")));
+                    let _ = s.add_value(v, kvdiag::Origin::new(format!("object {i}")));
                 }
                 s.add_log(log);
                 kvdiag::analyze(&RULES, &s.build())
@@ -283,7 +283,7 @@ mod one_vm {
                 let mut s = Snapshot::builder();
                 s.keep_log_lines_for(&RULES);
                 for (i, v) in objects.into_iter().enumerate() {
-                    s.add_value(v, kvdiag::Origin::new(format!("object {i}")));
+                    let _ = s.add_value(v, kvdiag::Origin::new(format!("object {i}")));
                 }
                 let mut scan = LogScanner::new(source(), &filter);
                 scan.push(&ONE_VM.log);

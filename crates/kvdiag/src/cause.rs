@@ -1,121 +1,140 @@
 //! The stable vocabulary of every diagnosis: cause codes and severities.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-/// Why a VM fails: the stable cause codes of the output contract. Rules name one of these;
-/// programs can match on them.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum Cause {
-    /// virt-launcher (or QEMU inside it) killed for memory.
-    OomKilled,
-    /// Pod memory limit below guest memory plus overhead.
-    LauncherLimitsTooLow,
-    /// The guest kernel panicked.
-    GuestKernelPanic,
-    /// No bootable device, dracut timeout, root file system not found, bootloader errors.
-    GuestBootFailure,
-    /// QEMU terminated by a signal, an assertion, or closed the monitor unexpectedly.
-    QemuCrash,
-    /// libvirt or QEMU refused the domain configuration.
-    LibvirtConfigError,
-    /// No usable KVM device where the VM must run.
-    KvmUnavailable,
-    /// A DataVolume the VM needs is not ready yet.
-    DvNotReady,
-    /// A DataVolume import, clone or upload is failing or failed.
-    DvImportFailed,
-    /// A PVC the VM references does not exist.
-    PvcNotFound,
-    /// A container disk (or launcher) image cannot be pulled.
-    ImagePullFailed,
-    /// No node tolerates the pod.
-    UnschedulableTaint,
-    /// No node has enough cpu, memory or devices.
-    UnschedulableResources,
-    /// Node selectors, affinity or topology rules exclude every node.
-    UnschedulableAffinity,
-    /// The VM has been starting far longer than expected.
-    StuckStarting,
-    /// The VM has been stopping far longer than expected.
-    StuckStopping,
-    /// Deletion of the VM, VMI or pod is blocked.
-    StuckTerminating,
-    /// CrashLoopBackOff with no specific cause found.
-    CrashloopUnknown,
+/// Why a VM fails: a cause code, the stable vocabulary of the output contract. The built-in
+/// causes are data (`rules/causes.yaml`: `oom-killed`, `qemu-crash`, ...); a rule file may
+/// declare causes of its own, namespaced as `<prefix>/<code>` (`acme/kvm-internal-error`) so
+/// that they never collide with later built-ins. A cause is written as its code in rules and
+/// reports; cloning one is cheap.
+///
+/// ```
+/// let c = kvdiag::Cause::new("acme/kvm-internal-error")?;
+/// assert_eq!(c.prefix(), Some("acme"));
+/// assert_eq!(c, "acme/kvm-internal-error");
+/// assert!(kvdiag::Cause::new("Not A Code").is_err());
+/// # Ok::<(), kvdiag::InvalidCause>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cause(Arc<str>);
+
+/// Longest cause code accepted.
+const MAX_CAUSE_LEN: usize = 128;
+
+/// A text that is not a cause code, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{code}` is not a cause code: {reason}")]
+pub struct InvalidCause {
+    /// The text given.
+    pub code: String,
+    /// Why it is not a code.
+    pub reason: &'static str,
 }
 
 impl Cause {
-    /// Every cause code.
-    pub const ALL: [Cause; 18] = [
-        Cause::OomKilled,
-        Cause::LauncherLimitsTooLow,
-        Cause::GuestKernelPanic,
-        Cause::GuestBootFailure,
-        Cause::QemuCrash,
-        Cause::LibvirtConfigError,
-        Cause::KvmUnavailable,
-        Cause::DvNotReady,
-        Cause::DvImportFailed,
-        Cause::PvcNotFound,
-        Cause::ImagePullFailed,
-        Cause::UnschedulableTaint,
-        Cause::UnschedulableResources,
-        Cause::UnschedulableAffinity,
-        Cause::StuckStarting,
-        Cause::StuckStopping,
-        Cause::StuckTerminating,
-        Cause::CrashloopUnknown,
-    ];
-
-    /// The code as written in rules and reports, e.g. `oom-killed`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Cause::OomKilled => "oom-killed",
-            Cause::LauncherLimitsTooLow => "launcher-limits-too-low",
-            Cause::GuestKernelPanic => "guest-kernel-panic",
-            Cause::GuestBootFailure => "guest-boot-failure",
-            Cause::QemuCrash => "qemu-crash",
-            Cause::LibvirtConfigError => "libvirt-config-error",
-            Cause::KvmUnavailable => "kvm-unavailable",
-            Cause::DvNotReady => "dv-not-ready",
-            Cause::DvImportFailed => "dv-import-failed",
-            Cause::PvcNotFound => "pvc-not-found",
-            Cause::ImagePullFailed => "image-pull-failed",
-            Cause::UnschedulableTaint => "unschedulable-taint",
-            Cause::UnschedulableResources => "unschedulable-resources",
-            Cause::UnschedulableAffinity => "unschedulable-affinity",
-            Cause::StuckStarting => "stuck-starting",
-            Cause::StuckStopping => "stuck-stopping",
-            Cause::StuckTerminating => "stuck-terminating",
-            Cause::CrashloopUnknown => "crashloop-unknown",
+    /// The cause with this code, if the text is a well-formed code: lower-case words of
+    /// letters and digits joined by `-`, optionally behind one `<prefix>/` (`oom-killed`,
+    /// `acme/kvm-internal-error`). Whether the cause is *known* is for the rule set to say
+    /// ([`RuleSet::cause`](crate::RuleSet::cause)).
+    pub fn new(code: &str) -> Result<Cause, InvalidCause> {
+        let invalid = |reason| InvalidCause {
+            code: code.to_owned(),
+            reason,
+        };
+        if code.is_empty() || code.len() > MAX_CAUSE_LEN {
+            return Err(invalid("a code has 1 to 128 characters"));
         }
+        let mut parts = code.split('/');
+        let words = |p: &str| {
+            !p.is_empty()
+                && p.split('-').all(|w| {
+                    !w.is_empty()
+                        && w.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                })
+        };
+        let ok = match (parts.next(), parts.next(), parts.next()) {
+            (Some(code), None, None) => words(code),
+            (Some(prefix), Some(code), None) => words(prefix) && words(code),
+            _ => false,
+        };
+        if !ok {
+            return Err(invalid(
+                "write lower-case words of letters and digits joined by `-`, with at most one \
+                 `<prefix>/` in front (e.g. `acme/kvm-internal-error`)",
+            ));
+        }
+        Ok(Cause(Arc::from(code)))
     }
 
-    /// The cause with this code.
-    pub fn from_code(code: &str) -> Option<Cause> {
-        Cause::ALL.into_iter().find(|c| c.code() == code)
+    /// The code as written in rules and reports, e.g. `oom-killed`.
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+
+    /// The namespace of a declared cause (`acme` of `acme/kvm-internal-error`); `None` for the
+    /// un-prefixed codes of the built-in vocabulary.
+    pub fn prefix(&self) -> Option<&str> {
+        self.0.split_once('/').map(|(p, _)| p)
     }
 }
 
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.code())
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.code(), f)
+    }
+}
+
+impl AsRef<str> for Cause {
+    fn as_ref(&self) -> &str {
+        self.code()
+    }
+}
+
+impl std::borrow::Borrow<str> for Cause {
+    fn borrow(&self) -> &str {
+        self.code()
+    }
+}
+
+impl PartialEq<str> for Cause {
+    fn eq(&self, other: &str) -> bool {
+        self.code() == other
+    }
+}
+
+impl PartialEq<&str> for Cause {
+    fn eq(&self, other: &&str) -> bool {
+        self.code() == *other
+    }
+}
+
+impl std::str::FromStr for Cause {
+    type Err = InvalidCause;
+    fn from_str(s: &str) -> Result<Cause, InvalidCause> {
+        Cause::new(s)
+    }
+}
+
+impl Serialize for Cause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Cause {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cause, D::Error> {
+        let code = String::deserialize(d)?;
+        Cause::new(&code).map_err(serde::de::Error::custom)
     }
 }
 
@@ -181,14 +200,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_round_trip_and_match_serde() {
-        for c in Cause::ALL {
-            assert_eq!(Cause::from_code(c.code()), Some(c));
-            assert_eq!(
-                serde_json::to_value(c).ok(),
-                Some(serde_json::json!(c.code()))
-            );
+    fn codes_are_checked_and_serialize_as_strings() {
+        for good in ["oom-killed", "acme/kvm-internal-error", "a1/b2-c3"] {
+            let c = Cause::new(good).expect(good);
+            assert_eq!(c.code(), good);
+            assert_eq!(serde_json::to_value(&c).ok(), Some(serde_json::json!(good)));
         }
+        for bad in ["", "Oom", "a/b/c", "a//b", "-a", "a-", "a b", "/a", "a/"] {
+            assert!(Cause::new(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(
+            Cause::new("x/y")
+                .ok()
+                .and_then(|c| c.prefix().map(str::to_owned)),
+            Some("x".into())
+        );
         assert!(Severity::Critical > Severity::Error && Severity::Warning > Severity::Info);
     }
 }

@@ -29,7 +29,7 @@ const VALUE_EVIDENCE_BYTES: usize = 400;
 /// use kvdiag::{Hint, RuleSet, Snapshot, analyze};
 /// let rules = RuleSet::builtin()?;
 /// let mut snapshot = Snapshot::builder();
-/// snapshot.add_input("vm.yaml", b"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Running}\n", &Hint::Auto).ok();
+/// snapshot.add_input("vm.yaml", b"apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Running}\n", &Hint::Auto);
 /// let report = analyze(&rules, &snapshot.build());
 /// assert_eq!(report.subjects.len(), 1);
 /// assert!(report.diagnoses.is_empty());
@@ -147,7 +147,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
         .iter()
         .filter_map(|rule| Some((rule, ctx.condition(&rule.when, &Captures::new())?)))
         .collect();
-    let causes: Vec<Cause> = found.iter().map(|(r, _)| r.cause).collect();
+    let causes: Vec<Cause> = found.iter().map(|(r, _)| r.cause.clone()).collect();
     let keep = stepped_aside(&found.iter().map(|(r, _)| *r).collect::<Vec<_>>(), &causes);
     let mut out: Vec<Diagnosis> = found
         .drain(..)
@@ -164,7 +164,7 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> Vec<
     let mut seen = Vec::new();
     out.retain(|d| {
         let first = !seen.contains(&d.cause);
-        seen.push(d.cause);
+        seen.push(d.cause.clone());
         first
     });
     out
@@ -549,7 +549,7 @@ impl Ctx<'_> {
         let lookup = |v: &Var| self.lookup(v, &found);
         Diagnosis {
             rule: rule.id.clone(),
-            cause: rule.cause,
+            cause: rule.cause.clone(),
             severity: found.graded.unwrap_or(rule.severity),
             subject: self.subject.id.clone(),
             title: rule.title.clone(),

@@ -29,11 +29,11 @@
 //!   containerStatuses:
 //!   - name: compute
 //!     state: {terminated: {reason: OOMKilled, exitCode: 137}}
-//! "#, &Hint::Auto)?;
+//! "#, &Hint::Auto);       // an input that cannot be parsed is recorded, not an error
 //! let report = analyze(&rules, &snapshot.build());
-//! assert_eq!(report.diagnoses[0].cause, kvdiag::Cause::OomKilled);
+//! assert_eq!(report.diagnoses[0].cause, "oom-killed");
 //! println!("{}", report.to_json());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), kvdiag::LoadError>(())
 //! ```
 //!
 //! Nothing kvdiag does changes a cluster: remediation is proposed, never executed.
@@ -45,6 +45,7 @@ mod evaluate;
 pub mod limits;
 pub mod measure;
 mod object;
+mod outcome;
 pub mod parse;
 pub mod redact;
 pub mod report;
@@ -54,17 +55,18 @@ mod source;
 pub mod testing;
 pub mod tree;
 
-pub use cause::{Cause, Severity};
+pub use cause::{Cause, InvalidCause, Severity};
 pub use correlate::{Facet, Subject, correlate};
 pub use evaluate::{Options, analyze, analyze_subjects, analyze_with, evaluate};
 pub use limits::Limits;
 pub use object::{Object, ObjectRef};
+pub use outcome::{Added, Rejected};
 pub use parse::{
     Hint, LogHint, LogKind, LogSource, LogStream, LogStreamBuilder, ParseError, Parsed,
     parse_input, parse_input_with,
 };
 pub use report::{Diagnosis, Evidence, Remediation, Report};
-pub use rules::{LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
+pub use rules::{CauseInfo, LoadError, Rule, RuleError, RuleSet, RuleSetBuilder};
 pub use snapshot::{
     Capture, CaptureId, CaptureTime, CaptureTimeSource, Content, InputKind, InputProblem,
     InputRecord, Inputs, KindCounts, LOOSE_CAPTURE, LogId, ObjectId, ReasonCount, Snapshot,
@@ -72,3 +74,8 @@ pub use snapshot::{
 };
 pub use source::Origin;
 pub use tree::{Node, Tree};
+
+/// The `serde_json` kvdiag speaks: objects given to
+/// [`SnapshotBuilder::add_value`](crate::SnapshotBuilder::add_value), evidence values and the
+/// JSON report are its values, so a program need not depend on a matching version itself.
+pub use serde_json;

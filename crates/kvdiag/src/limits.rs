@@ -12,9 +12,8 @@
 //! limits.document_bytes = 16;
 //! let mut builder = Snapshot::builder();
 //! builder.limits(limits);
-//! let e = builder
-//!     .add_input("big.yaml", b"kind: Pod\nmetadata: {name: a}\n", &Hint::Document)
-//!     .unwrap_err();
+//! let added = builder.add_input("big.yaml", b"kind: Pod\nmetadata: {name: a}\n", &Hint::Document);
+//! let e = added.failure().expect("too large");
 //! assert!(e.message.starts_with("document larger than the document size limit"));
 //! ```
 
@@ -31,9 +30,10 @@ pub struct Limits {
     pub document_bytes: usize,
     /// Deepest nesting of sequences and mappings in a YAML document (default 64, at most
     /// [`Limits::MAX_DEPTH`]). Kubernetes objects nest less than 30 levels, `managedFields`
-    /// included. Each level may take 20 KiB of stack in an unoptimised build: 64 levels fit
-    /// the 2 MiB stack of a worker thread (rayon's default) in any build; raise it only where
-    /// parsing runs on a bigger stack. JSON has serde_json's own limit of 128.
+    /// included. Every depth allowed is safe on the 2 MiB stack of a worker thread (rayon's
+    /// default), in any build: each level may take 20 KiB of stack in an unoptimised build, so
+    /// beyond 64 levels a YAML document is parsed on a thread of its own whose stack is sized
+    /// for the limit. JSON has serde_json's own limit (127 nested levels).
     pub depth: usize,
     /// Most parser events replayed from YAML aliases (`*ref`) in one input (default 100,000).
     /// `kubectl` and must-gather never write aliases; an alias bomb fails at this bound.
@@ -52,8 +52,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Deepest nesting a caller may set (an optimised build parses 256 levels on a 1 MiB
-    /// stack).
+    /// Deepest nesting a caller may set.
     pub const MAX_DEPTH: usize = 256;
 
     /// Decompressed bytes below which the compression ratio is not checked: small, very

@@ -17,7 +17,7 @@
 //! ```
 //! use kvdiag::{Hint, RuleSet, Snapshot, analyze, redact::Redactor};
 //! let mut b = Snapshot::builder();
-//! b.add_input("vm.yaml", b"kind: VirtualMachine\nmetadata: {name: db, namespace: prod}\n", &Hint::Auto).ok();
+//! b.add_input("vm.yaml", b"kind: VirtualMachine\nmetadata: {name: db, namespace: prod}\n", &Hint::Auto);
 //! let snapshot = b.build();
 //! let mut report = analyze(&RuleSet::builtin()?, &snapshot);
 //! Redactor::of(&snapshot).report(&mut report);

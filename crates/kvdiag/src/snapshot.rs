@@ -11,6 +11,7 @@ use crate::correlate::KINDS;
 use crate::limits::{Limits, human_bytes};
 use crate::measure::parse_timestamp;
 use crate::object::Object;
+use crate::outcome::{Added, Rejected};
 use crate::parse::{Hint, LogFilter, LogStream, ParseError, Parsed, parse_input_with};
 use crate::source::Origin;
 use crate::tree::Node;
@@ -339,14 +340,10 @@ impl SnapshotBuilder {
         &self.limits
     }
 
-    /// Parses one input and adds what it holds. A parse failure is recorded (and returned), never
-    /// fatal: the other inputs are unaffected.
-    pub fn add_input(
-        &mut self,
-        name: impl Into<Arc<str>>,
-        bytes: &[u8],
-        hint: &Hint,
-    ) -> Result<(), ParseError> {
+    /// Parses one input and adds what it holds. A parse failure is recorded in the snapshot
+    /// (the report's `inputs.failed`) and said in the answer, never fatal: the other inputs are
+    /// unaffected.
+    pub fn add_input(&mut self, name: impl Into<Arc<str>>, bytes: &[u8], hint: &Hint) -> Added {
         let name = name.into();
         let parsed = parse_input_with(&name, bytes, hint, &self.limits);
         self.add_parsed(name, parsed)
@@ -354,11 +351,7 @@ impl SnapshotBuilder {
 
     /// Adds an input parsed elsewhere (e.g. on another thread with
     /// [`parse_input`](crate::parse_input)).
-    pub fn add_parsed(
-        &mut self,
-        name: Arc<str>,
-        parsed: Result<Parsed, ParseError>,
-    ) -> Result<(), ParseError> {
+    pub fn add_parsed(&mut self, name: Arc<str>, parsed: Result<Parsed, ParseError>) -> Added {
         self.add_parsed_as(name, InputKind::File, parsed)
     }
 
@@ -369,7 +362,7 @@ impl SnapshotBuilder {
         name: Arc<str>,
         kind: InputKind,
         parsed: Result<Parsed, ParseError>,
-    ) -> Result<(), ParseError> {
+    ) -> Added {
         let record = |content, count, ignored| InputRecord {
             source: Arc::clone(&name),
             kind,
@@ -424,19 +417,21 @@ impl SnapshotBuilder {
             Ok(Parsed::Mcp(parts)) => {
                 let mut first_error = None;
                 for part in parts {
-                    if let Err(e) = self.add_parsed_as(part.name, InputKind::Mcp, part.parsed) {
+                    if let Added::Failed(e) =
+                        self.add_parsed_as(part.name, InputKind::Mcp, part.parsed)
+                    {
                         first_error.get_or_insert(e);
                     }
                 }
                 if let Some(e) = first_error {
-                    return Err(e);
+                    return Added::Failed(e);
                 }
             }
             Ok(Parsed::Objects(docs)) => {
                 let before = self.objects.len();
                 let mut ignored = docs.ignored;
                 for object in docs.objects {
-                    if !self.add_object(object) {
+                    if self.add_object(object).is_err() {
                         ignored += 1;
                     }
                 }
@@ -447,27 +442,40 @@ impl SnapshotBuilder {
             }
             Err(e) => {
                 self.fail_as(Arc::clone(&name), kind, e.to_string());
-                return Err(e);
+                return Added::Failed(e);
             }
         }
-        Ok(())
+        Added::Read
     }
 
     /// Adds one object the caller already holds (an embedding program's watch cache, an MCP
-    /// result). Returns `false` when its kind is one kvdiag does not use; Secrets are never kept.
-    pub fn add_object(&mut self, object: Object) -> bool {
+    /// result). Rejected, with the reason, when its kind is one kvdiag does not use; Secrets
+    /// are never kept.
+    pub fn add_object(&mut self, object: Object) -> Result<(), Rejected> {
         // Said twice on purpose: a Secret must never reach a report, whatever KINDS becomes.
-        if object.kind == "Secret" || !KINDS.contains(&object.kind.as_str()) {
-            return false;
+        if object.kind == "Secret" {
+            return Err(Rejected::Secret);
+        }
+        if !KINDS.contains(&object.kind.as_str()) {
+            return Err(Rejected::UnusedKind(object.kind));
         }
         self.objects.push(object);
         self.object_capture.push(self.current);
-        true
+        Ok(())
     }
 
-    /// Adds a JSON value as an object, naming its origin.
-    pub fn add_value(&mut self, value: Value, origin: Origin) -> bool {
-        Object::from_value(&value, origin).is_some_and(|o| self.add_object(o))
+    /// Adds a JSON value as an object, naming its origin. Rejected, with the reason, when it
+    /// is not a Kubernetes object, is a Secret, or is of a kind kvdiag does not use.
+    pub fn add_value(&mut self, value: Value, origin: Origin) -> Result<(), Rejected> {
+        match value.get("kind") {
+            Some(Value::String(kind)) if kind == "Secret" => return Err(Rejected::Secret),
+            Some(Value::String(_)) => {}
+            _ => return Err(Rejected::NotAnObject),
+        }
+        let tree =
+            crate::tree::Tree::from_value(&value).map_err(|e| Rejected::TooLarge(e.to_string()))?;
+        let object = Object::from_tree(tree, origin).ok_or(Rejected::NotAnObject)?;
+        self.add_object(object)
     }
 
     /// Adds a log stream the caller already holds.
@@ -840,12 +848,9 @@ mod tests {
                 "kind: Pod\nmetadata: {{name: p, namespace: n, resourceVersion: \"{rv}\"}}\nstatus: {{phase: {phase}}}\n"
             )
         };
-        b.add_input("a.yaml", pod("10", "Running").as_bytes(), &Hint::Auto)
-            .ok();
-        b.add_input("b.yaml", pod("12", "Failed").as_bytes(), &Hint::Auto)
-            .ok();
-        b.add_input("c.yaml", pod("11", "Pending").as_bytes(), &Hint::Auto)
-            .ok();
+        b.add_input("a.yaml", pod("10", "Running").as_bytes(), &Hint::Auto);
+        b.add_input("b.yaml", pod("12", "Failed").as_bytes(), &Hint::Auto);
+        b.add_input("c.yaml", pod("11", "Pending").as_bytes(), &Hint::Auto);
         let s = b.build();
         assert_eq!(s.objects().len(), 1);
         assert_eq!(s.objects()[0].str_at(&["status", "phase"]), Some("Failed"));
@@ -859,8 +864,7 @@ mod tests {
             "s.yaml",
             b"kind: List\nitems:\n- kind: Secret\n  data: {password: aHVudGVyMg==}\n- kind: ConfigMap\n- kind: Pod\n  metadata: {name: p}\n",
             &Hint::Auto,
-        )
-        .ok();
+        );
         let s = b.build();
         assert_eq!(s.objects().len(), 1);
         assert_eq!(s.inputs().read[0].ignored, 2);
@@ -873,8 +877,7 @@ mod tests {
             "e.yaml",
             b"kind: Event\nmetadata: {name: e, creationTimestamp: '2024-05-01T10:00:00Z'}\nlastTimestamp: '2024-05-02T10:00:00Z'\n",
             &Hint::Auto,
-        )
-        .ok();
+        );
         let s = b.build();
         let t = s.capture_time().expect("found");
         assert_eq!(t.time.to_string(), "2024-05-02T10:00:00Z");

@@ -37,6 +37,7 @@ const HANDLER_A: &str = concat!(
 fn node_lines_reach_the_vms_of_that_node_only() {
     let mut b = Snapshot::builder();
     b.add_input("objects.yaml", OBJECTS.as_bytes(), &Hint::Auto)
+        .into_result()
         .expect("objects");
     let hint = Hint::Log(LogHint {
         namespace: Some("kubevirt".into()),
@@ -45,6 +46,7 @@ fn node_lines_reach_the_vms_of_that_node_only() {
         ..LogHint::default()
     });
     b.add_input("handler-a.log", HANDLER_A.as_bytes(), &hint)
+        .into_result()
         .expect("log");
     let snapshot = b.build();
     let subjects = correlate(&snapshot);

@@ -29,6 +29,7 @@ fn run(rules: &RuleSet, inputs: &[(&str, &str)], now: Option<&str>) -> Vec<Diagn
     let mut b = Snapshot::builder();
     for (name, text) in inputs {
         b.add_input(*name, text.as_bytes(), &Hint::Auto)
+            .into_result()
             .expect("test input parses");
     }
     if let Some(now) = now {
@@ -583,4 +584,126 @@ gt: 10m",
     let event = "kind: Event\nmetadata: {name: e, namespace: prod}\ninvolvedObject: {kind: Pod, name: virt-launcher-db-x2x2x, namespace: prod}\nreason: Killing\nlastTimestamp: '2024-05-14T11:00:00Z'\n";
     let d = run(&r, &[("pod.yaml", POD), ("event.yaml", event)], None);
     assert_eq!(d.len(), 1);
+}
+
+#[test]
+fn one_lint_reports_every_problem_of_a_file_each_where_it_is() {
+    // Fourteen different problems (and a warning) in one file: none hides another, whatever
+    // comes first in a document (a missing key, a bad regex, an unknown facet).
+    let mut b = RuleSet::builder();
+    b.add_source(
+        "many-problems.yaml",
+        include_str!("data/many-problems.yaml"),
+    );
+    let found: Vec<(u64, u64, &str, kvdiag::rules::Level)> = b
+        .lint()
+        .iter()
+        .map(|e| (e.line, e.column, e.code, e.level))
+        .collect();
+    use kvdiag::rules::Level::{Error, Warning};
+    assert_eq!(
+        found,
+        [
+            (4, 12, "duplicate-cause", Error),
+            (6, 1, "missing-key", Error),
+            (7, 8, "unknown-cause", Error),
+            (8, 11, "unknown-severity", Error),
+            (9, 8, "wrong-type", Error),
+            (10, 1, "unknown-key", Error),
+            (11, 13, "unknown-cause", Error),
+            (15, 16, "bad-regex", Error),
+            (16, 11, "unknown-facet", Error),
+            (20, 13, "bad-jsonpath", Error),
+            // `match.code` is the bad regex's group: only `nope` is unknown.
+            (23, 11, "unknown-capture", Error),
+            (24, 14, "empty-text", Error),
+            (25, 11, "untouched-facet", Warning),
+            (27, 1, "duplicate-id", Error),
+            (33, 1, "not-a-rule", Error),
+        ]
+    );
+}
+
+#[test]
+fn a_rule_file_given_twice_is_the_same_rules_and_a_copy_of_a_builtin_too() {
+    let text = rule("on: vm\npath: $.a\nexists: true");
+    let mut b = RuleSet::builder();
+    b.add_builtin();
+    b.add_source("a.yaml", &text);
+    b.add_source("/elsewhere/a.yaml", &text);
+    let builtin = include_str!("../../../rules/runtime.yaml");
+    b.add_source("/checkout/rules/runtime.yaml", builtin);
+    let set = b.build().expect("no duplicates");
+    assert_eq!(set.rules().iter().filter(|r| r.id == "t/rule").count(), 1);
+    // A different rule under a taken id is a duplicate.
+    let mut b = RuleSet::builder();
+    b.add_source("a.yaml", &text);
+    b.add_source("b.yaml", &text.replace("$.a", "$.b"));
+    assert!(b.lint().iter().any(|e| e.code == "duplicate-id"));
+}
+
+#[test]
+fn a_declared_cause_is_namespaced_known_to_the_set_and_carried_by_diagnoses() {
+    let declared = "causes:\n  - code: acme/x\n    title: Acme's own\n    severity: warning\n---\n";
+    let rule_of_it = rule("on: vm\npath: $.status.printableStatus\nequals: Starting")
+        .replace("cause: qemu-crash", "cause: acme/x")
+        .replace("severity: error\n", "");
+    let set = rules(&format!("{declared}{rule_of_it}"));
+    let cause = set.cause("acme/x").expect("declared");
+    assert!(!cause.builtin && cause.title == "Acme's own");
+    // No severity in the rule: the cause's.
+    let r = set.get("t/rule").expect("rule");
+    assert_eq!(r.severity, kvdiag::Severity::Warning);
+    assert_eq!(set.rules_of("acme/x").count(), 1);
+    let vm = "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: prod}\nstatus: {printableStatus: Starting}\n";
+    let d = run(&set, &[("vm.yaml", vm)], None);
+    assert_eq!(d[0].cause, "acme/x");
+    assert!(
+        serde_json::to_string(&d[0])
+            .expect("json")
+            .contains(r#""cause":"acme/x""#)
+    );
+    // Built-in causes stay known without the built-in rules; a declared code needs a prefix;
+    // the causes document may come after its rules (another file).
+    let errors = load_errors("causes:\n  - {code: kvm-broke, title: t}\n");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("error[invalid-value]: a declared cause is namespaced")),
+        "{errors:?}"
+    );
+    let mut b = RuleSet::builder();
+    b.add_source("rules.yaml", &rule_of_it);
+    b.add_source("causes.yaml", declared);
+    assert!(b.build().is_ok());
+    assert!(
+        RuleSet::builder()
+            .build()
+            .expect("empty")
+            .cause("oom-killed")
+            .is_some()
+    );
+}
+
+#[test]
+fn a_document_that_is_neither_a_rule_nor_causes_is_an_error_never_skipped() {
+    let errors = load_errors("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("bad.yaml:1:1: error[not-a-rule]")),
+        "{errors:?}"
+    );
+    let hints = load_hints("apiVersion: v1\nkind: Pod\n");
+    assert!(
+        hints.iter().any(|h| h.contains("expected.yaml")),
+        "{hints:?}"
+    );
+    // A rule whose `id` is missing is still read as a rule: every problem of it is reported.
+    let errors = load_errors("cause: qemu-crash\ntitle: t\nsummary: s\nwhen: {on: vms}\n");
+    assert!(
+        errors.iter().any(|e| e.contains("missing key `id`"))
+            && errors.iter().any(|e| e.contains("unknown facet `vms`")),
+        "{errors:?}"
+    );
 }

@@ -46,6 +46,20 @@ fn the_schema_rejects_a_misspelled_key_and_a_wrong_cause() {
     let v = validator();
     let good = "id: a\ncause: qemu-crash\nseverity: error\ntitle: t\nsummary: s\nwhen: {on: vm, path: $.a, exists: true}\n";
     assert!(v.is_valid(&documents(good)[0]));
+    // A declared cause, and a rule of it without a severity (it takes the cause's).
+    let declared = "causes:\n  - {code: acme/kvm-internal-error, title: t, severity: critical}\n";
+    assert!(v.is_valid(&documents(declared)[0]));
+    let custom = good
+        .replace("qemu-crash", "acme/kvm-internal-error")
+        .replace("severity: error\n", "");
+    assert!(v.is_valid(&documents(&custom)[0]), "{custom}");
+    for bad in [
+        declared.replace("title:", "titel:"),
+        declared.replace("code:", "name:"),
+        declared.replace("critical", "fatal"),
+    ] {
+        assert!(!v.is_valid(&documents(&bad)[0]), "accepted:\n{bad}");
+    }
     for bad in [
         good.replace("summary:", "sumary:"),
         good.replace("path:", "pth:"),
@@ -72,7 +86,7 @@ fn the_schema_and_the_loader_know_the_same_keys() {
     // A rule file key the loader does not know would be reported as unknown; one the schema
     // does not know would make editors complain about valid rules.
     let mut b = kvdiag::RuleSet::builder();
-    let all_rule_keys = keys(&schema).join(": x\n") + ": x\n";
+    let all_rule_keys = keys(&schema["$defs"]["RuleSpec"]).join(": x\n") + ": x\n";
     b.add_source("k.yaml", &all_rule_keys);
     let unknown: Vec<_> = b
         .lint()

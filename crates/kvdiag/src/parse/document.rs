@@ -43,7 +43,7 @@ pub fn parse_documents_with(
             .flatten();
         match fast {
             Some(trees) => trees.map_err(too_large)?,
-            None => yaml::documents::<Value>(bytes, yaml::data_options_with(limits))
+            None => yaml_values(bytes, limits)
                 .map_err(|e| at_limit(e, limits))?
                 .iter()
                 .map(Tree::from_value)
@@ -52,6 +52,39 @@ pub fn parse_documents_with(
         }
     };
     Ok(from_trees(&trees, source))
+}
+
+/// Nesting the YAML parser takes on a worker thread's 2 MiB stack in any build (a level may
+/// take 20 KiB of stack in an unoptimised one): deeper limits parse on a stack of their own.
+const STACK_SAFE_DEPTH: usize = 64;
+
+/// Stack given to each level of nesting allowed beyond [`STACK_SAFE_DEPTH`].
+const STACK_PER_LEVEL: usize = 32 << 10;
+
+/// The documents of a YAML input as values. serde-saphyr recurses once per level of nesting:
+/// within [`STACK_SAFE_DEPTH`] it runs here; a higher limit (up to [`Limits::MAX_DEPTH`]) runs
+/// it on a thread whose stack is sized for that limit, so that every depth the limits allow is
+/// safe on any caller's stack.
+fn yaml_values(bytes: &[u8], limits: &Limits) -> Result<Vec<Value>, ParseError> {
+    let parse = || yaml::documents::<Value>(bytes, yaml::data_options_with(limits));
+    let depth = limits.effective_depth();
+    if depth <= STACK_SAFE_DEPTH {
+        return parse();
+    }
+    let failed = |message: String| ParseError {
+        message,
+        line: None,
+        column: None,
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("kvdiag-yaml".into())
+            .stack_size((1 << 20) + depth * STACK_PER_LEVEL)
+            .spawn_scoped(scope, parse)
+            .map_err(|e| failed(format!("no thread to parse deeply nested YAML: {e}")))?
+            .join()
+            .unwrap_or_else(|_| Err(failed("the YAML parser failed".into())))
+    })
 }
 
 fn too_large(e: TooLarge) -> ParseError {

@@ -47,8 +47,89 @@ pub(super) struct Ctx<'a> {
     captures: BTreeMap<String, Location>,
     /// Capture names templates and comparisons of the rule use.
     used_captures: BTreeSet<String>,
-    /// The rule's condition did not compile (so its captures are unknown).
+    /// Names the rule's condition captures, read from its text (whether or not it compiles).
+    declared: BTreeMap<String, Location>,
+    /// The rule has no condition (so its captures are unknown).
     when_failed: bool,
+    /// Every cause code the rules of this document name, checked when the set is complete.
+    pub(super) cause_refs: Vec<CauseRef>,
+}
+
+/// A cause code named by a rule (`cause:` or `yields_to:`), where it is written.
+#[derive(Clone, Debug)]
+pub(super) struct CauseRef {
+    pub code: String,
+    pub line: u64,
+    pub column: u64,
+    pub yields: bool,
+}
+
+impl CauseRef {
+    fn new(code: &Spanned<String>, offset: u64, yields: bool) -> CauseRef {
+        CauseRef {
+            code: code.value.trim().to_owned(),
+            line: code.referenced.line() + offset,
+            column: code.referenced.column(),
+            yields,
+        }
+    }
+}
+
+/// Whether a template value of `facet` names an object related to what the condition looks at
+/// (`facets`): the VM and VMI stand for the subject and its launcher pod, a pod is known from
+/// its logs, a node from the VMI or pod, a DataVolume and its PVC share a name.
+fn reaches(facets: &BTreeSet<Facet>, facet: Facet) -> bool {
+    use Facet::*;
+    let has = |f: &[Facet]| f.iter().any(|f| facets.contains(f));
+    match facet {
+        Vm | Vmi => true,
+        Pod | LauncherPod => has(&[Pod, LauncherPod, Log, Vm, Vmi]),
+        Node => has(&[Node, Vm, Vmi, Pod, LauncherPod, Log]),
+        Dv | Pvc => has(&[Dv, Pvc]),
+        f => facets.contains(&f),
+    }
+}
+
+/// The facets a condition names with `on:`.
+fn spec_facets(node: &Spanned<ConditionSpec>, out: &mut BTreeSet<Facet>) {
+    let spec = &node.value;
+    if let Some(f) = spec.on.as_ref().and_then(|on| Facet::from_name(&on.value)) {
+        out.insert(f);
+    }
+    for list in [&spec.all, &spec.any, &spec.first].into_iter().flatten() {
+        list.iter().for_each(|c| spec_facets(c, out));
+    }
+    for c in [&spec.not, &spec.optional].into_iter().flatten() {
+        spec_facets(c, out);
+    }
+}
+
+/// The names a condition captures, read from its text: `capture:` values and the named groups
+/// of its patterns.
+fn declared_captures(node: &Spanned<ConditionSpec>, out: &mut BTreeMap<String, Location>) {
+    let spec = &node.value;
+    if let Some(c) = &spec.capture {
+        out.entry(c.value.clone()).or_insert(c.referenced);
+    }
+    for p in spec.matches.iter().chain(&spec.not_followed_by) {
+        let mut rest = p.value.as_str();
+        while let Some(i) = rest.find("(?") {
+            rest = &rest[i + 2..];
+            let name = rest.strip_prefix("P<").or_else(|| rest.strip_prefix('<'));
+            if let Some(name) = name
+                && let Some(end) = name.find('>')
+                && !name.starts_with(['=', '!'])
+            {
+                out.entry(name[..end].to_owned()).or_insert(p.referenced);
+            }
+        }
+    }
+    for list in [&spec.all, &spec.any, &spec.first].into_iter().flatten() {
+        list.iter().for_each(|c| declared_captures(c, out));
+    }
+    for c in [&spec.not, &spec.optional].into_iter().flatten() {
+        declared_captures(c, out);
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -66,8 +147,20 @@ impl<'a> Ctx<'a> {
             patterns,
             captures: BTreeMap::new(),
             used_captures: BTreeSet::new(),
+            declared: BTreeMap::new(),
             when_failed: false,
+            cause_refs: Vec::new(),
         }
+    }
+
+    /// The rule file.
+    pub(super) fn file(&self) -> &str {
+        self.file
+    }
+
+    /// Lines before the document in its file.
+    pub(super) fn offset(&self) -> u64 {
+        self.offset
     }
 
     pub(super) fn push(
@@ -106,37 +199,51 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn rule(&mut self, spec: RuleSpec) -> Option<Rule> {
         let errors_before = self.errors.len();
-        let id = spec.id.value.trim().to_owned();
-        if id.is_empty() || id.contains(char::is_whitespace) {
+        let id = spec.id.as_ref().map(|i| i.value.trim().to_owned());
+        if let (Some(at), Some(id)) = (&spec.id, &id)
+            && (id.is_empty() || id.contains(char::is_whitespace))
+        {
             self.error(
                 "invalid-value",
-                &spec.id.referenced,
+                &at.referenced,
                 "a rule id is a non-empty word, e.g. `runtime/oom-killed`".into(),
             );
         }
-        let cause = Cause::from_code(&spec.cause.value);
-        if cause.is_none() {
-            let codes: Vec<_> = Cause::ALL.iter().map(|c| c.code()).collect();
-            self.error(
-                "unknown-cause",
-                &spec.cause.referenced,
-                format!("unknown cause `{}`", spec.cause.value),
-            );
-            self.hint(did_you_mean(&spec.cause.value, &codes, "causes"));
+        // Whether a cause is known is checked once every file is in (causes may be declared
+        // in any file, before or after their rules).
+        let cause = spec.cause.as_ref().and_then(|c| {
+            self.cause_refs.push(CauseRef::new(c, self.offset, false));
+            Cause::new(c.value.trim()).ok()
+        });
+        for y in &spec.yields_to {
+            self.cause_refs.push(CauseRef::new(y, self.offset, true));
         }
-        let severity = Severity::from_name(&spec.severity.value);
-        if severity.is_none() {
-            self.error(
-                "unknown-severity",
-                &spec.severity.referenced,
-                format!(
-                    "unknown severity `{}`; use critical, error, warning or info",
-                    spec.severity.value
-                ),
-            );
-        }
+        let yields_to: Vec<Cause> = spec
+            .yields_to
+            .iter()
+            .filter_map(|y| Cause::new(y.value.trim()).ok())
+            .collect();
+        let severity = match &spec.severity {
+            None => None,
+            Some(s) => {
+                let severity = Severity::from_name(&s.value);
+                if severity.is_none() {
+                    self.error(
+                        "unknown-severity",
+                        &s.referenced,
+                        format!(
+                            "unknown severity `{}`; use critical, error, warning or info",
+                            s.value
+                        ),
+                    );
+                }
+                severity
+            }
+        };
         for (field, value) in [("title", &spec.title), ("summary", &spec.summary)] {
-            if value.value.trim().is_empty() {
+            if let Some(value) = value
+                && value.value.trim().is_empty()
+            {
                 self.error(
                     "empty-text",
                     &value.referenced,
@@ -144,44 +251,48 @@ impl<'a> Ctx<'a> {
                 );
             }
         }
-        let mut yields_to = Vec::new();
-        for y in &spec.yields_to {
-            match Cause::from_code(&y.value) {
-                Some(c) => yields_to.push(c),
-                None => {
-                    self.error(
-                        "unknown-cause",
-                        &y.referenced,
-                        format!("`yields_to` names unknown cause `{}`", y.value),
-                    );
-                    let codes: Vec<_> = Cause::ALL.iter().map(|c| c.code()).collect();
-                    self.hint(did_you_mean(&y.value, &codes, "causes"));
-                }
+        // Every name the condition captures, read from its text: known even where a part of
+        // it does not compile, so that templates are checked in the same pass.
+        let mut declared = BTreeMap::new();
+        if let Some(when) = &spec.when {
+            declared_captures(when, &mut declared);
+        }
+        self.declared = declared;
+        self.when_failed = spec.when.is_none();
+        let when = spec.when.as_ref().and_then(|w| self.condition(w));
+        // The facets the condition looks at, from its text (known even where it does not
+        // compile).
+        let facets = spec.when.as_ref().map(|w| {
+            let mut out = BTreeSet::new();
+            spec_facets(w, &mut out);
+            out
+        });
+        let summary = spec
+            .summary
+            .as_ref()
+            .and_then(|s| self.template(s, facets.as_ref()));
+        let mut remediation: Vec<Remedy> = Vec::new();
+        for r in &spec.remediation {
+            let text = r.text.as_ref().and_then(|t| {
+                self.not_empty(t, "remediation `text`");
+                self.template(t, facets.as_ref())
+            });
+            let command = r.command.as_ref().map(|c| {
+                self.not_empty(c, "remediation `command` (leave it out instead)");
+                self.template(c, facets.as_ref())
+            });
+            if let (Some(text), None | Some(Some(_))) = (text, &command) {
+                remediation.push(Remedy {
+                    text,
+                    command: command.flatten(),
+                });
             }
         }
-        let before_when = self.errors.len();
-        let when = self.condition(&spec.when);
-        // A condition that failed to compile declared no captures; do not also blame templates.
-        self.when_failed = self.errors[before_when..]
-            .iter()
-            .any(|e| e.level == Level::Error);
-        let summary = self.template(&spec.summary);
-        let remediation: Vec<Remedy> = spec
-            .remediation
-            .iter()
-            .filter_map(|r| {
-                let text = self.template(&r.text)?;
-                let command = match &r.command {
-                    Some(c) => Some(self.template(c)?),
-                    None => None,
-                };
-                Some(Remedy { text, command })
-            })
-            .collect();
+        let rule_id = id.clone().unwrap_or_default();
         let tests = spec
             .tests
             .iter()
-            .filter_map(|t| self.rule_test(t, &id))
+            .filter_map(|t| self.rule_test(t, &rule_id))
             .collect();
         let unused: Vec<(String, Location)> = self
             .captures
@@ -205,17 +316,19 @@ impl<'a> Ctx<'a> {
         {
             return None;
         }
+        let (id_at, title) = (spec.id?, spec.title?);
         Some(Rule {
-            id,
+            id: id?,
             cause: cause?,
-            severity: severity?,
-            title: spec.title.value.trim().to_owned(),
+            severity: severity.unwrap_or(Severity::Error),
+            severity_given: severity.is_some(),
+            title: title.value.trim().to_owned(),
             description: spec.description.map(|d| d.trim().to_owned()),
             references: spec.references,
             definition: String::new(),
             location: RuleLocation {
                 file: self.file.to_owned(),
-                line: spec.id.referenced.line() + self.offset,
+                line: id_at.referenced.line() + self.offset,
             },
             summary: summary?,
             remediation,
@@ -225,18 +338,30 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// An error when a text that must say something is empty.
+    fn not_empty(&mut self, text: &Spanned<String>, what: &str) {
+        if text.value.trim().is_empty() {
+            self.error(
+                "empty-text",
+                &text.referenced,
+                format!("{what} must not be empty"),
+            );
+        }
+    }
+
     fn rule_test(&mut self, t: &Spanned<TestSpec>, rule: &str) -> Option<RuleTest> {
         let spec = &t.value;
-        let fires = match spec.expect.value.as_str() {
-            "fire" => true,
-            "silent" => false,
-            other => {
+        let fires = match spec.expect.as_ref().map(|e| (e, e.value.as_str())) {
+            None => None,
+            Some((_, "fire")) => Some(true),
+            Some((_, "silent")) => Some(false),
+            Some((e, other)) => {
                 self.error(
                     "invalid-value",
-                    &spec.expect.referenced,
+                    &e.referenced,
                     format!("`expect: {other}`: a test expects `fire` or `silent`"),
                 );
-                return None;
+                None
             }
         };
         let now = match &spec.now {
@@ -261,7 +386,8 @@ impl<'a> Ctx<'a> {
             );
             return None;
         }
-        let origin = format!("test `{}` of {rule}", spec.name.value);
+        let (fires, name) = (fires?, spec.name.as_ref()?.value.clone());
+        let origin = format!("test `{name}` of {rule}");
         let logs = spec
             .logs
             .iter()
@@ -277,7 +403,7 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         Some(RuleTest {
-            name: spec.name.value.clone(),
+            name,
             line: t.referenced.line() + self.offset,
             objects: spec.objects.clone(),
             logs,
@@ -287,13 +413,19 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
+    /// A template of the rule: its `match.NAME` names must be captured by the condition, and
+    /// the objects it names should be ones the condition looks at (`facets`, when known).
+    fn template(
+        &mut self,
+        text: &Spanned<String>,
+        facets: Option<&BTreeSet<Facet>>,
+    ) -> Option<Template> {
         match Template::parse(&text.value) {
             Ok(t) => {
                 self.used_captures.extend(t.captures().map(str::to_owned));
                 let unknown: Vec<_> = t
                     .captures()
-                    .filter(|c| !self.captures.contains_key(*c))
+                    .filter(|c| !self.captures.contains_key(*c) && !self.declared.contains_key(*c))
                     .map(str::to_owned)
                     .collect();
                 let unknown = if self.when_failed {
@@ -302,10 +434,23 @@ impl<'a> Ctx<'a> {
                     unknown
                 };
                 for c in unknown {
-                    self.error("unknown-capture", 
+                    self.error("unknown-capture",
                         &text.referenced,
                         format!("template uses `match.{c}` but no condition captures `{c}` (a named group `(?P<{c}>...)` or `capture: {c}`)"),
                     );
+                }
+                if let Some(facets) = facets {
+                    let mut named: Vec<Facet> =
+                        t.facets().filter(|f| !reaches(facets, *f)).collect();
+                    named.dedup();
+                    for f in named {
+                        self.warning(
+                            "untouched-facet",
+                            &text.referenced,
+                            format!("template names `{0}` but the rule's condition never looks at a `{0}`", f.name()),
+                        );
+                        self.hint(format!("add a condition `on: {}` (e.g. inside `optional`), or name an object the rule looks at", f.name()));
+                    }
                 }
                 Some(t)
             }
@@ -348,6 +493,12 @@ impl<'a> Ctx<'a> {
                     format!("unknown facet `{}`", on.value),
                 );
                 self.hint(did_you_mean(&on.value, &names, "facets"));
+                // The tests below are still checked, as they would be for a known facet.
+                if spec.path.is_none() && spec.matches.is_some() {
+                    self.log_test(node);
+                } else {
+                    self.test(node, Facet::Vm, true);
+                }
                 return None;
             };
             if facet == Facet::Log {
@@ -452,11 +603,14 @@ impl<'a> Ctx<'a> {
             });
         }
         if !ops(spec).is_empty() {
-            self.error(
-                "bad-condition",
-                at,
-                format!("`{}` needs a `path` to test", ops(spec)[0]),
-            );
+            // A misspelled `path` is already reported as an unknown key.
+            if !spec.unknown_keys {
+                self.error(
+                    "bad-condition",
+                    at,
+                    format!("`{}` needs a `path` to test", ops(spec)[0]),
+                );
+            }
             return None;
         }
         if spec.capture.is_some() {
@@ -516,6 +670,10 @@ impl<'a> Ctx<'a> {
     fn op(&mut self, node: &Spanned<ConditionSpec>) -> Option<Op> {
         let spec = &node.value;
         let set = ops(spec);
+        // A misspelled operator is already reported as an unknown key.
+        if set.is_empty() && spec.unknown_keys {
+            return None;
+        }
         if set.len() != 1 {
             let msg = if set.is_empty() {
                 "a `path` test needs one of: equals, in, matches, exists, absent, gt, ge, lt, le"
@@ -770,7 +928,7 @@ enum Comb<'a> {
 }
 
 /// "did you mean `x`?" for the closest known word, else the list of known words.
-fn did_you_mean(word: &str, known: &[&str], what: &str) -> String {
+pub(super) fn did_you_mean(word: &str, known: &[&str], what: &str) -> String {
     let best = known
         .iter()
         .map(|k| (strsim::damerau_levenshtein(word, k), *k))

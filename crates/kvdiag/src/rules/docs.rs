@@ -1,19 +1,39 @@
-//! Rule documentation generated from the rules themselves: `kvdiag rules explain ID` and
+//! Rule documentation generated from the rules themselves: `kvdiag rules explain ID|CAUSE` and
 //! `docs/rules.md`.
 
 use std::fmt::Write;
 
-use super::{Rule, RuleSet};
+use super::{CauseInfo, Rule, RuleSet};
 
 /// The documentation page of a whole rule set, in Markdown.
 pub fn markdown(rules: &RuleSet) -> String {
     let mut out = String::from(
         "# Built-in rules\n\n\
          Generated from `rules/*.yaml` by `kvdiag rules docs`; do not edit by hand.\n\n\
-         | rule | cause | severity | title |\n| --- | --- | --- | --- |\n",
+         ## Causes\n\n\
+         The cause codes diagnoses carry (`rules/causes.yaml`, and `causes:` documents of rule \
+         files), with their default severity and their rules.\n\n\
+         | cause | severity | title | rules |\n| --- | --- | --- | --- |\n",
     );
+    for c in rules.causes() {
+        let ids: Vec<String> = rules
+            .rules_of(c.code.code())
+            .map(|r| format!("[`{}`](#{})", r.id, anchor(&r.id)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            c.code,
+            c.severity,
+            c.title,
+            ids.join(", ")
+        );
+    }
+    out.push_str("\n## Rules\n\n| rule | cause | severity | title |\n| --- | --- | --- | --- |\n");
     let mut sorted: Vec<&Rule> = rules.rules().iter().collect();
-    sorted.sort_by(|a, b| (a.cause, &a.id).cmp(&(b.cause, &b.id)));
+    // By cause, in the order of the causes' declarations (the built-in ones first).
+    let rank = |r: &Rule| rules.causes().iter().position(|c| c.code == r.cause);
+    sorted.sort_by(|a, b| (rank(a), &a.id).cmp(&(rank(b), &b.id)));
     for r in &sorted {
         let _ = writeln!(
             out,
@@ -72,6 +92,52 @@ pub fn explain(rule: &Rule) -> String {
     if !rule.references.is_empty() {
         out.push_str("\n### References\n\n");
         for r in &rule.references {
+            let _ = writeln!(out, "- <{r}>");
+        }
+    }
+    out
+}
+
+/// The documentation of one cause, in Markdown: what it means and the rules that diagnose it.
+pub fn explain_cause(rules: &RuleSet, cause: &CauseInfo) -> String {
+    let mut out = format!("## {}\n\n**{}**\n\n", cause.code, cause.title);
+    let origin = if cause.builtin {
+        "built in (`kvdiag/v1`)"
+    } else {
+        "declared"
+    };
+    let _ = writeln!(
+        out,
+        "- default severity: {}\n- {origin} in: `{}` line {}",
+        cause.severity, cause.location.file, cause.location.line
+    );
+    if let Some(d) = &cause.description {
+        let _ = writeln!(out, "\n{d}");
+    }
+    let of: Vec<&Rule> = rules.rules_of(cause.code.code()).collect();
+    out.push_str("\n### Rules\n\n");
+    if of.is_empty() {
+        out.push_str("No loaded rule diagnoses this cause.\n");
+    }
+    for r in of {
+        let _ = writeln!(out, "- `{}` ({}): {}", r.id, r.severity, r.title);
+    }
+    let stepping_aside: Vec<String> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.yields_to().contains(&cause.code))
+        .map(|r| format!("`{}`", r.id))
+        .collect();
+    if !stepping_aside.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nRules that step aside when it is found: {}.",
+            stepping_aside.join(", ")
+        );
+    }
+    if !cause.references.is_empty() {
+        out.push_str("\n### References\n\n");
+        for r in &cause.references {
             let _ = writeln!(out, "- <{r}>");
         }
     }

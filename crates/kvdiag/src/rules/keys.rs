@@ -3,14 +3,17 @@
 //! problem of the rule, never silently ignored.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
-/// A YAML document as a tree of located keys; values are kept only as far as the check needs.
+/// A YAML document as a tree of located keys and values: what a rule document is read from
+/// (`read.rs`), so that every problem of it can be found in one pass.
 #[derive(Debug)]
 pub(crate) enum Node {
     Map(Vec<(Spanned<Key>, Spanned<Node>)>),
     Seq(Vec<Spanned<Node>>),
-    Scalar,
+    /// A string, number, boolean or null.
+    Scalar(serde_json::Value),
 }
 
 /// A mapping key as text, whatever scalar it was written as.
@@ -70,26 +73,30 @@ impl<'de> Deserialize<'de> for Node {
                 }
                 Ok(Node::Seq(items))
             }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-                Ok(Node::Scalar)
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::String(v.to_owned())))
             }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
-                Ok(Node::Scalar)
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::from(v)))
             }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
-                Ok(Node::Scalar)
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::from(v)))
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-                Ok(Node::Scalar)
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+                // `.inf` and `.nan` are no JSON numbers: kept as text.
+                Ok(Node::Scalar(serde_json::Number::from_f64(v).map_or_else(
+                    || Value::String(v.to_string()),
+                    Value::Number,
+                )))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
-                Ok(Node::Scalar)
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::Bool(v)))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(Value::Null))
             }
             fn visit_none<E: de::Error>(self) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(Value::Null))
             }
         }
         d.deserialize_any(V)
@@ -104,6 +111,10 @@ enum Shape {
     Remedy,
     Test,
     TestLog,
+    /// A document declaring causes.
+    Causes,
+    /// One declared cause.
+    CauseDecl,
     /// A mapping whose keys are free (`fields`, test objects).
     Free,
 }
@@ -152,6 +163,12 @@ pub(crate) const CONDITION_KEYS: &[&str] = &[
 
 const REMEDY_KEYS: &[&str] = &["text", "command"];
 
+/// The keys of a document declaring causes.
+pub(crate) const CAUSES_KEYS: &[&str] = &["causes"];
+
+/// The keys of one declared cause.
+pub(crate) const CAUSE_KEYS: &[&str] = &["code", "title", "description", "severity", "references"];
+
 /// The keys of an inline rule test.
 pub(crate) const TEST_KEYS: &[&str] = &["name", "objects", "logs", "now", "expect", "summary"];
 
@@ -173,6 +190,13 @@ pub(crate) fn unknown_keys(doc: &Spanned<Node>) -> Vec<UnknownKey> {
     out
 }
 
+/// Every unknown key of a document declaring causes.
+pub(crate) fn unknown_cause_keys(doc: &Spanned<Node>) -> Vec<UnknownKey> {
+    let mut out = Vec::new();
+    walk(doc, Shape::Causes, &mut out);
+    out
+}
+
 fn walk(node: &Spanned<Node>, shape: Shape, out: &mut Vec<UnknownKey>) {
     let allowed: &'static [&'static str] = match shape {
         Shape::Rule => RULE_KEYS,
@@ -180,6 +204,8 @@ fn walk(node: &Spanned<Node>, shape: Shape, out: &mut Vec<UnknownKey>) {
         Shape::Remedy => REMEDY_KEYS,
         Shape::Test => TEST_KEYS,
         Shape::TestLog => TEST_LOG_KEYS,
+        Shape::Causes => CAUSES_KEYS,
+        Shape::CauseDecl => CAUSE_KEYS,
         Shape::Free => return,
     };
     let Node::Map(entries) = &node.value else {
@@ -204,6 +230,7 @@ fn walk(node: &Spanned<Node>, shape: Shape, out: &mut Vec<UnknownKey>) {
                 Some(Shape::Condition)
             }
             (Shape::Test, "logs") => Some(Shape::TestLog),
+            (Shape::Causes, "causes") => Some(Shape::CauseDecl),
             (Shape::Test, "objects") | (Shape::Condition, "fields") => Some(Shape::Free),
             _ => None,
         };
@@ -211,7 +238,7 @@ fn walk(node: &Spanned<Node>, shape: Shape, out: &mut Vec<UnknownKey>) {
             match &value.value {
                 Node::Seq(items) => items.iter().for_each(|i| walk(i, child, out)),
                 Node::Map(_) => walk(value, child, out),
-                Node::Scalar => {}
+                Node::Scalar(_) => {}
             }
         }
     }

@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_saphyr::Spanned;
 
-use super::compile::{Ctx, compile_regex};
-use super::keys;
-use super::model::{Level, LoadError, LogPatterns, Rule, RuleError, RuleLocation, RuleSet};
-use super::spec::RuleSpec;
-use crate::cause::Cause;
+use super::compile::{CauseRef, Ctx, compile_regex, did_you_mean};
+use super::model::{
+    CauseInfo, Level, LoadError, LogPatterns, Rule, RuleError, RuleLocation, RuleSet,
+};
+use super::spec::CausesSpec;
+use super::{keys, read};
+use crate::cause::{Cause, Severity};
 use crate::parse::yaml;
 
 /// Largest rule file accepted: a rule pack is text written by people.
@@ -20,27 +22,69 @@ pub const MAX_RULES: usize = 2_000;
 /// The built-in rule pack, embedded at compile time: (file name, content).
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
+/// The file of the built-in causes among the built-in rule files.
+const CAUSES_FILE: &str = "causes.yaml";
+
 /// Collects rule files; [`RuleSetBuilder::build`] reports every problem at once.
 #[derive(Debug, Default)]
 pub struct RuleSetBuilder {
     rules: Vec<Rule>,
+    causes: Vec<CauseInfo>,
     patterns: Vec<String>,
     errors: Vec<RuleError>,
     ids: HashMap<String, RuleLocation>,
+    /// Every cause code a rule names, with its file, checked once all files are in.
+    cause_refs: Vec<(String, CauseRef)>,
+    /// The documents loaded so far, as written, with the file they came in: the same document
+    /// in another file given (a rule file given twice, the built-in folder given as a path) is
+    /// the same rule, not a duplicate. Within one file, a repeated rule is a duplicate.
+    documents: HashMap<String, usize>,
+    /// Files added so far.
+    files: usize,
+    /// The built-in causes are in.
+    builtin_causes: bool,
 }
 
 impl RuleSetBuilder {
-    /// Adds the built-in rule pack.
+    /// The built-in causes are the vocabulary of every rule set, with or without the built-in
+    /// rules: loaded before anything else (so that a copy of their file is the same causes).
+    fn builtin_causes_first(&mut self) {
+        if self.builtin_causes {
+            return;
+        }
+        self.builtin_causes = true;
+        if let Some((file, text)) = BUILTIN.iter().find(|(f, _)| *f == CAUSES_FILE) {
+            self.add_file(&format!("rules/{file}"), text, true);
+        }
+    }
+}
+
+/// What a document of a rule file is.
+enum DocKind {
+    Rule,
+    Causes,
+    Neither,
+}
+
+impl RuleSetBuilder {
+    /// Adds the built-in rule pack (and the built-in causes, `rules/causes.yaml`).
     pub fn add_builtin(&mut self) -> &mut Self {
         for (file, text) in BUILTIN {
-            self.add_source(&format!("rules/{file}"), text);
+            self.add_file(&format!("rules/{file}"), text, true);
         }
         self
     }
 
-    /// Adds the rules of one file (one rule per YAML document). Problems are collected; see
-    /// [`RuleSetBuilder::build`] and [`RuleSetBuilder::lint`].
+    /// Adds the rules of one file (one rule per YAML document) and the causes it declares
+    /// (`causes:` documents). Problems are collected; see [`RuleSetBuilder::build`] and
+    /// [`RuleSetBuilder::lint`]. A document already added (the same file given twice) is
+    /// skipped. The built-in causes are always known, with or without the built-in rules.
     pub fn add_source(&mut self, file: &str, text: &str) -> &mut Self {
+        self.add_file(file, text, false)
+    }
+
+    fn add_file(&mut self, file: &str, text: &str, builtin: bool) -> &mut Self {
+        self.builtin_causes_first();
         if text.len() > MAX_RULE_FILE_BYTES {
             self.errors.push(RuleError {
                 file: file.to_owned(),
@@ -56,8 +100,16 @@ impl RuleSetBuilder {
             });
             return self;
         }
+        self.files += 1;
         for (offset, doc) in split_documents(text) {
-            if self.rules.len() >= MAX_RULES {
+            match self.documents.get(doc.trim()) {
+                Some(&seen) if seen != self.files => continue,
+                Some(_) => {}
+                None => {
+                    self.documents.insert(doc.trim().to_owned(), self.files);
+                }
+            }
+            if self.rules.len() >= MAX_RULES && !builtin {
                 self.errors.push(RuleError {
                     file: file.to_owned(),
                     line: offset + 1,
@@ -72,7 +124,6 @@ impl RuleSetBuilder {
                 return self;
             }
             let mut ctx = Ctx::new(file, offset, &mut self.errors, &mut self.patterns);
-            // First the keys, so that a misspelled one is reported with every other problem.
             let tree = match yaml::documents::<Spanned<keys::Node>>(
                 doc.as_bytes(),
                 yaml::rule_options(),
@@ -100,7 +151,54 @@ impl RuleSetBuilder {
                     continue;
                 }
             };
-            for u in keys::unknown_keys(&tree) {
+            let kind = match (read::get(&tree, "id"), read::get(&tree, "causes")) {
+                (Some(_), Some(_)) => {
+                    ctx.error(
+                        "invalid-value",
+                        &tree.referenced,
+                        "a document is a rule (`id`) or a declaration of causes (`causes`), not both"
+                            .into(),
+                    );
+                    continue;
+                }
+                (Some(_), None) => DocKind::Rule,
+                (None, Some(_)) => DocKind::Causes,
+                // A rule whose `id` is misspelled is still a rule: every other problem of it is
+                // reported too.
+                (None, None) if has_rule_keys(&tree) => DocKind::Rule,
+                (None, None) => DocKind::Neither,
+            };
+            // First the keys, so that a misspelled one is reported with every other problem.
+            let unknown = match kind {
+                DocKind::Rule => keys::unknown_keys(&tree),
+                DocKind::Causes => keys::unknown_cause_keys(&tree),
+                DocKind::Neither => {
+                    ctx.error(
+                        "not-a-rule",
+                        &tree.referenced,
+                        "a document with neither `id` (a rule) nor `causes` (a declaration of causes)"
+                            .into(),
+                    );
+                    // A misspelled `id` or `causes` says so; anything else is likely a capture.
+                    let typo = keys::unknown_keys(&tree)
+                        .into_iter()
+                        .chain(keys::unknown_cause_keys(&tree))
+                        .find(|u| matches!(u.suggestion, Some("id" | "causes")));
+                    ctx.hint(match typo {
+                        Some(u) => format!(
+                            "`{}`: did you mean `{}`?",
+                            u.key,
+                            u.suggestion.unwrap_or_default()
+                        ),
+                        None => "a rule starts with `id:`; a capture to test rules on belongs in \
+                                 a fixture folder (one holding an `expected.yaml`), which rule \
+                                 loading skips"
+                            .into(),
+                    });
+                    continue;
+                }
+            };
+            for u in unknown {
                 let hint = match u.suggestion {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("known keys here: {}", u.allowed.join(", ")),
@@ -108,40 +206,45 @@ impl RuleSetBuilder {
                 ctx.error("unknown-key", &u.at, format!("unknown key `{}`", u.key));
                 ctx.hint(hint);
             }
-            let spec = match yaml::documents::<RuleSpec>(doc.as_bytes(), yaml::rule_options()) {
-                Ok(mut specs) if specs.len() == 1 => specs.remove(0),
-                Ok(_) => continue,
-                Err(e) => {
-                    let code = if e.message.starts_with("missing field") {
-                        "missing-key"
-                    } else {
-                        "invalid-value"
-                    };
-                    ctx.push(
-                        e.line.unwrap_or(1),
-                        e.column.unwrap_or(1),
-                        Level::Error,
-                        code,
-                        e.message,
-                    );
-                    continue;
+            if let DocKind::Causes = kind {
+                let spec = read::Reader { ctx: &mut ctx }.causes(&tree);
+                let declared = declare_causes(&mut ctx, spec, builtin, &self.causes);
+                self.causes.extend(declared);
+                continue;
+            }
+            let spec = read::Reader { ctx: &mut ctx }.rule(&tree);
+            let duplicate = spec.id.as_ref().and_then(|id| {
+                let key = id.value.trim().to_owned();
+                let at = RuleLocation {
+                    file: file.to_owned(),
+                    line: id.referenced.line() + offset,
+                };
+                match self.ids.get(&key) {
+                    Some(first) => Some((key, at, first.clone())),
+                    None => {
+                        self.ids.insert(key, at);
+                        None
+                    }
                 }
-            };
-            if let Some(mut rule) = ctx.rule(spec) {
+            });
+            if let Some((id, at, first)) = &duplicate {
+                ctx.push(
+                    at.line - offset,
+                    1,
+                    Level::Error,
+                    "duplicate-id",
+                    format!("duplicate rule id `{id}`"),
+                );
+                ctx.hint(format!("first defined at {}:{}", first.file, first.line));
+            }
+            let rule = ctx.rule(spec);
+            let refs = std::mem::take(&mut ctx.cause_refs);
+            self.cause_refs
+                .extend(refs.into_iter().map(|r| (file.to_owned(), r)));
+            if let Some(mut rule) = rule
+                && duplicate.is_none()
+            {
                 rule.definition = doc.trim_matches('\n').to_owned();
-                if let Some(first) = self.ids.get(&rule.id) {
-                    self.errors.push(RuleError {
-                        file: file.to_owned(),
-                        line: rule.location.line,
-                        column: 1,
-                        level: Level::Error,
-                        code: "duplicate-id",
-                        message: format!("duplicate rule id `{}`", rule.id),
-                        hint: Some(format!("first defined at {}:{}", first.file, first.line)),
-                    });
-                    continue;
-                }
-                self.ids.insert(rule.id.clone(), rule.location.clone());
                 self.rules.push(rule);
             }
         }
@@ -167,6 +270,8 @@ impl RuleSetBuilder {
     }
 
     fn finish(mut self) -> (Option<RuleSet>, Vec<RuleError>) {
+        self.builtin_causes_first();
+        self.check_cause_refs();
         // Problems in file order: files as they were added, then line and column.
         let mut files: Vec<String> = Vec::new();
         for e in &self.errors {
@@ -182,7 +287,7 @@ impl RuleSetBuilder {
             (file, e.line, e.column)
         });
         if let Some((rule, chain)) = yield_cycle(&self.rules) {
-            let chain: Vec<_> = chain.iter().map(|c| c.code()).collect();
+            let chain: Vec<_> = chain.iter().map(Cause::code).collect();
             self.errors.push(RuleError {
                 file: rule.location.file.clone(),
                 line: rule.location.line,
@@ -211,12 +316,188 @@ impl RuleSetBuilder {
         let patterns = self.patterns;
         let set = RuleSet {
             rules: self.rules,
+            causes: self.causes,
             logs: LogPatterns {
                 filter: crate::parse::LogFilter::new(patterns, regexes).scoped(scopes),
             },
         };
         (Some(set), self.errors)
     }
+}
+
+impl RuleSetBuilder {
+    /// Checks every cause code a rule names against the causes of the whole set, and gives
+    /// each rule without a `severity` its cause's.
+    fn check_cause_refs(&mut self) {
+        let codes: Vec<&str> = self.causes.iter().map(|c| c.code.code()).collect();
+        for (file, r) in &self.cause_refs {
+            if codes.contains(&r.code.as_str()) {
+                if r.yields && !self.rules.iter().any(|rule| rule.cause == *r.code) {
+                    self.errors.push(RuleError {
+                        file: file.clone(),
+                        line: r.line,
+                        column: r.column,
+                        level: Level::Warning,
+                        code: "yields-to-nothing",
+                        message: format!("`yields_to` names `{}`, which no rule diagnoses", r.code),
+                        hint: Some("load the rules of that cause, or remove it".into()),
+                    });
+                }
+                continue;
+            }
+            let rule = self.rules.iter().find(|rule| rule.id == r.code);
+            let (message, hint) = match rule {
+                Some(rule) if r.yields => (
+                    format!("`yields_to` names rule `{}`, not a cause", r.code),
+                    format!(
+                        "yields_to names causes: that rule diagnoses `{}`",
+                        rule.cause
+                    ),
+                ),
+                _ if r.yields => (
+                    format!("`yields_to` names unknown cause `{}`", r.code),
+                    did_you_mean(&r.code, &codes, "causes"),
+                ),
+                _ => (
+                    format!("unknown cause `{}`", r.code),
+                    match r.code.split_once('/') {
+                        Some(_) => format!(
+                            "declare it in a `causes:` document, or {}",
+                            did_you_mean(&r.code, &codes, "use one of the causes")
+                        ),
+                        None => did_you_mean(&r.code, &codes, "causes"),
+                    },
+                ),
+            };
+            self.errors.push(RuleError {
+                file: file.clone(),
+                line: r.line,
+                column: r.column,
+                level: Level::Error,
+                code: "unknown-cause",
+                message,
+                hint: Some(hint),
+            });
+        }
+        // Every rule names its causes by the set's own codes: one allocation per cause, and
+        // comparisons that meet the same pointer.
+        let interned = |code: &Cause| self.causes.iter().find(|c| c.code == *code);
+        for rule in &mut self.rules {
+            if let Some(c) = interned(&rule.cause) {
+                rule.cause = c.code.clone();
+                if !rule.severity_given {
+                    rule.severity = c.severity;
+                }
+            }
+            for y in &mut rule.yields_to {
+                if let Some(c) = interned(y) {
+                    *y = c.code.clone();
+                }
+            }
+        }
+    }
+}
+
+/// The built-in causes (`rules/causes.yaml`).
+pub(crate) fn builtin_causes() -> Vec<CauseInfo> {
+    let mut b = RuleSetBuilder::default();
+    b.builtin_causes_first();
+    b.causes
+}
+
+/// Whether a mapping has a key of a rule (other than `id`): a rule whose `id` is missing or
+/// misspelled.
+fn has_rule_keys(tree: &Spanned<keys::Node>) -> bool {
+    keys::RULE_KEYS.iter().any(|k| read::get(tree, k).is_some())
+}
+
+/// The causes of a `causes:` document, checked: well-formed, namespaced unless built in,
+/// declared once.
+fn declare_causes(
+    ctx: &mut Ctx<'_>,
+    spec: CausesSpec,
+    builtin: bool,
+    known: &[CauseInfo],
+) -> Vec<CauseInfo> {
+    let mut out: Vec<CauseInfo> = Vec::new();
+    for item in spec.causes {
+        let c = item.value;
+        let Some(code) = c.code else { continue };
+        let cause = match Cause::new(code.value.trim()) {
+            Ok(cause) => cause,
+            Err(e) => {
+                ctx.error("invalid-value", &code.referenced, e.to_string());
+                continue;
+            }
+        };
+        if !builtin && cause.prefix().is_none() {
+            ctx.error(
+                "invalid-value",
+                &code.referenced,
+                format!("a declared cause is namespaced: `<prefix>/{cause}`"),
+            );
+            ctx.hint(format!(
+                "e.g. `site/{cause}`: un-prefixed codes are kept for the built-in causes"
+            ));
+            continue;
+        }
+        let location = RuleLocation {
+            file: ctx.file().to_owned(),
+            line: code.referenced.line() + ctx.offset(),
+        };
+        if let Some(first) = known.iter().chain(&out).find(|k| k.code == cause) {
+            ctx.error(
+                "duplicate-cause",
+                &code.referenced,
+                format!("cause `{cause}` declared twice"),
+            );
+            ctx.hint(format!(
+                "first declared at {}:{}",
+                first.location.file, first.location.line
+            ));
+            continue;
+        }
+        let severity = match &c.severity {
+            None => Some(Severity::Error),
+            Some(s) => {
+                let severity = Severity::from_name(&s.value);
+                if severity.is_none() {
+                    ctx.error(
+                        "unknown-severity",
+                        &s.referenced,
+                        format!(
+                            "unknown severity `{}`; use critical, error, warning or info",
+                            s.value
+                        ),
+                    );
+                }
+                severity
+            }
+        };
+        let title = c.title.map(|t| {
+            if t.value.trim().is_empty() {
+                ctx.error(
+                    "empty-text",
+                    &t.referenced,
+                    "`title` must not be empty".into(),
+                );
+            }
+            t.value.trim().to_owned()
+        });
+        let (Some(severity), Some(title)) = (severity, title) else {
+            continue;
+        };
+        out.push(CauseInfo {
+            code: cause,
+            title,
+            description: c.description.map(|d| d.trim().to_owned()),
+            severity,
+            references: c.references,
+            builtin,
+            location,
+        });
+    }
+    out
 }
 
 /// Splits a YAML stream at `---` lines, keeping each document's starting line offset, so that
@@ -249,9 +530,9 @@ fn yield_cycle(rules: &[Rule]) -> Option<(&Rule, Vec<Cause>)> {
     let mut edges: BTreeMap<Cause, BTreeSet<Cause>> = BTreeMap::new();
     for r in rules {
         edges
-            .entry(r.cause)
+            .entry(r.cause.clone())
             .or_default()
-            .extend(r.yields_to.iter().copied());
+            .extend(r.yields_to.iter().cloned());
     }
     /// Depth-first search for a path from `path`'s last cause back to its first.
     fn back_to_start(
@@ -259,12 +540,12 @@ fn yield_cycle(rules: &[Rule]) -> Option<(&Rule, Vec<Cause>)> {
         path: &mut Vec<Cause>,
         seen: &mut BTreeSet<Cause>,
     ) -> bool {
-        let (Some(&start), Some(&last)) = (path.first(), path.last()) else {
+        let (Some(start), Some(last)) = (path.first().cloned(), path.last().cloned()) else {
             return false;
         };
-        for &next in edges.get(&last).into_iter().flatten() {
-            path.push(next);
-            if next == start || (seen.insert(next) && back_to_start(edges, path, seen)) {
+        for next in edges.get(&last).into_iter().flatten() {
+            path.push(next.clone());
+            if *next == start || (seen.insert(next.clone()) && back_to_start(edges, path, seen)) {
                 return true;
             }
             path.pop();
@@ -272,7 +553,7 @@ fn yield_cycle(rules: &[Rule]) -> Option<(&Rule, Vec<Cause>)> {
         false
     }
     rules.iter().find_map(|r| {
-        let mut path = vec![r.cause];
+        let mut path = vec![r.cause.clone()];
         back_to_start(&edges, &mut path, &mut BTreeSet::new()).then_some((r, path))
     })
 }

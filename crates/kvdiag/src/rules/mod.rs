@@ -26,12 +26,13 @@ mod keys;
 mod load;
 mod model;
 mod path;
+mod read;
 mod spec;
 mod template;
 
 pub use load::{MAX_RULE_FILE_BYTES, MAX_RULES, RuleSetBuilder};
+pub use model::{CauseInfo, Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleTest};
 pub(crate) use model::{Cmp, Condition, LogTest, Op, Operand, Test};
-pub use model::{Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleTest};
 pub use path::JsonPath;
-pub use spec::schema;
+pub use spec::{schema, schema_with};
 pub(crate) use template::{Field, Var};

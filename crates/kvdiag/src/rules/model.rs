@@ -62,13 +62,37 @@ pub struct LoadError {
     pub errors: Vec<RuleError>,
 }
 
-/// Where a rule was defined.
+/// Where a rule (or a cause) was defined.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleLocation {
     /// The rule file.
     pub file: String,
-    /// Line of the rule's `id`.
+    /// Line of the rule's `id` (of a cause, its `code`).
     pub line: u64,
+}
+
+/// A cause a rule set knows: built-in (`rules/causes.yaml`) or declared by a rule file in a
+/// `causes:` document.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct CauseInfo {
+    /// The code diagnoses carry.
+    pub code: Cause,
+    /// One line naming the cause.
+    pub title: String,
+    /// What it means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The severity of a rule of this cause that gives none.
+    pub severity: Severity,
+    /// Links for further reading.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Part of the built-in vocabulary (`kvdiag/v1`), rather than declared by a rule file.
+    pub builtin: bool,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub location: RuleLocation,
 }
 
 /// A compiled rule.
@@ -90,6 +114,8 @@ pub struct Rule {
     pub location: RuleLocation,
     /// The rule's YAML document as written.
     pub definition: String,
+    /// Whether the rule file set `severity` (else the cause's severity was taken).
+    pub(crate) severity_given: bool,
     pub(crate) summary: Template,
     pub(crate) remediation: Vec<Remedy>,
     pub(crate) when: Condition,
@@ -184,7 +210,7 @@ pub(crate) enum Condition {
 }
 
 impl Condition {
-    fn facets(&self, out: &mut BTreeSet<Facet>) {
+    pub(crate) fn facets(&self, out: &mut BTreeSet<Facet>) {
         match self {
             Condition::All(c) | Condition::Any(c) | Condition::First(c) => {
                 c.iter().for_each(|c| c.facets(out))
@@ -315,6 +341,7 @@ pub(crate) struct LogPatterns {
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     pub(crate) rules: Vec<Rule>,
+    pub(crate) causes: Vec<CauseInfo>,
     pub(crate) logs: LogPatterns,
 }
 
@@ -353,5 +380,31 @@ impl RuleSet {
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every cause the set knows, built-in first, then as declared.
+    pub fn causes(&self) -> &[CauseInfo] {
+        &self.causes
+    }
+
+    /// The cause with this code.
+    pub fn cause(&self, code: &str) -> Option<&CauseInfo> {
+        self.causes.iter().find(|c| c.code == code)
+    }
+
+    /// The rule id or cause code closest to `word`, when one is close enough to be what was
+    /// meant ("did you mean ...?").
+    pub fn suggest(&self, word: &str) -> Option<&str> {
+        let ids = self.rules.iter().map(|r| r.id.as_str());
+        ids.chain(self.causes.iter().map(|c| c.code.code()))
+            .map(|n| (strsim::damerau_levenshtein(word, n), n))
+            .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)
+    }
+
+    /// The rules that diagnose this cause, in load order.
+    pub fn rules_of<'s>(&'s self, cause: &'s str) -> impl Iterator<Item = &'s Rule> + 's {
+        self.rules.iter().filter(move |r| r.cause == cause)
     }
 }

@@ -1,48 +1,88 @@
-//! The rule file format as written: serde types that mirror the YAML, with source locations
-//! kept for every value a later check may reject. Unknown keys are found before these types are
-//! read (`keys.rs`), so that they are reported together with every other problem. The JSON
-//! Schema of the format (`kvdiag rules schema`) is derived from these types; their doc comments
-//! are what an editor shows.
+//! The rule file format as written: types that mirror the YAML, with source locations kept for
+//! every value a later check may reject. They are read from a located tree of the document
+//! (`read.rs`), key by key, so that a missing key or a value of the wrong type is reported
+//! together with every other problem; unknown keys are found on the same tree (`keys.rs`). The
+//! JSON Schema of the format (`kvdiag rules schema`) is derived from these types; their doc
+//! comments are what an editor shows.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use crate::cause::{Cause, Severity};
+use crate::cause::Severity;
 use crate::correlate::Facet;
 
+/// One YAML document of a rule file: a rule, or a declaration of causes.
+// Only describes the format for the JSON Schema.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[schemars(title = "kvdiag rule file document")]
+#[allow(dead_code)]
+enum Document {
+    Rule(Box<RuleSpec>),
+    Causes(CausesSpec),
+}
+
+/// A document declaring causes, for rules of this or any other file to name.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CausesSpec {
+    /// The causes: each code namespaced as `<prefix>/<code>` (`acme/kvm-internal-error`), so
+    /// that it never collides with a later built-in cause.
+    #[schemars(required, with = "Vec<CauseSpec>")]
+    pub causes: Vec<Spanned<CauseSpec>>,
+}
+
+/// A cause: the stable code diagnoses carry, and its documentation.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CauseSpec {
+    /// The code, `<prefix>/<code>`: lower-case words joined by `-`.
+    #[schemars(required, with = "String")]
+    pub code: Option<Spanned<String>>,
+    /// One line naming the cause.
+    #[schemars(required, with = "String")]
+    pub title: Option<Spanned<String>>,
+    /// What it means (Markdown).
+    pub description: Option<String>,
+    /// The severity of a rule of this cause that gives none (default `error`).
+    #[schemars(with = "Option<Severity>")]
+    pub severity: Option<Spanned<String>>,
+    /// Links for further reading.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
 /// A kvdiag rule: what it diagnoses, when it fires, what to propose. One YAML document per rule.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields, title = "kvdiag rule")]
 pub(crate) struct RuleSpec {
     /// Stable, unique id, e.g. `runtime/oom-killed`.
-    #[schemars(with = "String")]
-    pub id: Spanned<String>,
-    /// The cause code the rule diagnoses.
-    #[schemars(with = "Cause")]
-    pub cause: Spanned<String>,
-    /// How bad a diagnosis of this rule is.
-    #[schemars(with = "Severity")]
-    pub severity: Spanned<String>,
+    #[schemars(required, with = "String")]
+    pub id: Option<Spanned<String>>,
+    /// The cause code the rule diagnoses: a built-in cause or one declared in a rule file.
+    #[schemars(required, with = "CauseCode")]
+    pub cause: Option<Spanned<String>>,
+    /// How bad a diagnosis of this rule is (default: the cause's severity).
+    #[schemars(with = "Option<Severity>")]
+    pub severity: Option<Spanned<String>>,
     /// One line naming the problem.
-    #[schemars(with = "String")]
-    pub title: Spanned<String>,
+    #[schemars(required, with = "String")]
+    pub title: Option<Spanned<String>>,
     /// The problem in the subject's terms; may use `{{vm.name}}`, `{{pod.name}}`,
     /// `{{match.NAME}}`, ...
-    #[schemars(with = "String")]
-    pub summary: Spanned<String>,
+    #[schemars(required, with = "String")]
+    pub summary: Option<Spanned<String>>,
     /// What the diagnosis means and why it happens (Markdown).
-    #[serde(default)]
     pub description: Option<String>,
     /// The condition under which the rule fires.
-    #[schemars(with = "ConditionSpec")]
-    pub when: Spanned<ConditionSpec>,
+    #[schemars(required, with = "ConditionSpec")]
+    pub when: Option<Spanned<ConditionSpec>>,
     /// Causes this rule steps aside for when they are found on the same subject.
+    #[schemars(with = "Vec<CauseCode>")]
     #[serde(default)]
-    #[schemars(with = "Vec<Cause>")]
     pub yields_to: Vec<Spanned<String>>,
     /// Proposed steps, in order. Nothing is ever executed.
     #[serde(default)]
@@ -51,18 +91,33 @@ pub(crate) struct RuleSpec {
     #[serde(default)]
     pub references: Vec<String>,
     /// Inline tests: small snapshots the rule must fire or stay silent on.
-    #[serde(default)]
     #[schemars(with = "Vec<TestSpec>")]
+    #[serde(default)]
     pub tests: Vec<Spanned<TestSpec>>,
 }
 
+/// A cause code: one of the built-in causes or a declared `<prefix>/<code>`. The schema is
+/// made from `rules/causes.yaml` (see [`schema`]).
+struct CauseCode;
+
+impl JsonSchema for CauseCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cause".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // Replaced by the causes themselves in `schema_with`.
+        schemars::json_schema!({"type": "string"})
+    }
+}
+
 /// An inline test: a small snapshot the rule must (or must not) fire on.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct TestSpec {
     /// What the test shows.
-    #[schemars(with = "String")]
-    pub name: Spanned<String>,
+    #[schemars(required, with = "String")]
+    pub name: Option<Spanned<String>>,
     /// Kubernetes objects of the snapshot (each with a `kind`).
     #[serde(default)]
     pub objects: Vec<Value>,
@@ -70,14 +125,12 @@ pub(crate) struct TestSpec {
     #[serde(default)]
     pub logs: Vec<TestLogSpec>,
     /// The capture time (RFC 3339), for rules that measure ages.
-    #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub now: Option<Spanned<String>>,
     /// `fire` or `silent`.
-    #[schemars(with = "Expect")]
-    pub expect: Spanned<String>,
+    #[schemars(required, with = "Expect")]
+    pub expect: Option<Spanned<String>>,
     /// The exact summary the diagnosis must have.
-    #[serde(default)]
     pub summary: Option<String>,
 }
 
@@ -94,34 +147,31 @@ enum Expect {
 }
 
 /// A log stream of an inline test.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct TestLogSpec {
     /// Namespace of the pod.
-    #[serde(default)]
     pub namespace: Option<String>,
     /// The pod the log belongs to.
-    #[serde(default)]
     pub pod: Option<String>,
     /// The container, e.g. `compute` or `guest-console-log`.
-    #[serde(default)]
     pub container: Option<String>,
     /// The previous instance of the container.
     #[serde(default)]
     pub previous: bool,
     /// The log text, one line per line.
+    #[schemars(required)]
     pub lines: String,
 }
 
 /// One proposed step.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct RemedySpec {
     /// What to do and why (a template).
-    #[schemars(with = "String")]
-    pub text: Spanned<String>,
+    #[schemars(required, with = "String")]
+    pub text: Option<Spanned<String>>,
     /// A ready-to-paste command (a template), proposed, never run.
-    #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub command: Option<Spanned<String>>,
 }
@@ -129,7 +179,7 @@ pub(crate) struct RemedySpec {
 /// A condition. With `on:` it tests objects of that facet (all tests below it look at the same
 /// object) or, for `on: log`, log lines; otherwise it combines conditions with exactly one of
 /// `all`, `any`, `first`, `not`, `optional`.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct ConditionSpec {
     /// The severity of the diagnosis when the rule holds through this condition alone (e.g. a
@@ -163,7 +213,6 @@ pub(crate) struct ConditionSpec {
     #[schemars(with = "Option<Scalar>")]
     pub equals: Option<Spanned<Value>>,
     /// A value found at `path` is one of these.
-    #[serde(rename = "in")]
     #[schemars(rename = "in", with = "Option<Vec<Scalar>>")]
     pub one_of: Option<Spanned<Vec<Value>>>,
     /// A regular expression that a value at `path` (or, with `on: log`, a line) matches; named
@@ -209,6 +258,11 @@ pub(crate) struct ConditionSpec {
     /// expression (a panic the guest has since rebooted from, to a login prompt, is over).
     #[schemars(with = "Option<String>")]
     pub not_followed_by: Option<Spanned<String>>,
+
+    /// The node has a key the format does not know (reported as such): a test it seems to
+    /// lack (a misspelled `path` or operator) is not reported again.
+    #[schemars(skip)]
+    pub unknown_keys: bool,
 }
 
 /// A string, number or boolean.
@@ -250,7 +304,7 @@ struct CapturedOperand {
 }
 
 /// One name or several.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum StringOrList {
     One(String),
@@ -266,7 +320,55 @@ impl StringOrList {
     }
 }
 
-/// The JSON Schema of a rule document.
+/// The JSON Schema of a rule file's documents (a rule, or a declaration of causes), naming the
+/// built-in causes; a declared cause is any `<prefix>/<code>`.
 pub fn schema() -> Value {
-    serde_json::to_value(schemars::schema_for!(RuleSpec)).unwrap_or(Value::Null)
+    let causes = super::load::builtin_causes();
+    schema_with(&causes)
 }
+
+/// The JSON Schema of a rule file's documents, naming these causes (and accepting any other
+/// `<prefix>/<code>`).
+pub fn schema_with(causes: &[super::CauseInfo]) -> Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Document)).unwrap_or(Value::Null);
+    let mut any_of: Vec<Value> = causes
+        .iter()
+        .map(|c| {
+            let mut doc = c.title.clone();
+            if let Some(d) = &c.description {
+                doc = format!("{doc}: {d}");
+            }
+            serde_json::json!({"const": c.code.code(), "description": doc})
+        })
+        .collect();
+    any_of.push(serde_json::json!({
+        "type": "string",
+        "pattern": NAMESPACED_CAUSE,
+        "description": "A cause declared in a rule file (`causes:`), namespaced as `<prefix>/<code>`."
+    }));
+    if let Some(props) = schema
+        .pointer_mut("/$defs/RuleSpec/properties")
+        .and_then(Value::as_object_mut)
+    {
+        if let Some(cause) = props.get_mut("cause").and_then(Value::as_object_mut) {
+            cause.remove("type");
+            cause.insert("$ref".into(), Value::from("#/$defs/Cause"));
+        }
+        if let Some(yields) = props.get_mut("yields_to").and_then(Value::as_object_mut) {
+            yields.insert("items".into(), serde_json::json!({"$ref": "#/$defs/Cause"}));
+        }
+    }
+    if let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) {
+        defs.insert(
+            "Cause".into(),
+            serde_json::json!({
+                "description": "A cause code: a built-in cause or a declared `<prefix>/<code>`.",
+                "anyOf": any_of
+            }),
+        );
+    }
+    schema
+}
+
+/// The form of a declared cause code, as a JSON Schema pattern.
+const NAMESPACED_CAUSE: &str = "^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$";

@@ -77,6 +77,14 @@ impl Template {
         })
     }
 
+    /// The facets whose objects it names (`pod` of `{{pod.name}}`), in order of use.
+    pub fn facets(&self) -> impl Iterator<Item = Facet> + '_ {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Var(Var::Object(f, _)) => Some(*f),
+            _ => None,
+        })
+    }
+
     /// Renders with `lookup`; a value that is not known renders as what to fill in, in words
     /// (`<name of the VM>`), so that a command visibly needs completing rather than silently
     /// pointing elsewhere.
