@@ -344,6 +344,30 @@ impl SnapshotBuilder {
                     return Err(e);
                 }
             }
+            Ok(Parsed::Text(parts)) => {
+                let before = self.objects.len();
+                let mut ignored = parts.objects.ignored;
+                let note = parts.note();
+                for object in parts.objects.objects {
+                    if !self.add_object(object) {
+                        ignored += 1;
+                    }
+                }
+                let lines: usize = parts.logs.iter().map(LogStream::len).sum();
+                let kept = self.objects.len() - before;
+                let content = if kept == 0 && lines > 0 {
+                    Content::Log
+                } else {
+                    Content::Objects
+                };
+                let mut r = record(content, if kept == 0 { lines } else { kept }, ignored);
+                r.note = note;
+                self.inputs.read.push(r);
+                for log in parts.logs {
+                    let log = self.keep(log);
+                    self.logs.push(log);
+                }
+            }
             Ok(Parsed::Objects(docs)) => {
                 let before = self.objects.len();
                 let mut ignored = docs.ignored;
@@ -520,20 +544,30 @@ fn name_pods_of_excerpts(
 }
 
 /// Keeps each named object once: the copy with the highest `resourceVersion`, else the first
-/// read. Unnamed objects (event summaries) are all kept. Input order is preserved.
+/// read; a copy read from `kubectl` text (a describe block, a table row) only stands in for an
+/// object not captured otherwise (see [`text_rank`]). Unnamed objects (event summaries) are all
+/// kept, but an event read from text that a captured event repeats. Input order is preserved.
 fn dedupe(objects: Vec<Object>) -> Vec<Object> {
+    let repeated = crate::parse::text::repeated_events(&objects);
     // First which object each place holds (by index, keys borrowed), then the objects moved.
     let mut place: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
     let mut winner: Vec<usize> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
         let Some(name) = object.name.as_deref() else {
-            winner.push(i);
+            if !repeated.contains(&i) {
+                winner.push(i);
+            }
             continue;
         };
         let key = (object.kind.as_str(), object.namespace.as_deref(), name);
         match place.get(&key) {
             Some(&p) => {
-                if object.resource_version() > objects[winner[p]].resource_version() {
+                let held = &objects[winner[p]];
+                let better = match (text_rank(object), text_rank(held)) {
+                    (0, 0) => object.resource_version() > held.resource_version(),
+                    (a, b) => a < b || (a == b && a > 0),
+                };
+                if better {
                     winner[p] = i;
                 }
             }
@@ -549,6 +583,20 @@ fn dedupe(objects: Vec<Object>) -> Vec<Object> {
         .into_iter()
         .filter_map(|i| objects.get_mut(i).and_then(Option::take))
         .collect()
+}
+
+/// 0 for a captured object; for one read from text, 1 for a describe block and 2 for a table
+/// row (of two text copies the richer wins, and of equals the later: `-w` rows follow changes).
+fn text_rank(o: &Object) -> u8 {
+    match o
+        .root()
+        .at(&[crate::parse::TEXT_MEMBER, "form"])
+        .and_then(Node::as_str)
+    {
+        None => 0,
+        Some("describe") => 1,
+        Some(_) => 2,
+    }
 }
 
 /// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.
