@@ -541,3 +541,33 @@ mod tests {
         assert_eq!(strip_ansi("^[[36mpod^[[0m c"), "pod c");
     }
 }
+#[cfg(test)]
+mod scratch {
+    #[test]
+    #[ignore]
+    fn dump() {
+        let path = std::env::var("DUMP").unwrap_or_default();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let p = crate::parse::parse_input(
+            &std::sync::Arc::from(path.as_str()),
+            &bytes,
+            &crate::Hint::Auto,
+        );
+        match p {
+            Ok(crate::Parsed::Text(t)) => {
+                for o in &t.objects.objects {
+                    println!(
+                        "{} {}",
+                        o.origin,
+                        serde_json::to_string(&o.tree.to_value()).unwrap_or_default()
+                    );
+                }
+                for l in &t.logs {
+                    println!("LOG {:?} {}", l.source, l.len());
+                }
+                println!("{:?} {:?}", t.forms, t.unread);
+            }
+            other => println!("{other:?}"),
+        }
+    }
+}

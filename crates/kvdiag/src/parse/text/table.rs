@@ -722,7 +722,10 @@ fn pod(b: &mut ObjectBuilder, row: &Cells<'_>, n: u32) {
             Some((c, rest)) => (c, rest.trim_matches(['(', ')']).strip_suffix(" ago")),
             None => (r, None),
         };
-        if let Ok(c) = count.parse::<i64>() {
+        // A count of 0 says nothing a missing one does not (and names no container).
+        if let Ok(c) = count.parse::<i64>().map(|c| c.max(0))
+            && c > 0
+        {
             let list = if status.starts_with("Init:") {
                 "initContainerStatuses"
             } else {
