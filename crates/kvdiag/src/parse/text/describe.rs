@@ -93,6 +93,14 @@ fn key_value(t: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// A describe label: words that start with a capital (`Restart Count`, `QoS Class`,
+/// `Node-Selectors`), or a key printed as it is (`kubevirt.io/domain`, `f:metadata`).
+fn is_label(key: &str) -> bool {
+    !key.is_empty()
+        && (key.split(' ').all(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            || key.contains(['/', '.', ':']))
+}
+
 /// Words a table header inside describe is made of.
 const TABLE_WORDS: &[&str] = &[
     "Type",
@@ -124,6 +132,7 @@ fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
     // Path of indices from the root to the entry being filled.
     let mut stack: Vec<usize> = Vec::new();
     let mut table_at: Option<usize> = None;
+    let mut continuing = false;
     fn at<'e>(root: &'e mut [Entry], path: &[usize]) -> Option<&'e mut Entry> {
         let (first, rest) = path.split_first()?;
         let mut e = root.get_mut(*first)?;
@@ -149,8 +158,15 @@ fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
             table_at = None;
         }
         let (key, value) = key_value(t).unwrap_or(("", t));
-        // A line at column 0 without a key continues the value before it.
-        if key.is_empty() && ind == 0 && !stack.is_empty() {
+        // A value holding newlines goes on at column 0 (kubectl prints it as it is): a line at
+        // column 0 that is not a describe label, and what follows it up to the next label,
+        // continue the value before.
+        if ind == 0 && !stack.is_empty() && !is_label(key) {
+            continuing = true;
+        } else if continuing && is_label(key) {
+            continuing = false;
+        }
+        if continuing {
             if let Some(e) = at(&mut root, &stack) {
                 e.value.push(' ');
                 e.value.push_str(value);
