@@ -481,6 +481,25 @@ def get_tables(objs, now):
             ip = ((st.get("interfaces") or [{}])[0]).get("ipAddress", "")
             rows.append([o["metadata"]["name"], age(o), st.get("phase", ""), ip, st.get("nodeName", ""), cond(o, "Ready")])
         out.append(table(rows))
+    dvs = [o for o in objs if o["kind"] == "DataVolume"]
+    if dvs:
+        rows = [["NAME", "PHASE", "PROGRESS", "RESTARTS", "AGE"]]
+        for o in dvs:
+            st = o.get("status", {})
+            rows.append([o["metadata"]["name"], st.get("phase", ""), st.get("progress", ""), str(st["restartCount"]) if "restartCount" in st else "", age(o)])
+        out.append(table(rows))
+    pvcs = [o for o in objs if o["kind"] == "PersistentVolumeClaim"]
+    if pvcs:
+        modes = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+        rows = [["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"]]
+        for o in pvcs:
+            st, sp = o.get("status", {}), o.get("spec", {})
+            bound = bool(sp.get("volumeName"))
+            rows.append([o["metadata"]["name"], "Terminating" if o["metadata"].get("deletionTimestamp") else st.get("phase", ""),
+                         sp.get("volumeName", ""), (st.get("capacity") or {}).get("storage", "") if bound else "",
+                         ",".join(modes.get(m, m) for m in st.get("accessModes") or []) if bound else "",
+                         sp.get("storageClassName", ""), age(o)])
+        out.append(table(rows))
     return out
 
 
@@ -530,7 +549,10 @@ def get_events(objs, now):
 
 def main():
     src, dst = sys.argv[1], sys.argv[2]
-    forms = (sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--forms" else "get,describe,logs").split(",")
+    args = sys.argv[3:]
+    forms = (args[args.index("--forms") + 1] if "--forms" in args else "get,describe,logs").split(",")
+    stern = "--stern" in args
+    utf16 = "--utf16" in args
     objs, logs = load(src)
     now = newest(objs, logs)
     os.makedirs(dst, exist_ok=True)
@@ -540,7 +562,8 @@ def main():
     if "get" in forms:
         tables = get_tables(objs, now)
         if tables:
-            session.append(f"{prompt}oc get vm,vmi -n {ns}")
+            kinds = ",".join(k for k, kind in (("vm", "VirtualMachine"), ("vmi", "VirtualMachineInstance"), ("dv", "DataVolume"), ("pvc", "PersistentVolumeClaim")) if any(o["kind"] == kind for o in objs))
+            session.append(f"{prompt}oc get {kinds} -n {ns}")
             session.append("\n\n".join(tables))
         pods = get_pods(objs, now)
         if pods:
@@ -570,11 +593,26 @@ def main():
         pod = next((o for o in objs if o["kind"] == "Pod" and o["metadata"]["name"].startswith("virt-launcher-")), None)
         name = pod["metadata"]["name"] if pod else "virt-launcher-unknown"
         with open(os.path.join(dst, "logs.txt"), "w") as fh:
+            if stern:
+                fh.write(f"{prompt}stern {name} -n {ns} --color never\n")
             for f, text in logs.items():
                 container = {"compute.log": "compute", "console.log": "guest-console-log"}.get(f, f.rsplit(".", 1)[0])
+                if stern:
+                    fh.write(f"+ {name} › {container}\n")
+                    for line in text.splitlines():
+                        fh.write(f"{name} {container} {line}\n")
+                    continue
                 fh.write(f"{prompt}oc logs {name} -n {ns} -c {container} --prefix\n")
                 for line in text.splitlines():
                     fh.write(f"[pod/{name}/{container}] {line}\n")
+    if utf16:
+        # PowerShell's `>`: UTF-16 LE with a byte order mark, CRLF line ends.
+        for f in ("session.txt", "logs.txt", "nodes.txt"):
+            p = os.path.join(dst, f)
+            if os.path.exists(p):
+                text = open(p).read().replace("\n", "\r\n")
+                with open(p, "wb") as fh:
+                    fh.write(b"\xff\xfe" + text.encode("utf-16-le"))
     if now:
         with open(os.path.join(dst, "timestamp"), "w") as fh:
             fh.write(now.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000000000 +0000 UTC") + "\n")

@@ -467,7 +467,7 @@ impl SnapshotBuilder {
 
     /// Deduplicates, indexes and fixes the capture time.
     pub fn build(mut self) -> Snapshot {
-        let objects = dedupe(self.objects);
+        let mut objects = dedupe(self.objects);
         let capture_time = match (self.capture_time, self.capture_file) {
             (Some(time), _) => Some(CaptureTime {
                 time,
@@ -485,6 +485,13 @@ impl SnapshotBuilder {
                 file: None,
             }),
         };
+        // Ages read from text count back from a capture time that does not come from the data.
+        if let Some(t) = capture_time
+            .as_ref()
+            .filter(|t| t.source != CaptureTimeSource::NewestInData)
+        {
+            crate::parse::text::resolve_ages(&mut objects, t.time);
+        }
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
         let mut by_name: HashMap<String, HashMap<String, HashMap<String, ObjectId>>> =

@@ -234,6 +234,12 @@ fn check_document_size(len: usize, limits: &Limits) -> Result<(), ParseError> {
 /// The container of virt-handler pods; its logs are cut into per-VMI excerpts.
 pub const HANDLER: &str = "virt-handler";
 
+/// Whether the first bytes of an input say it is binary: a NUL byte, unless the input is
+/// UTF-16 text with a byte order mark (as PowerShell's `>` writes it), which is read as text.
+pub fn is_binary(head: &[u8]) -> bool {
+    head.contains(&0) && !text::is_utf16_text(head)
+}
+
 /// The error for binary content (a NUL byte in the first 8 KiB), for readers that stream.
 pub fn binary_content_error() -> ParseError {
     ParseError::new("binary content (NUL bytes), not a document or a log")

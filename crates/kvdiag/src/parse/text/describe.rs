@@ -97,7 +97,9 @@ fn key_value(t: &str) -> Option<(&str, &str)> {
 /// `Node-Selectors`), or a key printed as it is (`kubevirt.io/domain`, `f:metadata`).
 fn is_label(key: &str) -> bool {
     !key.is_empty()
-        && (key.split(' ').all(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        && (key
+            .split(' ')
+            .all(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
             || key.contains(['/', '.', ':']))
 }
 

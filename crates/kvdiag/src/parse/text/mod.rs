@@ -203,6 +203,22 @@ pub(super) struct Command {
 pub(super) fn command(line: &str) -> Option<Command> {
     let t = line.trim();
     let words: Vec<&str> = t.split_whitespace().collect();
+    // A prompt with nothing after it (`[root@host ~]#`, `user@host:~$`, `$`).
+    let bare = match words.as_slice() {
+        [only] => {
+            only.ends_with(['$', '#', '%'])
+                && (only.len() == 1 || only.contains('@') || only.starts_with('['))
+        }
+        [first, .., last] => {
+            first.starts_with('[')
+                && first.contains('@')
+                && (last.ends_with("]$") || last.ends_with("]#"))
+        }
+        [] => false,
+    };
+    if bare {
+        return Some(Command::default());
+    }
     // The program word: after a prompt (`$`, `#`, `%`, `>`, `]#`, `host:~$`) or first.
     let at = words.iter().position(|w| is_program(w))?;
     let before = &words[..at];
@@ -246,7 +262,9 @@ pub(super) fn command(line: &str) -> Option<Command> {
 }
 
 fn is_program(w: &str) -> bool {
-    matches!(w, "kubectl" | "oc" | "k" | "virtctl") || w.ends_with("/kubectl") || w.ends_with("/oc")
+    matches!(w, "kubectl" | "oc" | "k" | "virtctl" | "stern")
+        || w.ends_with("/kubectl")
+        || w.ends_with("/oc")
 }
 
 /// `No resources found in prod namespace.` (kubectl's stderr when a list is empty).
@@ -375,7 +393,10 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
             continue;
         }
         if let Some(c) = command(l.text) {
-            ctx = c;
+            // A bare prompt changes nothing.
+            if !c.verb.is_empty() {
+                ctx = c;
+            }
             i += 1;
             continue;
         }
@@ -462,6 +483,62 @@ pub(crate) fn repeated_events(objects: &[crate::Object]) -> std::collections::Ha
     out
 }
 
+/// Turns the relative ages of objects read from text into times, counted back from `now` (a
+/// capture time known apart from the data: given, or a must-gather `timestamp` file):
+/// `ageSeconds` → `metadata.creationTimestamp`, `deletingForSeconds` →
+/// `metadata.deletionTimestamp`, an event's `lastSeenSeconds` / `firstSeenSeconds` →
+/// `lastTimestamp` / `firstTimestamp`. A field the text gave is never replaced. kubectl rounds
+/// ages down (`12d` is 12 to 13 days), so a time made so is never older than the true one.
+pub(crate) fn resolve_ages(objects: &mut [crate::Object], now: jiff::Timestamp) {
+    const TIMES: &[(&str, &[&str])] = &[
+        ("ageSeconds", &["metadata", "creationTimestamp"]),
+        ("deletingForSeconds", &["metadata", "deletionTimestamp"]),
+        ("lastSeenSeconds", &["lastTimestamp"]),
+        ("firstSeenSeconds", &["firstTimestamp"]),
+    ];
+    for o in objects.iter_mut() {
+        let Some(text) = o.root().get(TEXT_MEMBER) else {
+            continue;
+        };
+        let mut fills: Vec<(&[&str], String)> = Vec::new();
+        for (fact, path) in TIMES {
+            let Some(secs) = text.get(fact).and_then(crate::tree::Node::as_i64) else {
+                continue;
+            };
+            if o.root().at(path).is_some_and(|v| !v.is_null()) {
+                continue;
+            }
+            if let Ok(t) = now.checked_sub(jiff::SignedDuration::from_secs(secs)) {
+                fills.push((path, t.to_string()));
+            }
+        }
+        if fills.is_empty() {
+            continue;
+        }
+        let mut value = o.tree.to_value();
+        let mut lines: Vec<(String, u32)> = o
+            .field_lines
+            .as_deref()
+            .map(<[_]>::to_vec)
+            .unwrap_or_default();
+        for (path, time) in fills {
+            let mut at = &mut value;
+            for key in path {
+                if !at.is_object() {
+                    *at = Value::Object(serde_json::Map::new());
+                }
+                at = &mut at[*key];
+            }
+            *at = Value::String(time);
+            lines.push((format!("$.{}", path.join(".")), o.origin.line.unwrap_or(0)));
+        }
+        if let Ok(tree) = crate::tree::Tree::from_value(&value) {
+            o.tree = tree;
+            o.field_lines = Some(std::sync::Arc::from(lines));
+        }
+    }
+}
+
 /// A cell's text as a JSON value: `<none>`, `<nil>`, `<unset>` and empty are no value.
 pub(super) fn cell(text: &str) -> Option<Value> {
     let t = text.trim();
@@ -526,6 +603,8 @@ mod tests {
         assert_eq!(c.namespace.as_deref(), Some("web"));
         assert!(command("$ kubectl get vmi -A").is_some_and(|c| c.all_namespaces));
         assert!(command("NAME   READY").is_none());
+        assert_eq!(command("[admin@bastion ~]$ "), Some(Command::default()));
+        assert_eq!(command("[root@k8s ~]#"), Some(Command::default()));
         assert!(command("the oc command failed").is_none());
     }
 
