@@ -26,6 +26,11 @@ fn indent(text: &str) -> usize {
     text.len() - text.trim_start_matches(' ').len()
 }
 
+/// Leading blanks of a line.
+pub(super) fn indent_of(text: &str) -> usize {
+    indent(text)
+}
+
 /// Whether `l` opens a describe block: `Name:` followed by a describe label.
 pub(super) fn starts_block(lines: &[Line<'_>], l: &Line<'_>) -> bool {
     let t = l.text.trim_start();
@@ -121,6 +126,15 @@ const TABLE_WORDS: &[&str] = &[
     "Requests",
     "Limits",
 ];
+
+/// The header of a describe Events table (`Type Reason Age From Message`, or the legacy
+/// `FirstSeen LastSeen Count From ...`).
+pub(super) fn is_events_header(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    is_table_header(t)
+        && (words.starts_with(&["Type", "Reason", "Age", "From"])
+            || words.starts_with(&["FirstSeen", "LastSeen", "Count", "From"]))
+}
 
 fn is_table_header(t: &str) -> bool {
     let words: Vec<&str> = t.split_whitespace().collect();

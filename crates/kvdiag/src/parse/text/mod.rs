@@ -81,9 +81,13 @@ impl TextParts {
         if self.unread.len() > SHOWN {
             parts.push(format!("and {} more", self.unread.len() - SHOWN));
         }
+        let forms = if self.forms.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.forms.join(", "))
+        };
         Some(format!(
-            "kubectl text ({}); not read: {}",
-            self.forms.join(", "),
+            "kubectl text{forms}; not read: {}",
             parts.join("; ")
         ))
     }
@@ -341,6 +345,7 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<T
     if !view.iter().any(|l| {
         table::is_header(l.text).is_some()
             || describe::starts_block(&view, l)
+            || describe::is_events_header(l.text)
             || prefix::is_prefixed(l.text)
     }) && !table::headerless_rows(&view)
         && !prefix::is_stern(&view)
@@ -410,6 +415,24 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
         }
         if describe::starts_block(lines, &l) {
             i = describe::read(name, lines, i, &ctx, out);
+            continue;
+        }
+        if describe::is_events_header(l.text) {
+            // An Events table pasted without its describe block: about an object not named.
+            let mut j = i + 1;
+            while j < lines.len() && !lines[j].is_blank() && describe::indent_of(lines[j].text) > 0
+            {
+                j += 1;
+            }
+            let rows = lines[i + 1..j]
+                .iter()
+                .filter(|r| !r.text.trim_start().starts_with('-'))
+                .count();
+            out.unread(
+                l.number,
+                format!("an Events table without the object it is about, {rows} row(s)"),
+            );
+            i = j;
             continue;
         }
         if let Some(end) = table::read_headerless(name, lines, i, &ctx, out) {
@@ -618,35 +641,5 @@ mod tests {
         assert_eq!(decode(&bytes).as_deref(), Some("NAME   AGE\r\n"));
         assert_eq!(strip_ansi("\u{1b}[36mpod\u{1b}[0m c"), "pod c");
         assert_eq!(strip_ansi("^[[36mpod^[[0m c"), "pod c");
-    }
-}
-#[cfg(test)]
-mod scratch {
-    #[test]
-    #[ignore]
-    fn dump() {
-        let path = std::env::var("DUMP").unwrap_or_default();
-        let bytes = std::fs::read(&path).unwrap_or_default();
-        let p = crate::parse::parse_input(
-            &std::sync::Arc::from(path.as_str()),
-            &bytes,
-            &crate::Hint::Auto,
-        );
-        match p {
-            Ok(crate::Parsed::Text(t)) => {
-                for o in &t.objects.objects {
-                    println!(
-                        "{} {}",
-                        o.origin,
-                        serde_json::to_string(&o.tree.to_value()).unwrap_or_default()
-                    );
-                }
-                for l in &t.logs {
-                    println!("LOG {:?} {}", l.source, l.len());
-                }
-                println!("{:?} {:?}", t.forms, t.unread);
-            }
-            other => println!("{other:?}"),
-        }
     }
 }
