@@ -885,6 +885,7 @@ fn read_events(
             .iter()
             .position(|n| n == c)
             .and_then(|i| row.get(i).cloned())
+            .filter(|v| !v.is_empty())
     };
     for (n, cells) in rows {
         let mut b = ObjectBuilder::new("Event", "v1", "describe", n);

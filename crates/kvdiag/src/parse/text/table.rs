@@ -48,6 +48,18 @@ impl TableKind {
         }
     }
 
+    /// Columns kubectl always writes something in: one found empty means the row was cut.
+    fn never_blank(self, column: &str) -> bool {
+        matches!(column, "NAME" | "AGE" | "NAMESPACE")
+            || match self {
+                TableKind::Pod => matches!(column, "READY" | "STATUS" | "RESTARTS"),
+                TableKind::Node => matches!(column, "STATUS" | "ROLES" | "VERSION"),
+                TableKind::Pvc => column == "STATUS",
+                TableKind::Event => matches!(column, "LAST SEEN" | "TYPE" | "REASON" | "OBJECT"),
+                _ => false,
+            }
+    }
+
     /// Columns that kubectl may print blank: rows split on blanks cannot place them.
     fn may_be_blank(self, column: &str) -> bool {
         match self {
@@ -320,6 +332,25 @@ fn aligned(header: &Header, text: &str) -> Option<Vec<String>> {
     Some(cells)
 }
 
+/// A row cut short (a paste cut, a truncated file): a column that kubectl never leaves blank
+/// is empty. The cells before the last one written are certain; that one may be cut.
+fn cut_short(header: &Header, cells: &mut Vec<String>) -> bool {
+    let Some(missing) = header
+        .columns
+        .iter()
+        .zip(cells.iter())
+        .position(|((name, _), c)| c.is_empty() && header.kind.never_blank(name))
+    else {
+        return false;
+    };
+    let last_written = cells[..missing]
+        .iter()
+        .rposition(|c| !c.is_empty())
+        .unwrap_or(0);
+    cells.truncate(last_written);
+    true
+}
+
 /// The cells of `text` split on blanks, when that places every column; else the certain
 /// leading cells and `false`.
 fn split_cells(header: &Header, text: &str) -> (Vec<String>, bool) {
@@ -393,7 +424,10 @@ impl Cells<'_> {
 /// Reads one row into an object.
 fn row(source: &Arc<str>, header: &Header, line: &Line<'_>, ctx: &Command, out: &mut TextParts) {
     let (cells, complete) = match aligned(header, line.text) {
-        Some(c) => (c, true),
+        Some(mut c) => {
+            let cut = cut_short(header, &mut c);
+            (c, !cut)
+        }
         None => split_cells(header, line.text),
     };
     if !complete {
