@@ -63,3 +63,32 @@ fn every_text_twin_gives_the_causes_of_its_yaml_form_on_the_same_vms() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn must_gather_describe_files_stand_in_for_missing_objects_and_do_not_repeat_events() {
+    let dir = workspace().join("fixtures/text-cnv-describe");
+    let mut builder = Snapshot::builder();
+    kvdiag_fs::add_path(&mut builder, &dir).expect("the fixture folder exists");
+    let s = builder.build();
+    let from = |kind: &str| -> Vec<String> {
+        s.objects()
+            .iter()
+            .filter(|o| o.kind == kind)
+            .map(|o| o.origin.source.rsplit('/').next().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        from("Pod"),
+        ["pods.yaml"],
+        "the captured pod wins over its describe copy"
+    );
+    assert_eq!(
+        from("VirtualMachineInstance"),
+        ["hana-sandbox_describe.txt"]
+    );
+    assert_eq!(
+        from("Event"),
+        ["events.yaml"; 3],
+        "describe events are not counted twice"
+    );
+}

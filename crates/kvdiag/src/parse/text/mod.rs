@@ -333,25 +333,21 @@ pub(super) fn event_age(text: &str) -> (Option<i64>, Option<i64>, Option<i64>) {
 /// Recognises kubectl/oc text; `None` when the input is not that (then YAML, JSON and logs are
 /// tried as before).
 pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<TextParts> {
-    let text = decode(bytes)?;
-    let lines = lines(&text);
-    let view: Vec<Line<'_>> = lines
-        .iter()
-        .map(|(n, t)| Line {
-            number: *n,
-            text: t.as_str(),
-        })
-        .collect();
-    if !view.iter().any(|l| {
-        table::is_header(l.text).is_some()
-            || describe::starts_block(&view, l)
-            || describe::is_events_header(l.text)
-            || prefix::is_prefixed(l.text)
-    }) && !table::headerless_rows(&view)
-        && !prefix::is_stern(&view)
-    {
+    // A look at the head first: most inputs are not text, and a large log is not copied.
+    let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+    let head = match std::str::from_utf8(head) {
+        Ok(h) => h,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+        Err(_) => return None,
+    };
+    if !recognised(&view_of(&lines(
+        head.strip_prefix('\u{feff}').unwrap_or(head),
+    ))) {
         return None;
     }
+    let text = decode(bytes)?;
+    let lines = lines(&text);
+    let view = view_of(&lines);
     let mut out = TextParts::default();
     split(name, &view, limits, &mut out);
     // Recognised, but nothing came of it: not text after all (e.g. a log with a line that
@@ -360,6 +356,30 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<T
         return None;
     }
     Some(out)
+}
+
+/// Bytes looked at to recognise text.
+const HEAD_BYTES: usize = 256 * 1024;
+
+fn view_of(lines: &[(u32, String)]) -> Vec<Line<'_>> {
+    lines
+        .iter()
+        .map(|(n, t)| Line {
+            number: *n,
+            text: t.as_str(),
+        })
+        .collect()
+}
+
+/// Whether some line is of a form read here.
+fn recognised(view: &[Line<'_>]) -> bool {
+    view.iter().any(|l| {
+        table::is_header(l.text).is_some()
+            || describe::starts_block(view, l)
+            || describe::is_events_header(l.text)
+            || prefix::is_prefixed(l.text)
+    }) || table::headerless_rows(view)
+        || prefix::is_stern(view)
 }
 
 /// Recognises a log behind `kubectl logs --prefix` or stern prefixes (for inputs known to be

@@ -809,7 +809,7 @@ fn event(
             let k = get("KIND")?;
             (
                 kind_of(k).map_or(k.to_owned(), |(k, _)| k.to_owned()),
-                get("NAME")?.split('.').next()?.to_owned(),
+                get("NAME")?.to_owned(),
             )
         }
         None => return None,
