@@ -362,3 +362,31 @@ fn yaml_and_logs_are_not_taken_for_text() {
         );
     }
 }
+
+#[test]
+fn hostile_text_is_read_in_bounded_time_and_depth() {
+    // 2,000 levels of indentation under a describe block, then 50,000 keys without values
+    // followed by blank lines: neither recursion nor quadratic look-ahead.
+    let mut text = String::from(
+        "Name:         db\nNamespace:    prod\nKind:         VirtualMachine\nStatus:\n",
+    );
+    for d in 1..2_000 {
+        text.push_str(&" ".repeat(d));
+        text.push_str("Deeper:\n");
+    }
+    for _ in 0..50_000 {
+        text.push_str("Key:\n\n\n");
+    }
+    let start = std::time::Instant::now();
+    let Parsed::Text(t) = parse("deep.txt", text.as_bytes()) else {
+        panic!("text")
+    };
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    assert!(
+        t.unread
+            .iter()
+            .any(|u| u.reason.starts_with("nested deeper than 64 levels")),
+        "{:?}",
+        t.unread
+    );
+}

@@ -41,6 +41,7 @@ pub(super) fn starts_block(lines: &[Line<'_>], l: &Line<'_>) -> bool {
     lines
         .iter()
         .skip(at + 1)
+        .take(4)
         .filter(|n| !n.is_blank())
         .take(2)
         .any(|n| {
@@ -142,13 +143,18 @@ fn is_table_header(t: &str) -> bool {
 }
 
 /// The tree of a block's lines.
-fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
+/// Levels of nesting read in a describe block (kubectl's go about 15 deep).
+const MAX_DEPTH: usize = 64;
+
+/// The tree of a block's lines, and the first line nested deeper than [`MAX_DEPTH`] (not read).
+fn tree(lines: &[Line<'_>]) -> (Vec<Entry>, Option<u32>) {
     let base = lines.first().map_or(0, |l| indent(l.text));
     let mut root: Vec<Entry> = Vec::new();
     // Path of indices from the root to the entry being filled.
     let mut stack: Vec<usize> = Vec::new();
     let mut table_at: Option<usize> = None;
     let mut continuing = false;
+    let mut too_deep = None;
     fn at<'e>(root: &'e mut [Entry], path: &[usize]) -> Option<&'e mut Entry> {
         let (first, rest) = path.split_first()?;
         let mut e = root.get_mut(*first)?;
@@ -157,7 +163,7 @@ fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
         }
         Some(e)
     }
-    for l in lines {
+    for (k, l) in lines.iter().enumerate() {
         if l.is_blank() {
             continue;
         }
@@ -185,13 +191,17 @@ fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
         if continuing {
             if let Some(e) = at(&mut root, &stack) {
                 e.value.push(' ');
-                e.value.push_str(value);
+                e.value.push_str(t);
             }
             continue;
         }
         // Up to the entry this one is under.
         while at(&mut root, &stack).is_some_and(|top| top.indent >= ind) {
             stack.pop();
+        }
+        if stack.len() >= MAX_DEPTH {
+            too_deep.get_or_insert(l.number);
+            continue;
         }
         let entry = Entry {
             indent: ind,
@@ -207,10 +217,7 @@ fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
         siblings.push(entry);
         stack.push(siblings.len() - 1);
         if !key.is_empty() && value.is_empty() {
-            let next = lines
-                .iter()
-                .skip_while(|n| n.number <= l.number)
-                .find(|n| !n.is_blank());
+            let next = lines[k + 1..].iter().take(4).find(|n| !n.is_blank());
             if next.is_some_and(|n| {
                 indent(n.text).saturating_sub(base) > ind && is_table_header(n.text)
             }) {
@@ -218,7 +225,7 @@ fn tree(lines: &[Line<'_>]) -> Vec<Entry> {
             }
         }
     }
-    root
+    (root, too_deep)
 }
 
 /// Reads the describe block starting at line `i`; returns the index after it.
@@ -243,7 +250,13 @@ pub(super) fn read(
         }
         j += 1;
     }
-    let entries = tree(&lines[i..j]);
+    let (entries, too_deep) = tree(&lines[i..j]);
+    if let Some(line) = too_deep {
+        out.unread(
+            line,
+            format!("nested deeper than {MAX_DEPTH} levels: the lines so deep"),
+        );
+    }
     let top = |k: &str| entries.iter().find(|e| e.key == k);
     let has = |k: &str| top(k).is_some();
     let kind = if let Some(k) = top("Kind") {
