@@ -390,3 +390,64 @@ fn hostile_text_is_read_in_bounded_time_and_depth() {
         t.unread
     );
 }
+
+#[test]
+fn mangled_text_never_panics() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let seeds: Vec<Vec<u8>> = [
+        "text-oom-killed/session.txt",
+        "text-kvm-unavailable/nodes.txt",
+        "text-unschedulable-resources/session.txt",
+        "text-kernel-panic/logs.txt",
+        "text-real-pastes/kubevirt-5474.txt",
+    ]
+    .iter()
+    .filter_map(|p| std::fs::read(root.join(p)).ok())
+    .collect();
+    assert_eq!(seeds.len(), 5);
+    // A fixed pseudo-random sequence: the same cases every run.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let pieces: [&[u8]; 12] = [
+        b"\n",
+        b"  ",
+        b":",
+        b"\t",
+        b"(x",
+        b"/",
+        b"\r\n",
+        b"Name:",
+        "é›".as_bytes(),
+        b"\x1b[3",
+        b"^[[",
+        b"[pod/a-b/c] ",
+    ];
+    for round in 0..1_000 {
+        let mut bytes = seeds[round % seeds.len()].clone();
+        for _ in 0..1 + next(20) {
+            let at = next(bytes.len());
+            match next(4) {
+                0 => {
+                    let end = (at + next(200)).min(bytes.len());
+                    bytes.drain(at..end);
+                }
+                1 => {
+                    let p = pieces[next(pieces.len())];
+                    bytes.splice(at..at, p.iter().copied());
+                }
+                2 => bytes.truncate(at),
+                _ => {
+                    if let Some(b) = bytes.get_mut(at) {
+                        *b = b' ';
+                    }
+                }
+            }
+        }
+        let _ = parse_input(&Arc::from("mangled.txt"), &bytes, &Hint::Auto);
+    }
+}
