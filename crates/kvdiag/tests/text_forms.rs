@@ -355,6 +355,7 @@ fn yaml_and_logs_are_not_taken_for_text() {
         "{\"component\":\"virt-launcher\",\"msg\":\"Name: x\"}\n",
         "[    0.000000] Linux version 5.14\nName: not a describe\n",
         "Starting systemd-udevd\nlocalhost login: \n",
+        "[  OK  ] Started Network Manager.\n$ nmcli connection\nNAME    UUID                                  TYPE      DEVICE\neth0    5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03  ethernet  eth0\nKernel panic - not syncing: Attempted to kill init!\nend trace\n",
     ] {
         assert!(
             !matches!(parse("t", text.as_bytes()), Parsed::Text(_)),

@@ -349,10 +349,15 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<T
     let lines = lines(&text);
     let view = view_of(&lines);
     let mut out = TextParts::default();
-    split(name, &view, limits, &mut out);
-    // Recognised, but nothing came of it: not text after all (e.g. a log with a line that
-    // looked like a header). An unknown table is still reported.
-    if out.objects.objects.is_empty() && out.logs.is_empty() && out.unread.is_empty() {
+    let other = split(name, &view, limits, &mut out);
+    // Nothing read, and mostly lines of no kubectl form: not text after all (a guest console
+    // printing an `nmcli` table is a log). A paste of a table of a kind not understood is
+    // still text, reported as such.
+    let meaningful = view.iter().filter(|l| !l.is_blank()).count();
+    if out.objects.objects.is_empty()
+        && out.logs.is_empty()
+        && (out.unread.is_empty() || other * 2 > meaningful)
+    {
         return None;
     }
     Some(out)
@@ -406,7 +411,9 @@ pub(super) fn detect_prefixed(name: &Arc<str>, bytes: &[u8], limits: &Limits) ->
 }
 
 /// Cuts the lines into parts and reads each.
-fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextParts) {
+/// Returns how many lines were none of the forms.
+fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextParts) -> usize {
+    let mut other = 0;
     let stern = prefix::is_stern(lines);
     let mut ctx = Command::default();
     let mut logs = prefix::Prefixed::default();
@@ -469,6 +476,7 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
         );
         // One report for a run of such lines.
         i += 1;
+        other += 1;
         while i < lines.len()
             && !lines[i].is_blank()
             && command(lines[i].text).is_none()
@@ -477,6 +485,7 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
             && !prefix::is_prefixed(lines[i].text)
         {
             i += 1;
+            other += 1;
         }
     }
     let streams = logs.finish(name, lines, limits);
@@ -484,6 +493,7 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
         out.form(if stern { "stern" } else { "logs --prefix" });
     }
     out.logs.extend(streams);
+    other
 }
 
 /// The indices of the events read from text that another event repeats: a captured event

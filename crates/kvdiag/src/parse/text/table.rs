@@ -275,10 +275,18 @@ pub(super) fn read(
             }
             break;
         }
-        rows += 1;
-        if header.kind != TableKind::Unknown {
+        if header.kind == TableKind::Unknown {
+            // Rows of a table not understood are only counted: one that is not a row of it
+            // (neither aligned with it nor as many words as it has columns) ends it.
+            if aligned(&header, l.text).is_none()
+                && l.text.split_whitespace().count() != header.columns.len()
+            {
+                break;
+            }
+        } else {
             row(source, &header, l, ctx, out);
         }
+        rows += 1;
         j += 1;
     }
     let columns: Vec<&str> = header.columns.iter().map(|(c, _)| c.as_str()).collect();
