@@ -333,19 +333,16 @@ pub(super) fn read(
         "PersistentVolumeClaim" => pvc(&mut b, &entries),
         _ => {
             for e in &entries {
-                let key = match e.key.as_str() {
-                    "Name" | "Namespace" | "Labels" | "Annotations" | "Events" | "" => continue,
-                    "Kind" => continue,
+                match e.key.as_str() {
+                    // Read above, or the kind itself; events are read below.
+                    "Name" | "Namespace" | "Labels" | "Annotations" | "Events" | "Kind" | "" => {}
                     "Metadata" => {
                         for m in e.children.iter().filter(|m| m.key != "Managed Fields") {
                             generic(&mut b, &mut vec![Seg::Key("metadata".into())], m);
                         }
-                        continue;
                     }
-                    k => k,
-                };
-                let _ = key;
-                generic(&mut b, &mut Vec::new(), e);
+                    _ => generic(&mut b, &mut Vec::new(), e),
+                }
             }
         }
     }
@@ -590,7 +587,7 @@ fn pod(b: &mut ObjectBuilder, entries: &[Entry]) {
             }
             "Init Containers" => containers(b, e, "initContainers", "initContainerStatuses"),
             "Containers" => containers(b, e, "containers", "containerStatuses"),
-            "Conditions" => conditions_table(b, e, &["status"]),
+            "Conditions" => conditions_table(b, e),
             _ => {}
         }
     }
@@ -759,7 +756,7 @@ fn table_rows(rows: &[(u32, String)]) -> (Vec<String>, Vec<(u32, Vec<String>)>) 
 }
 
 /// Pod and node `Conditions:` tables.
-fn conditions_table(b: &mut ObjectBuilder, e: &Entry, _: &[&str]) {
+fn conditions_table(b: &mut ObjectBuilder, e: &Entry) {
     use Step::Key as K;
     let (names, rows) = table_rows(&e.table);
     for (i, (n, cells)) in rows.iter().enumerate() {
@@ -827,7 +824,7 @@ fn node(b: &mut ObjectBuilder, entries: &[Entry]) {
                 Value::Bool(e.value == "true"),
                 n,
             ),
-            "Conditions" => conditions_table(b, e, &[]),
+            "Conditions" => conditions_table(b, e),
             "Capacity" | "Allocatable" => {
                 let which = if e.key == "Capacity" {
                     "capacity"
