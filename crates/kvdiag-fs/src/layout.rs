@@ -447,9 +447,14 @@ fn namespaced(ns: &str, rest: &[&str], join: &dyn Fn(&[&str]) -> String) -> Plan
                 skip(MG, NOT_USED)
             }
         }
-        [_, resource, _] if RELEVANT_RESOURCES.contains(resource) => {
-            skip(MG, "describe output (the objects are read instead)")
+        // `oc describe` output (CNV must-gather): read for objects not captured otherwise; the
+        // snapshot keeps a captured copy over it and drops events it repeats.
+        [_, resource, file]
+            if RELEVANT_RESOURCES.contains(resource) && file.ends_with("_describe.txt") =>
+        {
+            read(MG, Hint::Auto)
         }
+        [_, resource, _] if RELEVANT_RESOURCES.contains(resource) => skip(MG, NOT_USED),
         _ => skip(MG, "must-gather file not used for VM diagnosis"),
     }
 }
@@ -661,12 +666,16 @@ mod tests {
             "mg/img/namespaces/a/core/configmaps.yaml",
             "mg/img/namespaces/a/apps/deployments/x.yaml",
             "mg/img/namespaces/a/a.yaml",
-            "mg/img/namespaces/a/core/persistentvolumeclaims/x_describe.txt",
             "mg/img/version",
             "mg/img/webhooks/validating/x/validatingwebhookconfiguration.yaml",
         ] {
             assert_eq!(hint(p), None, "{p}");
         }
+        assert_eq!(
+            hint("mg/img/namespaces/a/core/persistentvolumeclaims/x_describe.txt"),
+            Some(Hint::Auto),
+            "describe output is read for objects not captured otherwise"
+        );
         assert_eq!(one("mg/img/timestamp").decision, Decision::CaptureTime);
         assert_eq!(one("mg/timestamp").decision, Decision::CaptureTime);
         assert_eq!(one("mg/timestamp").kind, InputKind::MustGather);

@@ -484,10 +484,16 @@ fn read_plain(
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
-        Decision::Read(Hint::Log(hint)) => match stream_log(name, hint, limits, filter, reader) {
-            Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
-            Err(e) => Outcome::Unreadable(e.to_string()),
-        },
+        // A log whose path says nothing of its writer is read whole: its content may be
+        // kubectl text (a log behind `--prefix` or stern prefixes).
+        Decision::Read(Hint::Log(hint))
+            if hint.pod.is_some() || hint.container.is_some() || hint.kind.is_some() =>
+        {
+            match stream_log(name, hint, limits, filter, reader) {
+                Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
+                Err(e) => Outcome::Unreadable(e.to_string()),
+            }
+        }
         Decision::Read(hint) => {
             let mut bytes = Vec::new();
             let mut reader = reader.take(read_cap(plan, limits));
@@ -496,7 +502,7 @@ fn read_plain(
             let head = (&mut reader)
                 .take(SNIFF_BYTES as u64)
                 .read_to_end(&mut bytes)
-                .map(|_| bytes.contains(&0));
+                .map(|_| kvdiag::parse::is_binary(&bytes));
             match head.and_then(|binary| {
                 if !binary {
                     reader.read_to_end(&mut bytes)?;

@@ -40,9 +40,14 @@ fn found(report: &Report, rename: &dyn Fn(&str) -> String) -> Found {
     out
 }
 
-/// Every namespace a fixture names: in object fields, log fields and must-gather paths.
+/// Every namespace a fixture names: in object fields, log fields, kubectl text and must-gather
+/// paths.
 fn namespaces(dir: &Path) -> BTreeSet<String> {
-    let field = regex::Regex::new(r#""?namespace"?\s*[:=]\s*"?([a-z0-9][a-z0-9-]*)"#).expect("re");
+    // Object and log fields, describe headers (`Namespace:  x`), command lines (`-n x`).
+    let field = regex::Regex::new(
+        r#"(?i:"?namespace"?\s*[:=]\s*"?|\s(?:-n|--namespace)[ =])([a-z0-9][a-z0-9-]*)"#,
+    )
+    .expect("re");
     let mut out = BTreeSet::new();
     for entry in walkdir::WalkDir::new(dir)
         .into_iter()

@@ -325,6 +325,8 @@ struct Correlator<'a> {
     importers: HashMap<VolumeKey, VolumeKey>,
     /// Node (capture, name) → its node subject.
     node_subjects: BTreeMap<(CaptureId, String), usize>,
+    /// Alias → the folders of the evidence that named it.
+    folders: HashMap<usize, BTreeSet<String>>,
 }
 
 /// Whether a pod is a virt-launcher pod, by label or by name.
@@ -349,7 +351,16 @@ impl<'a> Correlator<'a> {
             storage: BTreeMap::new(),
             importers: HashMap::new(),
             node_subjects: BTreeMap::new(),
+            folders: HashMap::new(),
         }
+    }
+
+    /// Notes that evidence read from `source` named alias `a`.
+    fn seen(&mut self, a: usize, source: &str) {
+        self.folders
+            .entry(a)
+            .or_default()
+            .insert(folder_of(source).to_owned());
     }
 
     fn obj(&self, id: ObjectId) -> &'a Object {
@@ -372,6 +383,7 @@ impl<'a> Correlator<'a> {
                 continue;
             };
             let a = self.vm_alias(cap, o.namespace.clone(), name);
+            self.seen(a, &o.origin.source);
             if let Some(uid) = &o.uid {
                 let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
                 self.aliases.union(a, u);
@@ -392,15 +404,26 @@ impl<'a> Correlator<'a> {
                 continue;
             }
             let p = self.aliases.id(Alias::Pod(cap, o.namespace.clone(), name));
+            self.seen(p, &o.origin.source);
             if let Some(uid) = &o.uid {
                 let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
                 self.aliases.union(p, u);
             }
+            // `kubectl describe` gives the owner by kind and name only (`Controlled By:`).
+            let owner_name = o
+                .root()
+                .at(&["metadata", "ownerReferences"])
+                .into_iter()
+                .flat_map(Node::items)
+                .find(|r| r.str_at(&["kind"]) == Some(VMI))
+                .and_then(|r| r.str_at(&["name"]));
             if let Some(vm) = o
                 .annotation("kubevirt.io/domain")
                 .or_else(|| o.label("vm.kubevirt.io/name"))
+                .or(owner_name)
             {
                 let a = self.vm_alias(cap, o.namespace.clone(), vm.to_owned());
+                self.seen(a, &o.origin.source);
                 self.aliases.union(p, a);
             }
             let uids = o
@@ -424,6 +447,8 @@ impl<'a> Correlator<'a> {
                 }
                 _ => continue,
             };
+            let source = std::sync::Arc::clone(&self.obj(id).origin.source);
+            self.seen(a, &source);
             if let Some(uid) = uid {
                 let u = self.aliases.id(Alias::Uid(cap, uid));
                 self.aliases.union(a, u);
@@ -438,8 +463,13 @@ impl<'a> Correlator<'a> {
                 .as_ref()
                 .filter(|p| p.starts_with(LAUNCHER_PREFIX))
                 .map(|p| self.aliases.id(Alias::Pod(cap, ns.clone(), p.clone())));
+            let origin = std::sync::Arc::clone(&src.origin);
+            if let Some(p) = pod {
+                self.seen(p, &origin);
+            }
             if let Some(vm) = src.vm.clone() {
                 let a = self.vm_alias(cap, ns.clone(), vm);
+                self.seen(a, &origin);
                 if let Some(p) = pod {
                     self.aliases.union(a, p);
                 }
@@ -449,7 +479,8 @@ impl<'a> Correlator<'a> {
                 && src.node.is_none()
                 && let Some((ns, name)) = self.line_identity(log_id)
             {
-                self.vm_alias(cap, Some(ns), name);
+                let a = self.vm_alias(cap, Some(ns), name);
+                self.seen(a, &origin);
             }
         }
     }
@@ -558,7 +589,7 @@ impl<'a> Correlator<'a> {
             let a = self.vm_alias(cap, ns, vm);
             self.aliases.union(i, a);
         }
-        // Aliases without a namespace join the only namespaced alias of their name.
+        // Aliases without a namespace (pasted tables) join a namespaced alias of their name.
         let mut by_name: HashMap<(u8, CaptureId, String), Vec<usize>> = HashMap::new();
         for (i, key) in self.aliases.keys.iter().enumerate() {
             match key {
@@ -582,9 +613,24 @@ impl<'a> Correlator<'a> {
                 _ => None,
             })
             .collect();
+        // The only one in the same folder as the evidence that named it, else the only one
+        // in the capture.
         for (i, key) in unnamespaced {
-            if let Some([only]) = by_name.get(&key).map(Vec::as_slice) {
-                self.aliases.union(i, *only);
+            let Some(candidates) = by_name.get(&key) else {
+                continue;
+            };
+            let mine = self.folders.get(&i);
+            let near: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|c| {
+                    let theirs = self.folders.get(c);
+                    mine.zip(theirs).is_some_and(|(a, b)| !a.is_disjoint(b))
+                })
+                .collect();
+            match (near.as_slice(), candidates.as_slice()) {
+                ([only], _) | ([], [only]) => self.aliases.union(i, *only),
+                _ => {}
             }
         }
     }
@@ -600,7 +646,8 @@ impl<'a> Correlator<'a> {
             }
         }
         for (root, members) in entities {
-            // The VM alias with a captured object first, then the first by name.
+            // The VM alias with a captured object first, then one with a namespace, then the
+            // first by name.
             let captured = |cap: CaptureId, ns: &Option<String>, name: &str, kind: &str| {
                 self.s.find(cap, kind, ns.as_deref(), name).is_some()
             };
@@ -612,7 +659,8 @@ impl<'a> Correlator<'a> {
                 })
                 .min_by_key(|(cap, ns, name)| {
                     let has = captured(*cap, ns, name, VM) || captured(*cap, ns, name, VMI);
-                    (!has, *ns, *name)
+                    // A namespace known beats one a pasted table left out.
+                    (!has, ns.is_none(), *ns, *name)
                 });
             let pod = members.iter().find_map(|&i| match &self.aliases.keys[i] {
                 Alias::Pod(cap, ns, name) => Some((*cap, ns, name)),

@@ -59,6 +59,15 @@ fn subject_coverage(rules: &RuleSet, snapshot: &Snapshot, subject: &Subject) -> 
         needs_of(&rule.when, &mut needs);
         needs.sort();
         needs.dedup();
+        // Objects read from `kubectl get` rows hold only what the table printed: the rules that
+        // look at them ran on part of what they test.
+        for need in &needs {
+            if let Need::Object(facet) = need
+                && let Some(input) = have.only_table_rows(*facet)
+            {
+                missing.entry(input).or_default().1.push(rule.id.clone());
+            }
+        }
         let absent: Vec<&Need> = needs.iter().filter(|n| !have.has(n)).collect();
         if absent.is_empty() {
             continue;
@@ -149,6 +158,43 @@ impl Have<'_> {
                     && log_matches(containers.as_deref(), log.source.container.as_deref())
             }),
         }
+    }
+
+    /// `virt-launcher pod only as `get pods` rows (the fields a table does not print are
+    /// absent)` when every object of `facet` was read from a `kubectl get` table.
+    fn only_table_rows(&self, facet: Facet) -> Option<String> {
+        let ids = self.subject.objects(facet);
+        let mut forms: Vec<&str> = Vec::new();
+        for &id in ids {
+            let form = self
+                .snapshot
+                .object(id)
+                .root()
+                .at(&[crate::parse::TEXT_MEMBER, "form"])
+                .and_then(crate::tree::Node::as_str)
+                .filter(|f| f.starts_with("get "))?;
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        if forms.is_empty() {
+            return None;
+        }
+        let what = match facet {
+            Facet::Vm => "VirtualMachine",
+            Facet::Vmi => "VirtualMachineInstance",
+            Facet::LauncherPod => "virt-launcher pod",
+            Facet::Pod => "pod",
+            Facet::Dv => "DataVolume",
+            Facet::Pvc => "PersistentVolumeClaim",
+            Facet::Node => "Node",
+            // An event row prints every field rules test but its times.
+            Facet::Event | Facet::Log => return None,
+        };
+        Some(format!(
+            "{what} only as `{}` rows (the fields a table does not print are absent)",
+            forms.join("`, `")
+        ))
     }
 
     /// Whether the condition could hold given what was captured (not whether it does).

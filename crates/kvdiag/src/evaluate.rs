@@ -331,7 +331,7 @@ impl Ctx<'_> {
                             .evidence
                             .extend(values.into_iter().map(|(path, value)| Evidence::Object {
                                 object: object.object_ref(),
-                                origin: object.origin.clone(),
+                                origin: object.origin_of(&path),
                                 path,
                                 value: trim_value(value),
                             }));

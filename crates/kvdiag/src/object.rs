@@ -56,6 +56,9 @@ pub struct Object {
     pub tree: Tree,
     /// Where it was read from.
     pub origin: Origin,
+    /// For objects read from `kubectl`/`oc` text: the line each field was read from, by its
+    /// concrete JSONPath (`$.status.phase`); see [`Object::origin_of`].
+    pub field_lines: Option<std::sync::Arc<[(String, u32)]>>,
 }
 
 impl Object {
@@ -81,7 +84,34 @@ impl Object {
             uid: owned(&["metadata", "uid"]),
             tree,
             origin,
+            field_lines: None,
         })
+    }
+
+    /// The origin of the value at the concrete JSONPath `path`: for an object read from text,
+    /// with the line that field (or the nearest field under or above it) was read from;
+    /// otherwise the object's origin.
+    pub fn origin_of(&self, path: &str) -> Origin {
+        let Some(lines) = &self.field_lines else {
+            return self.origin.clone();
+        };
+        // `$.a.b` is under `$.a` when what follows is `.` or `[` or nothing.
+        let under = |inner: &str, outer: &str| {
+            inner.strip_prefix(outer).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
+            })
+        };
+        // The field itself or the deepest recorded field above it; else the first below it.
+        let line = lines
+            .iter()
+            .filter(|(p, _)| under(path, p))
+            .max_by_key(|(p, _)| p.len())
+            .or_else(|| lines.iter().find(|(p, _)| under(p, path)))
+            .map(|(_, l)| *l);
+        Origin {
+            line: line.or(self.origin.line),
+            ..self.origin.clone()
+        }
     }
 
     /// The object's root node.

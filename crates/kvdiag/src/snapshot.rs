@@ -427,6 +427,29 @@ impl SnapshotBuilder {
                     return Added::Failed(e);
                 }
             }
+            Ok(Parsed::Text(parts)) => {
+                let before = self.objects.len();
+                let mut ignored = parts.objects.ignored;
+                let note = parts.note();
+                for object in parts.objects.objects {
+                    if self.add_object(object).is_err() {
+                        ignored += 1;
+                    }
+                }
+                let lines: usize = parts.logs.iter().map(LogStream::len).sum();
+                let kept = self.objects.len() - before;
+                let content = if kept == 0 && lines > 0 {
+                    Content::Log
+                } else {
+                    Content::Objects
+                };
+                let mut r = record(content, if kept == 0 { lines } else { kept }, ignored);
+                r.note = note;
+                self.inputs.read.push(r);
+                for log in parts.logs {
+                    self.add_log(log);
+                }
+            }
             Ok(Parsed::Objects(docs)) => {
                 let before = self.objects.len();
                 let mut ignored = docs.ignored;
@@ -543,7 +566,7 @@ impl SnapshotBuilder {
 
     /// Deduplicates, indexes and fixes the capture times.
     pub fn build(mut self) -> Snapshot {
-        let (objects, object_capture) = dedupe(self.objects, self.object_capture);
+        let (mut objects, object_capture) = dedupe(self.objects, self.object_capture);
         let given = self.capture_time;
         let captures: Vec<Capture> = self
             .captures
@@ -588,6 +611,16 @@ impl SnapshotBuilder {
                 }
             })
             .collect();
+        // Ages read from text count back from a capture time that does not come from the data.
+        for (object, &capture) in objects.iter_mut().zip(&object_capture) {
+            if let Some(t) = captures[capture]
+                .time
+                .as_ref()
+                .filter(|t| t.source != CaptureTimeSource::NewestInData)
+            {
+                crate::parse::text::resolve_ages(std::slice::from_mut(object), t.time);
+            }
+        }
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
         let mut by_name: HashMap<String, HashMap<String, HashMap<String, Vec<ObjectId>>>> =
@@ -652,14 +685,20 @@ fn name_pods_of_excerpts(
 }
 
 /// Keeps each named object once per capture: the copy with the highest `resourceVersion`, else
-/// the first read. Unnamed objects (event summaries) are all kept. Input order is preserved.
+/// the first read; a copy read from `kubectl` text (a describe block, a table row) only stands in
+/// for an object not captured otherwise (see [`text_rank`]). Unnamed objects (event summaries)
+/// are all kept, but an event read from text that a captured event repeats. Input order is
+/// preserved.
 fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<CaptureId>) {
+    let repeated = crate::parse::text::repeated_events(&objects);
     // First which object each place holds (by index, keys borrowed), then the objects moved.
     let mut place: HashMap<(CaptureId, &str, Option<&str>, &str), usize> = HashMap::new();
     let mut winner: Vec<usize> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
         let Some(name) = object.name.as_deref() else {
-            winner.push(i);
+            if !repeated.contains(&i) {
+                winner.push(i);
+            }
             continue;
         };
         let key = (
@@ -670,7 +709,12 @@ fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<C
         );
         match place.get(&key) {
             Some(&p) => {
-                if object.resource_version() > objects[winner[p]].resource_version() {
+                let held = &objects[winner[p]];
+                let better = match (text_rank(object), text_rank(held)) {
+                    (0, 0) => object.resource_version() > held.resource_version(),
+                    (a, b) => a < b || (a == b && a > 0),
+                };
+                if better {
                     winner[p] = i;
                 }
             }
@@ -686,6 +730,20 @@ fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<C
         .into_iter()
         .filter_map(|i| Some((objects.get_mut(i)?.take()?, *captures.get(i)?)))
         .unzip()
+}
+
+/// 0 for a captured object; for one read from text, 1 for a describe block and 2 for a table
+/// row (of two text copies the richer wins, and of equals the later: `-w` rows follow changes).
+fn text_rank(o: &Object) -> u8 {
+    match o
+        .root()
+        .at(&[crate::parse::TEXT_MEMBER, "form"])
+        .and_then(Node::as_str)
+    {
+        None => 0,
+        Some("describe") => 1,
+        Some(_) => 2,
+    }
 }
 
 /// The newest timestamp in any object field named `*Timestamp`, `*Time` or `*At`, or in any log.

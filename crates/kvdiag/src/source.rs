@@ -11,6 +11,8 @@ use serde::Serialize;
 /// label such as `mcp:pods_get`. Inside a multi-document YAML stream `document` is the 1-based
 /// number of the non-empty document (absent when the input holds a single document); inside a
 /// list (`kind: List`, `kind: PodList`, a top-level sequence) `item` is the 0-based index.
+/// Objects read from `kubectl`/`oc` text have a `line`: the 1-based line of the input the
+/// object (or, in evidence, the field) was read from; they are shown as `file:line`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Origin {
     /// The input's name.
@@ -21,6 +23,9 @@ pub struct Origin {
     /// 0-based index in the enclosing list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<u32>,
+    /// 1-based line in the input (objects read from text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 impl Origin {
@@ -30,6 +35,7 @@ impl Origin {
             source: source.into(),
             document: None,
             item: None,
+            line: None,
         }
     }
 }
@@ -37,6 +43,9 @@ impl Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
         match (self.document, self.item) {
             (Some(d), Some(i)) => write!(f, " (document {d}, items[{i}])"),
             (Some(d), None) => write!(f, " (document {d})"),

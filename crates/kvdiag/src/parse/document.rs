@@ -105,6 +105,7 @@ pub(super) fn from_trees(trees: &[Tree], source: &Arc<str>) -> Documents {
             source: Arc::clone(source),
             document: many.then(|| u32::try_from(i + 1).unwrap_or(u32::MAX)),
             item: None,
+            line: None,
         };
         collect(tree.root(), origin, &mut b, &mut out);
     }

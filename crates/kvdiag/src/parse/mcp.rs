@@ -132,6 +132,7 @@ fn events(name: &Arc<str>, text: &str, limits: &Limits) -> Result<Parsed, ParseE
                 source: Arc::clone(name),
                 document: None,
                 item: Some(u32::try_from(i).unwrap_or(u32::MAX)),
+                line: None,
             };
             match simplified_event(&item).and_then(|v| Object::from_value(&v, origin)) {
                 Some(o) => out.objects.push(o),

@@ -1,8 +1,9 @@
 //! Stage 1, parse: bytes plus a name become objects or log streams.
 //!
 //! The caller may say what an input is ([`Hint`]); otherwise the content decides: MCP tool
-//! outputs are unwrapped, JSON and YAML documents become [`Object`](crate::Object)s, anything
-//! else is a log, whose writer (container, node kernel) is recognised from its format.
+//! outputs are unwrapped, JSON and YAML documents become [`Object`](crate::Object)s, `kubectl`
+//! and `oc` text (get tables, describe output, prefixed logs: [`text`]) becomes objects and logs,
+//! anything else is a log, whose writer (container, node kernel) is recognised from its format.
 
 mod cluster_info;
 mod document;
@@ -13,6 +14,7 @@ pub mod kernel;
 mod log;
 mod mcp;
 mod sniff;
+pub mod text;
 pub mod yaml;
 
 use std::sync::Arc;
@@ -26,6 +28,7 @@ pub use filter::{HEAD_LINES, HITS_KEPT, LogFilter, LogScanner};
 pub(crate) use filter::{PatternHits, finish_hits, record};
 pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
 pub use mcp::McpPart;
+pub use text::{TEXT_MEMBER, TextParts, Unread};
 
 /// A syntax error in an input, with its location when the parser gave one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +130,9 @@ pub enum Parsed {
     Logs(Vec<LogStream>),
     /// An MCP tool output: the inputs it carried, each named and parsed on its own.
     Mcp(Vec<McpPart>),
+    /// `kubectl`/`oc` text: objects from get tables and describe blocks, logs behind tool
+    /// prefixes, and what could not be read (see [`text`]).
+    Text(TextParts),
     /// Nothing: an empty or whitespace-only input (for logs: "not collected").
     Empty,
 }
@@ -161,6 +167,12 @@ fn parse_input_at(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Parsed::Empty);
     }
+    // UTF-16 with a byte order mark (PowerShell's `>`): read as the UTF-8 it encodes.
+    if text::is_utf16_text(bytes)
+        && let Some(utf8) = text::decode(bytes)
+    {
+        return parse_input_at(name, utf8.as_bytes(), hint, limits, depth);
+    }
     if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
         return Err(binary_content_error());
     }
@@ -172,6 +184,15 @@ fn parse_input_at(
                 Some(parsed) => Ok(parsed),
                 None => document::parse_documents_with(bytes, name, limits).map(Parsed::Objects),
             }
+        }
+        // A log whose path says nothing of its writer may be prefixed (`--prefix`, stern).
+        Hint::Log(log)
+            if log.pod.is_none()
+                && log.container.is_none()
+                && log.kind.is_none()
+                && let Some(parts) = text::detect_prefixed(name, bytes, limits) =>
+        {
+            Ok(Parsed::Text(parts))
         }
         Hint::Log(log) => Ok(log_parsed(LogStream::parse_limited(
             log.source(name),
@@ -212,6 +233,12 @@ fn check_document_size(len: usize, limits: &Limits) -> Result<(), ParseError> {
 
 /// The container of virt-handler pods; its logs are cut into per-VMI excerpts.
 pub const HANDLER: &str = "virt-handler";
+
+/// Whether the first bytes of an input say it is binary: a NUL byte, unless the input is
+/// UTF-16 text with a byte order mark (as PowerShell's `>` writes it), which is read as text.
+pub fn is_binary(head: &[u8]) -> bool {
+    head.contains(&0) && !text::is_utf16_text(head)
+}
 
 /// The error for binary content (a NUL byte in the first 8 KiB), for readers that stream.
 pub fn binary_content_error() -> ParseError {
@@ -264,6 +291,10 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
             Err(_) if first_line_is_json_object(bytes) => Ok(log(bytes)),
             Err(e) => Err(e),
         };
+    }
+    // Before YAML: describe output often parses as YAML.
+    if let Some(parts) = text::detect(name, bytes, limits) {
+        return Ok(Parsed::Text(parts));
     }
     if looks_like_yaml(bytes) {
         match parse_documents(bytes, name) {

@@ -155,6 +155,9 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles, folder: &str) {
                     // Values of one object are listed under it once.
                     if last_object != Some((object, origin)) {
                         let mut from = short(&origin.source);
+                        if let Some(line) = origin.line {
+                            from.push_str(&format!(":{line}"));
+                        }
                         if let Some(item) = origin.item {
                             from.push_str(&format!(" items[{item}]"));
                         }
