@@ -156,11 +156,24 @@ fn the_all_causes_must_gather_gives_each_vm_exactly_its_cause() {
         "{}",
         outcome.problems.join("\n")
     );
-    // Every cause code is some VM's diagnosis, and healthy VMs are there too.
+    // Every cause code the generator injects is some VM's diagnosis, and healthy VMs are there
+    // too. The causes added for real reports (attach/mount, pod network, disk permissions,
+    // migrations) are not generated yet: their fixtures are in fixtures/real.
+    const NOT_GENERATED: [&str; 4] = [
+        "volume-mount-failed",
+        "pod-network-failed",
+        "disk-permission-denied",
+        "migration-failed",
+    ];
     let report = &outcome.report;
     let rules = rules();
-    assert_eq!(rules.causes().len(), 18);
-    for cause in rules.causes().iter().map(|c| &c.code) {
+    assert_eq!(rules.causes().len(), 22);
+    for cause in rules
+        .causes()
+        .iter()
+        .map(|c| &c.code)
+        .filter(|c| !NOT_GENERATED.contains(&c.code()))
+    {
         assert!(
             report
                 .diagnoses

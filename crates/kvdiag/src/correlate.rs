@@ -479,7 +479,7 @@ impl<'a> Correlator<'a> {
                 && src.node.is_none()
                 && let Some((ns, name)) = self.line_identity(log_id)
             {
-                let a = self.vm_alias(cap, Some(ns), name);
+                let a = self.vm_alias(cap, ns, name);
                 self.seen(a, &origin);
             }
         }
@@ -489,7 +489,7 @@ impl<'a> Correlator<'a> {
     /// of a VM or VMI, nested `object`/`vmi` objects, or a `uid` of a captured object), by
     /// QEMU's `-name guest=NAMESPACE_VM`, else by the one VM its lines call
     /// `VirtualMachineInstance NAMESPACE/NAME` (a controller's messages, pretty-printed JSON).
-    fn line_identity(&self, log_id: LogId) -> Option<(String, String)> {
+    fn line_identity(&self, log_id: LogId) -> Option<(Option<String>, String)> {
         let log = self.s.log(log_id);
         let cap = self.s.log_capture(log_id);
         if let Some(uid) = log.first_field("uid")
@@ -497,7 +497,7 @@ impl<'a> Correlator<'a> {
             && (o.kind == VM || o.kind == VMI)
             && let (Some(ns), Some(name)) = (o.namespace.clone(), o.name.clone())
         {
-            return Some((ns, name));
+            return Some((Some(ns), name));
         }
         for line in log.lines().take(200) {
             let text = line.text.trim_start();
@@ -505,9 +505,18 @@ impl<'a> Correlator<'a> {
                 let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
                     continue;
                 };
-                if let Some(found) = json_identity(&value) {
-                    return Some(found);
+                if let Some((ns, name)) = json_identity(&value) {
+                    return Some((Some(ns), name));
                 }
+            } else if let [kind, Some(ns), Some(name)] = line.fields(["kind", "namespace", "name"])
+                && kind
+                    .as_deref()
+                    .is_none_or(|k| k.is_empty() || k == VM || k == VMI)
+                && !ns.is_empty()
+                && !name.is_empty()
+            {
+                // A logfmt line (KubeVirt before 2019): `namespace=ns name=vm kind= ...`.
+                return Some((Some(ns.into_owned()), name.into_owned()));
             } else if let Some(at) = text.find("-name guest=") {
                 let rest = &text[at + "-name guest=".len()..];
                 let guest = rest.split([',', ' ', '\\', '"']).next().unwrap_or_default();
@@ -515,22 +524,47 @@ impl<'a> Correlator<'a> {
                     && !ns.is_empty()
                     && !vm.is_empty()
                 {
-                    return Some((ns.to_owned(), vm.to_owned()));
+                    return Some((Some(ns.to_owned()), vm.to_owned()));
                 }
             }
         }
+        let only = |named: BTreeSet<(Option<String>, String)>| {
+            let mut named = named.into_iter();
+            let only = named.next()?;
+            named.next().is_none().then_some(only)
+        };
         let mut named = BTreeSet::new();
         for line in log.lines().take(200) {
             for c in KIND_REFERENCE
                 .iter()
                 .flat_map(|re| re.captures_iter(line.text))
             {
-                named.insert((c[1].to_owned(), c[2].to_owned()));
+                named.insert((Some(c[1].to_owned()), c[2].to_owned()));
             }
         }
-        let mut named = named.into_iter();
-        let only = named.next()?;
-        named.next().is_none().then_some(only)
+        if !named.is_empty() {
+            return only(named);
+        }
+        // The one launcher pod the text names (`ns/virt-launcher-vm-abcde` in an event row).
+        let mut pods = BTreeSet::new();
+        for line in log.lines().take(200) {
+            for c in LAUNCHER_REFERENCE
+                .iter()
+                .flat_map(|re| re.captures_iter(line.text))
+            {
+                if let Some(vm) = launcher_pod_vmi(&c[2]) {
+                    pods.insert((c.get(1).map(|m| m.as_str().to_owned()), vm.to_owned()));
+                }
+            }
+        }
+        // The same pod named with and without its namespace is one.
+        let with_ns: BTreeSet<String> = pods
+            .iter()
+            .filter(|(ns, _)| ns.is_some())
+            .map(|(_, vm)| vm.clone())
+            .collect();
+        pods.retain(|(ns, vm)| ns.is_some() || !with_ns.contains(vm));
+        only(pods)
     }
 
     /// `(kind, namespace, name, uid)` of an event's `involvedObject` (or `regarding`).
@@ -1090,11 +1124,13 @@ impl<'a> Correlator<'a> {
                 continue;
             }
             // A loose file: by what its lines say, else the only VM of its folder, else the
-            // only VM of its capture, else unattributed.
+            // only DataVolume or PVC of its folder (an importer log beside its DataVolume),
+            // else the only VM of its capture, else unattributed.
             let found = self
                 .line_identity(log_id)
-                .and_then(|(ns, name)| self.machine_of(&Alias::Vm(cap, Some(ns), name)))
-                .or_else(|| self.only_machine_in_folder(cap, &src.origin))
+                .and_then(|(ns, name)| self.machine_of(&Alias::Vm(cap, ns, name)))
+                .or_else(|| self.only_in_folder(cap, &src.origin, Role::Machine))
+                .or_else(|| self.only_in_folder(cap, &src.origin, Role::Storage))
                 .or_else(|| self.only_machine(cap));
             match found {
                 Some(sub) => self.subjects[sub].logs.push(log_id),
@@ -1115,14 +1151,15 @@ impl<'a> Correlator<'a> {
         }
     }
 
-    /// The only VM of a capture whose captured objects or logs lie in the folder (or archive)
-    /// of `file`.
-    fn only_machine_in_folder(&self, cap: CaptureId, file: &str) -> Option<usize> {
+    /// The only subject of `role` in a capture whose captured objects or logs lie in the
+    /// folder (or archive) of `file`.
+    fn only_in_folder(&self, cap: CaptureId, file: &str, role: Role) -> Option<usize> {
         let folder = folder_of(file);
         let mut found = self.subjects.iter().enumerate().filter(|(_, s)| {
-            s.role == Role::Machine
+            s.role == role
                 && s.capture == cap
                 && (s.vm.iter().chain(&s.vmi).chain(&s.pods).chain(&s.events))
+                    .chain(s.dvs.iter().chain(&s.pvcs))
                     .map(|&id| &self.s.object(id).origin.source)
                     .chain(s.logs.iter().map(|&id| &self.s.log(id).source.origin))
                     .any(|src| folder_of(src) == folder)
@@ -1222,6 +1259,16 @@ static KIND_REFERENCE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::La
     )
     .ok()
 });
+
+/// A launcher pod's name in text, with its namespace when written `ns/virt-launcher-...`.
+static LAUNCHER_REFERENCE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(
+    || {
+        regex::Regex::new(
+            r"(?:\b([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)/)?\b(virt-launcher-[a-z0-9](?:[-.a-z0-9]*[a-z0-9])?-[a-z0-9]{5})\b",
+        )
+        .ok()
+    },
+);
 
 /// `virt-launcher-<vmi>-<5 characters>` → `<vmi>`.
 fn launcher_pod_vmi(pod: &str) -> Option<&str> {

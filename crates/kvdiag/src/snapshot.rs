@@ -712,7 +712,13 @@ fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<C
                 let held = &objects[winner[p]];
                 let better = match (text_rank(object), text_rank(held)) {
                     (0, 0) => object.resource_version() > held.resource_version(),
-                    (a, b) => a < b || (a == b && a > 0),
+                    // Of two text copies alike, the one seen later: the older object (its
+                    // AGE column), else the one read later (`-w` rows follow changes).
+                    (a, b) if a == b => match (text_age(object), text_age(held)) {
+                        (Some(x), Some(y)) => x >= y,
+                        _ => true,
+                    },
+                    (a, b) => a < b,
                 };
                 if better {
                     winner[p] = i;
@@ -730,6 +736,13 @@ fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<C
         .into_iter()
         .filter_map(|i| Some((objects.get_mut(i)?.take()?, *captures.get(i)?)))
         .unzip()
+}
+
+/// The age a text copy showed (seconds), if any.
+fn text_age(o: &Object) -> Option<i64> {
+    o.root()
+        .at(&[crate::parse::TEXT_MEMBER, "ageSeconds"])
+        .and_then(Node::as_i64)
 }
 
 /// 0 for a captured object; for one read from text, 1 for a describe block and 2 for a table

@@ -454,3 +454,13 @@ fn mangled_text_never_panics() {
         let _ = parse_input(&Arc::from("mangled.txt"), &bytes, &Hint::Auto);
     }
 }
+
+#[test]
+fn a_line_of_dots_people_cut_a_describe_with_continues_nothing() {
+    // Cut as in the KubeVirtVMStuckInStartingState runbook (fixtures/real).
+    let text = "Name:          testvmi-ldgrw\nNamespace:     kubevirt-test-default1\nAPI Version:   kubevirt.io/v1\nKind:          VirtualMachineInstance\n...\nStatus:\n  Phase:  Pending\n";
+    let objects = objects(&parse("describe-vmi.txt", text.as_bytes()));
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert_eq!(objects[0]["kind"], "VirtualMachineInstance");
+    assert_eq!(objects[0]["status"]["phase"], "Pending");
+}

@@ -169,6 +169,11 @@ fn tree(lines: &[Line<'_>]) -> (Vec<Entry>, Option<u32>) {
         }
         let ind = indent(l.text).saturating_sub(base);
         let t = l.text.trim();
+        // People cut what they paste with a line of dots: it continues nothing.
+        if matches!(t, "..." | "…" | "[...]" | "(...)") {
+            continuing = false;
+            continue;
+        }
         if let Some(ti) = table_at {
             if ind > ti {
                 if let Some(e) = at(&mut root, &stack) {
