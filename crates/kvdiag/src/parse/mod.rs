@@ -9,6 +9,7 @@ mod document;
 mod fast_yaml;
 mod filter;
 mod handler;
+mod insights;
 pub mod kernel;
 mod log;
 mod mcp;
@@ -75,6 +76,9 @@ pub enum Hint {
         /// Pod name (from the path).
         pod: Option<String>,
     },
+    /// An Insights Operator `events/<namespace>.json`: its own compact event shape, read into
+    /// core/v1 Events.
+    InsightsEvents,
 }
 
 /// Whose log an input is, as far as the caller knows (usually from the path).
@@ -186,6 +190,10 @@ fn parse_input_at(
             pod.as_deref(),
             line_bytes,
         ))),
+        Hint::InsightsEvents => {
+            check_document_size(bytes.len(), limits)?;
+            insights::events(bytes, name).map(Parsed::Objects)
+        }
         Hint::Auto => match mcp::detect(name, bytes, limits, depth) {
             Some(parsed) => Ok(parsed),
             None => auto(name, bytes, limits),
