@@ -655,7 +655,10 @@ fn insights(p: &[&str]) -> Plan {
         ["config", "virtualmachineinstances", _ns, file] if is_document(file) => {
             read(IO, Hint::Document)
         }
-        ["events", file] if file.ends_with(".json") => read(IO, Hint::InsightsEvents),
+        // `events/<ns>.json`; older archives: `events/<ns>/events.json`.
+        ["events", file] | ["events", _, file] if file.ends_with(".json") => {
+            read(IO, Hint::InsightsEvents)
+        }
         // One virt-launcher line (the QEMU command line) per launcher pod.
         ["namespaces", ns, "pods", pod, "virt-launcher.json"] => {
             read(IO, container_log(ns, pod, "compute", false))
@@ -1011,6 +1014,191 @@ mod tests {
         );
     }
 
+    fn log_of(plan: &Plan) -> Option<&LogHint> {
+        match &plan.decision {
+            Decision::Read(Hint::Log(h)) => Some(h),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn must_gather_node_folders_keep_the_journals_and_skip_the_snapshots() {
+        let journal = |p: &str| log_of(&one(p)).map(|h| (h.node.clone(), h.kind));
+        let node = Some("worker-0".to_owned());
+        assert_eq!(
+            journal("mg/img/nodes/worker-0/worker-0_logs_kubelet.gz"),
+            Some((node.clone(), Some(LogKind::Journal)))
+        );
+        assert!(one("mg/img/nodes/worker-0/worker-0_logs_kubelet.gz").gzip);
+        assert_eq!(
+            journal("mg/img/nodes/worker-0/worker-0_logs_NetworkManager"),
+            Some((node.clone(), Some(LogKind::Journal)))
+        );
+        assert_eq!(
+            journal("mg/img/nodes/worker-0/worker-0_logs_journal"),
+            Some((node.clone(), Some(LogKind::Kernel)))
+        );
+        assert_eq!(
+            journal("mg/img/nodes/worker-0/kernel_red_flags.log"),
+            Some((node, Some(LogKind::Kernel)))
+        );
+        assert_eq!(
+            one("mg/img/nodes/worker-0/sysinfo.tgz").decision,
+            Decision::Skip(HARDWARE)
+        );
+        for p in [
+            "lspci",
+            "lscpu",
+            "proc_cmdline",
+            "irq_affinities.json",
+            "bridge",
+        ] {
+            let plan = one(&format!("mg/img/nodes/worker-0/{p}"));
+            assert_eq!(plan.decision, Decision::Skip(NODE_DETAILS), "{p}");
+        }
+        let p = one("mg/img/host_service_logs/masters/kubelet_service.log");
+        assert_eq!(
+            log_of(&p).map(|h| (h.node.clone(), h.kind)),
+            Some((None, Some(LogKind::Journal)))
+        );
+        assert_eq!(
+            one("mg/img/insights-data/insights-2024-05-14-101203.tar.gz").decision,
+            Decision::Archive(ArchiveKind::TarGz, Nested::Insights)
+        );
+    }
+
+    #[test]
+    fn harvester_bundles() {
+        let root = "supportbundle_8a0f_2024-01-02T03-04-05Z";
+        let paths: Vec<String> = [
+            "metadata.yaml",
+            "bundleGenerationError.log",
+            "yamls/namespaced/prod/kubevirt.io/v1/virtualmachineinstances.yaml",
+            "yamls/namespaced/prod/v1/pods.yaml",
+            "yamls/namespaced/prod/v1/configmaps.yaml",
+            "yamls/namespaced/prod/metrics.k8s.io/v1beta1/pods.yaml",
+            "yamls/namespaced/prod/events.k8s.io/v1/events.yaml",
+            "yamls/namespaced/fleet-local/v1/secrets.yaml",
+            "yamls/cluster/v1/nodes.yaml",
+            "logs/prod/virt-launcher-db-abcde/compute.log",
+            "logs/prod/virt-launcher-db-abcde/compute.log.1",
+            "nodes/harvester-1.zip",
+        ]
+        .iter()
+        .map(|p| format!("{root}/{p}"))
+        .collect();
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let p = plans(&refs);
+        assert!(p.iter().all(|p| p.kind == InputKind::SupportBundle));
+        assert_eq!(
+            p[0].decision,
+            Decision::CaptureTime(TimeFile::BundleMetadata)
+        );
+        assert!(matches!(p[1].decision, Decision::Skip(_)));
+        assert_eq!(p[2].decision, Decision::Read(Hint::Document));
+        assert_eq!(p[3].decision, Decision::Read(Hint::Document));
+        for i in [4, 5, 6] {
+            assert!(matches!(p[i].decision, Decision::Skip(_)), "{}", paths[i]);
+        }
+        assert_eq!(p[7].decision, Decision::Skip(SECRETS));
+        assert_eq!(p[8].decision, Decision::Read(Hint::Document));
+        let h = log_of(&p[10]).expect("a log");
+        assert_eq!(
+            (h.container.as_deref(), h.previous),
+            (Some("compute"), true)
+        );
+        assert_eq!(
+            p[11].decision,
+            Decision::Archive(ArchiveKind::Zip, Nested::HarvesterNode)
+        );
+        let node: Vec<Vec<String>> = [
+            "harvester-1/logs/kernel.log",
+            "harvester-1/logs/kubelet.log",
+            "harvester-1/logs/containerd-images.log",
+            "harvester-1/configs/etc/hostname",
+            "harvester-1/configs/etc/os-release",
+            "harvester-1/scc/scc_supportconfig_harvester-1-a1b2c3.txz",
+        ]
+        .iter()
+        .map(|p| p.split('/').map(str::to_owned).collect())
+        .collect();
+        let n = plan_nested(Nested::HarvesterNode, &node);
+        assert_eq!(log_of(&n[0]).and_then(|h| h.kind), Some(LogKind::Kernel));
+        assert_eq!(
+            log_of(&n[1]).map(|h| (h.node.as_deref(), h.kind)),
+            Some((Some("harvester-1"), Some(LogKind::Journal)))
+        );
+        assert!(
+            n[2..]
+                .iter()
+                .all(|p| matches!(p.decision, Decision::Skip(_)))
+        );
+    }
+
+    #[test]
+    fn insights_archives() {
+        let p = plans(&[
+            "config/version.json",
+            "config/pod/openshift-cnv/virt-handler-x.json",
+            "config/pod/openshift-cnv/logs/virt-handler-x/virt-handler_previous.log",
+            "config/node/worker-0.json",
+            "config/node/logs/master-0.log",
+            "events/prod.json",
+            "namespaces/prod/pods/virt-launcher-db-abcde/virt-launcher.json",
+            "config/virtualmachineinstances/prod/db.json",
+            "insights-operator/gathers.json",
+        ]);
+        assert!(p.iter().all(|p| p.kind == InputKind::Insights));
+        assert!(matches!(p[0].decision, Decision::Skip(_)));
+        assert_eq!(p[1].decision, Decision::Read(Hint::Document));
+        let h = log_of(&p[2]).expect("a log");
+        assert_eq!(
+            (h.container.as_deref(), h.previous),
+            (Some("virt-handler"), true)
+        );
+        assert_eq!(p[3].decision, Decision::Read(Hint::Document));
+        assert_eq!(
+            log_of(&p[4]).and_then(|h| h.node.as_deref()),
+            Some("master-0")
+        );
+        assert_eq!(p[5].decision, Decision::Read(Hint::InsightsEvents));
+        let h = log_of(&p[6]).expect("a log");
+        assert_eq!(
+            (h.pod.as_deref(), h.container.as_deref()),
+            (Some("virt-launcher-db-abcde"), Some("compute"))
+        );
+        assert_eq!(p[7].decision, Decision::Read(Hint::Document));
+        assert!(matches!(p[8].decision, Decision::Skip(_)));
+        assert_eq!(
+            insights_archive_time("a/insights-2024-05-14-101203.tar.gz").map(|t| t.to_string()),
+            Some("2024-05-14T10:12:03Z".to_owned())
+        );
+        assert_eq!(insights_archive_time("insights.tar.gz"), None);
+    }
+
+    #[test]
+    fn archives_and_magic_bytes() {
+        for (name, kind) in [
+            ("mg.tar.xz", ArchiveKind::TarXz),
+            ("mg.TXZ", ArchiveKind::TarXz),
+            ("mg.tar.zst", ArchiveKind::TarZst),
+            ("mg.tar.bz2", ArchiveKind::TarBz2),
+            ("mg.tgz", ArchiveKind::TarGz),
+        ] {
+            assert_eq!(archive_kind(name), Some(kind), "{name}");
+        }
+        assert_eq!(magic(&[0x1f, 0x8b, 8]), Some(Magic::Gzip));
+        assert_eq!(magic(b"\xfd7zXZ\x00rest"), Some(Magic::Xz));
+        assert_eq!(magic(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Some(Magic::Zstd));
+        assert_eq!(magic(b"BZh91AY"), Some(Magic::Bzip2));
+        assert_eq!(magic(b"PK\x03\x04"), Some(Magic::Zip));
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(magic(&tar), Some(Magic::Tar));
+        assert_eq!(magic(b"kind: Pod\n"), None);
+        assert_eq!(magic(b"BZh"), None);
+    }
+
     #[test]
     fn cluster_info_dumps() {
         let p = plans(&[
@@ -1031,6 +1219,11 @@ mod tests {
     fn loose_files() {
         let f = |p: &str| plan_file(p).decision;
         assert_eq!(f("vm.yaml"), Decision::Read(Hint::Document));
+        assert_eq!(f("compute.json"), Decision::Read(Hint::Auto));
+        assert_eq!(
+            f("must-gather.tar.xz"),
+            Decision::Archive(ArchiveKind::TarXz, Nested::Own)
+        );
         assert_eq!(f("notes.txt"), Decision::Read(Hint::Auto));
         assert!(matches!(
             f("compute.previous.log"),
