@@ -263,10 +263,10 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
     };
     if document::looks_like_json(bytes) {
         return match parse_documents(bytes, name) {
-            // JSON lines without a `kind` are a structured log.
-            Ok(docs) if docs.objects.is_empty() && first_line_is_json_object(bytes) => {
-                Ok(log(bytes))
-            }
+            // JSON lines that are not Kubernetes objects are a structured log: no `kind`, or
+            // (virt-launcher lines name the object they are about, `"kind":"..."`) several
+            // values none of which has `metadata`.
+            Ok(docs) if is_json_log(&docs) && first_line_is_json_object(bytes) => Ok(log(bytes)),
             Ok(docs) => Ok(Parsed::Objects(docs)),
             // One JSON object per line is a structured log, not a broken document.
             Err(_) if first_line_is_json_object(bytes) => Ok(log(bytes)),
@@ -284,6 +284,15 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
         }
     }
     Ok(log(bytes))
+}
+
+fn is_json_log(docs: &Documents) -> bool {
+    docs.objects.is_empty()
+        || (docs.objects.len() + docs.ignored > 1
+            && docs
+                .objects
+                .iter()
+                .all(|o| o.root().get("metadata").is_none()))
 }
 
 fn meaningful_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -359,6 +368,12 @@ mod tests {
         };
         assert_eq!(log.len(), 2);
         assert_eq!(log.source.container.as_deref(), Some("compute"));
+        // Lines naming the object they are about (`kind`) are still a log.
+        let text = "{\"component\":\"virt-launcher\",\"kind\":\"\",\"msg\":\"a\"}\n{\"component\":\"virt-launcher\",\"kind\":\"VirtualMachineInstance\",\"name\":\"db\",\"msg\":\"b\"}\n";
+        assert!(matches!(auto(text), Ok(Parsed::Log(_))));
+        // Objects one per line are objects.
+        let text = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}}\n";
+        assert!(matches!(auto(text), Ok(Parsed::Objects(d)) if d.objects.len() == 2));
     }
 
     #[test]
