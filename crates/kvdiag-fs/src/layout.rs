@@ -160,12 +160,13 @@ pub fn is_file_name(name: &str) -> bool {
             .any(|e| lower.ends_with(e))
 }
 
-/// The namespace a capture path names (`.../namespaces/<ns>/...` of a must-gather or an
-/// inspect tree), for redaction: a skipped file still shows its path.
+/// The namespace a capture path names (`.../namespaces/<ns>/...` of a must-gather, an inspect
+/// tree or an Insights archive, `yamls/namespaced/<ns>/...` of a support bundle), for
+/// redaction: a skipped file still shows its path.
 pub fn namespace_in_path(path: &str) -> Option<&str> {
     let mut parts = path.split('/');
     while let Some(p) = parts.next() {
-        if p == "namespaces" {
+        if p == "namespaces" || p == "namespaced" {
             return parts.next().filter(|ns| !ns.is_empty());
         }
     }
@@ -270,8 +271,7 @@ struct Dirs {
     must_gather: BTreeSet<Vec<String>>,
     /// Directories holding `nodes.json` / `nodes.yaml`.
     cluster_info: BTreeSet<Vec<String>>,
-    /// Harvester support bundles: directories holding `metadata.yaml` and `yamls/`, `logs/`
-    /// or `nodes/`.
+    /// Harvester support bundles: directories holding `metadata.yaml` and `yamls/`.
     bundle: BTreeSet<Vec<String>>,
     /// Insights Operator archives: directories holding `config/` and `insights-operator/`
     /// (or `config/version.json`, `config/id`).
@@ -295,7 +295,7 @@ impl Dirs {
             }
             for i in 0..n.saturating_sub(1) {
                 match p[i].as_str() {
-                    "yamls" | "logs" | "nodes" => {
+                    "yamls" => {
                         bundle_parts.insert(p[..i].to_vec());
                     }
                     "config" => {

@@ -130,27 +130,22 @@ pub fn add_reader(builder: &mut SnapshotBuilder, reader: impl Read) -> Result<()
         );
         return Ok(());
     }
+    let add_archive = |builder: &mut SnapshotBuilder, kind| {
+        archive::add_source(
+            builder,
+            archive::Source::Bytes(&bytes),
+            STDIN,
+            kind,
+            &limits,
+        );
+    };
     let codec = match layout::magic(&bytes) {
         Some(Magic::Zip) => {
-            return {
-                archive::add_source(
-                    builder,
-                    archive::Source::Bytes(&bytes),
-                    STDIN,
-                    layout::ArchiveKind::Zip,
-                    &limits,
-                );
-                Ok(())
-            };
+            add_archive(builder, layout::ArchiveKind::Zip);
+            return Ok(());
         }
         Some(Magic::Tar) => {
-            archive::add_source(
-                builder,
-                archive::Source::Bytes(&bytes),
-                STDIN,
-                layout::ArchiveKind::Tar,
-                &limits,
-            );
+            add_archive(builder, layout::ArchiveKind::Tar);
             return Ok(());
         }
         Some(Magic::Gzip) => bounded::Codec::Gzip,
@@ -174,18 +169,12 @@ pub fn add_reader(builder: &mut SnapshotBuilder, reader: impl Read) -> Result<()
             bounded::Codec::Zstd => layout::ArchiveKind::TarZst,
             bounded::Codec::Bzip2 => layout::ArchiveKind::TarBz2,
         };
-        archive::add_source(
-            builder,
-            archive::Source::Bytes(&bytes),
-            STDIN,
-            kind,
-            &limits,
-        );
+        add_archive(builder, kind);
         return Ok(());
     }
     let mut plain = Vec::new();
     let read = bounded::decompress(codec, bytes.as_slice(), &limits, total())
-        .and_then(|d| d.take(read_cap_auto(&limits)).read_to_end(&mut plain));
+        .and_then(|mut d| d.read_to_end(&mut plain));
     match read {
         Ok(_) => {
             let _ = builder.add_input(STDIN, &plain, &Hint::Auto);
@@ -197,12 +186,6 @@ pub fn add_reader(builder: &mut SnapshotBuilder, reader: impl Read) -> Result<()
 
 /// The name of standard input.
 const STDIN: &str = "-";
-
-/// Bytes of a decompressed stream read for content detection: a document may need one byte
-/// past its limit (for the parser to report it), a log may be longer.
-fn read_cap_auto(limits: &Limits) -> u64 {
-    limits.decompressed_bytes
-}
 
 /// Adds rule files: a file, or every `.yaml`/`.yml` file of a directory tree in name order.
 pub fn add_rules(builder: &mut kvdiag::RuleSetBuilder, path: &Path) -> Result<(), Error> {

@@ -266,7 +266,7 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
             // JSON lines that are not Kubernetes objects are a structured log: no `kind`, or
             // (virt-launcher lines name the object they are about, `"kind":"..."`) several
             // values none of which has `metadata`.
-            Ok(docs) if is_json_log(&docs) && first_line_is_json_object(bytes) => Ok(log(bytes)),
+            Ok(docs) if is_json_log(&docs) && first_line_is_log_record(bytes) => Ok(log(bytes)),
             Ok(docs) => Ok(Parsed::Objects(docs)),
             // One JSON object per line is a structured log, not a broken document.
             Err(_) if first_line_is_json_object(bytes) => Ok(log(bytes)),
@@ -300,6 +300,18 @@ fn meaningful_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
         .split(|&b| b == b'\n')
         .map(<[u8]>::trim_ascii)
         .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
+}
+
+/// The first line is a JSON object that is not a Kubernetes object or list (which always have
+/// `apiVersion`, and `metadata` or `items`).
+fn first_line_is_log_record(bytes: &[u8]) -> bool {
+    meaningful_lines(bytes).next().is_some_and(|l| {
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(l).is_ok_and(|m| {
+            !["apiVersion", "metadata", "items"]
+                .iter()
+                .any(|k| m.contains_key(*k))
+        })
+    })
 }
 
 fn first_line_is_json_object(bytes: &[u8]) -> bool {
@@ -374,6 +386,9 @@ mod tests {
         // Objects one per line are objects.
         let text = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}}\n";
         assert!(matches!(auto(text), Ok(Parsed::Objects(d)) if d.objects.len() == 2));
+        // A list on one line whose items are not objects is still a document.
+        let text = "{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[1,\"two\"]}";
+        assert!(matches!(auto(text), Ok(Parsed::Objects(d)) if d.ignored == 2));
     }
 
     #[test]
