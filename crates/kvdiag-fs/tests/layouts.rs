@@ -362,3 +362,45 @@ fn a_nested_archive_larger_than_what_is_left_of_the_limit_is_reported_not_read()
     assert!(snapshot.objects().is_empty());
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_nested_archives_bytes_count_towards_the_outer_archives_limit() {
+    let out = temp_dir("nested-count");
+    let mg = out.join("mg");
+    let data = mg.join("img/insights-data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    std::fs::create_dir_all(mg.join("img/namespaces/x")).expect("mkdir");
+    std::fs::write(
+        mg.join("img/namespaces/x/x.yaml"),
+        "kind: Namespace\nmetadata: {name: x}\n",
+    )
+    .expect("write");
+    let insights = "insights-2024-05-14-101203.tar.gz";
+    let packed = std::fs::read(fixture("insights-archive").join(insights)).expect("fixture");
+    std::fs::write(data.join(insights), &packed).expect("write");
+    let mut nested = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(packed.as_slice()),
+        &mut nested,
+    )
+    .expect("gunzip");
+    let outer = tar_of(&mg, "mg");
+    let path = out.join("mg.tar.gz");
+    std::fs::write(&path, gz(&outer)).expect("write");
+    // Each level alone is within the limit; both together are not.
+    let mut limits = Limits::default();
+    limits.decompressed_bytes = (outer.len().max(nested.len()) + 512) as u64;
+    assert!((outer.len() + nested.len()) as u64 > limits.decompressed_bytes + 4096);
+    let mut builder = Snapshot::builder();
+    builder.limits(limits);
+    kvdiag_fs::add_path(&mut builder, &path).expect("exists");
+    let snapshot = builder.build();
+    let failed = &snapshot.inputs().failed;
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.source.ends_with(insights) && f.reason.contains("decompressed size limit")),
+        "{failed:?}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
