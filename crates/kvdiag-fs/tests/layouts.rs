@@ -404,3 +404,35 @@ fn a_nested_archives_bytes_count_towards_the_outer_archives_limit() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn cut_or_damaged_archives_of_every_format_never_panic() {
+    use kvdiag_fs::layout::ArchiveKind;
+    let tree = fixture("harvester-bundle");
+    let tar = tar_of(&tree, "b");
+    let zip = zip_of(&tree, "b");
+    let mut limits = Limits::default();
+    limits.decompressed_bytes = 8 << 20;
+    for (kind, bytes) in [
+        (ArchiveKind::TarXz, xz(&tar)),
+        (ArchiveKind::TarZst, zst(&tar)),
+        (ArchiveKind::TarBz2, bz2(&tar)),
+        (ArchiveKind::Zip, zip),
+    ] {
+        for i in 0..24 {
+            let cut = bytes.len() * i / 24;
+            let mut damaged = bytes.clone();
+            if let Some(b) = damaged.get_mut(cut) {
+                *b ^= 0x5a;
+            }
+            for input in [&bytes[..cut], damaged.as_slice()] {
+                let mut builder = Snapshot::builder();
+                builder.limits(limits.clone());
+                kvdiag_fs::add_archive_bytes(&mut builder, "x", kind, input);
+                let mut builder = Snapshot::builder();
+                builder.limits(limits.clone());
+                kvdiag_fs::add_reader(&mut builder, input).expect("in memory");
+            }
+        }
+    }
+}
