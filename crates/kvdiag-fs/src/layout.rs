@@ -705,10 +705,30 @@ fn namespaced(ns: &str, rest: &[&str], join: &dyn Fn(&[&str]) -> String) -> Plan
             copy(list("core", "pods"), pod)
         }
         ["pods", ..] => skip(MG, "container file not used"),
-        // KubeVirt must-gather --vms_details: QEMU log and domain XML of each VM.
+        // `--vm-incident`: plain `oc logs` copies `core/pods/<pod>/<container>-{current,previous}.log`.
+        ["core", "pods", pod, file] if file.ends_with(".log") => {
+            let tail = |s: &str| file.strip_suffix(s).filter(|c| !c.is_empty());
+            match (tail("-current.log"), tail("-previous.log")) {
+                (Some(c), _) => read(MG, container_log(ns, pod, c, false)),
+                (_, Some(c)) => read(MG, container_log(ns, pod, c, true)),
+                _ => skip(MG, "container file not used"),
+            }
+        }
+        // `--vm-incident`: the guest's serial console log, keyed by the launcher pod.
+        ["vms", _vm, file] if file.ends_with(".serial-console.log") => {
+            let pod = file.trim_end_matches(".serial-console.log");
+            read(MG, container_log(ns, pod, "guest-console-log", false))
+        }
+        // KubeVirt must-gather --vms_details: QEMU log and domain XML of each VM (with
+        // `--vm-incident`, the copies of the three QEMU log folders: `<ns>_<vm>.log`,
+        // `runlog_<ns>_<vm>.log`, `private_<ns>_<vm>.log`).
         ["vms", vm, file] => {
             let qemu = format!("{ns}_{vm}.log");
-            if *file == qemu {
+            let bare = file
+                .strip_prefix("runlog_")
+                .or_else(|| file.strip_prefix("private_"))
+                .unwrap_or(file);
+            if bare == qemu {
                 read(
                     MG,
                     Hint::Log(LogHint {
@@ -983,6 +1003,39 @@ mod tests {
         assert!(matches!(hint("mg/img/nodes/worker-0/dmesg"),
             Some(Hint::Log(LogHint { node: Some(n), kind: Some(LogKind::Kernel), .. })) if n == "worker-0"));
         assert_eq!(hint("mg/img/nodes/worker-0/lspci"), None);
+    }
+
+    #[test]
+    fn vm_incident_copies() {
+        let h =
+            hint("mg/img/namespaces/prod/core/pods/virt-launcher-db-abcde/compute-previous.log");
+        assert!(
+            matches!(&h, Some(Hint::Log(LogHint { container: Some(c), previous: true, .. })) if c == "compute"),
+            "{h:?}"
+        );
+        let h = hint("mg/img/namespaces/prod/vms/db/virt-launcher-db-abcde.serial-console.log");
+        assert!(
+            matches!(&h, Some(Hint::Log(LogHint { container: Some(c), pod: Some(p), .. }))
+                if c == "guest-console-log" && p == "virt-launcher-db-abcde"),
+            "{h:?}"
+        );
+        for f in ["prod_db.log", "runlog_prod_db.log", "private_prod_db.log"] {
+            let h = hint(&format!("mg/img/namespaces/prod/vms/db/{f}"));
+            assert!(
+                matches!(
+                    &h,
+                    Some(Hint::Log(LogHint {
+                        kind: Some(LogKind::Qemu),
+                        ..
+                    }))
+                ),
+                "{f}: {h:?}"
+            );
+        }
+        assert_eq!(
+            hint("mg/img/namespaces/prod/vms/db/virt-launcher-db-abcde.domstats"),
+            None
+        );
     }
 
     #[test]

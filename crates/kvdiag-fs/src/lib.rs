@@ -692,11 +692,12 @@ fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
     }
 }
 
-/// Whether a log can be scanned as it is read: its path says whose it is (so nothing is
-/// recognised from its content) and it is not cut into excerpts (kernel, virt-handler).
+/// Whether a log can be scanned as it is read: its path says whose it is (a pod's, a VM's, a
+/// node's service journal: nothing is recognised from its content) and it is not cut into
+/// excerpts (kernel, virt-handler).
 fn streamable(hint: &kvdiag::LogHint) -> bool {
     hint.kind != Some(kvdiag::LogKind::Kernel)
         && hint.container.as_deref() != Some(HANDLER)
         && (hint.container.is_some() || hint.kind.is_some())
-        && (hint.pod.is_some() || hint.vm.is_some())
+        && (hint.pod.is_some() || hint.vm.is_some() || hint.node.is_some())
 }
