@@ -113,15 +113,20 @@ pub fn rules_file(data: &[u8]) {
     let _ = builder.lint();
 }
 
-/// Archive reading: any bytes as a .tar, .tar.gz or .zip held in memory, within small limits.
+/// Archive reading: any bytes as a .tar, .tar.gz, .zip, .tar.xz, .tar.zst or .tar.bz2 held in
+/// memory, or as standard input (recognised by its magic bytes), within small limits.
 pub fn archive(data: &[u8]) {
     let Some((&selector, bytes)) = data.split_first() else {
         return;
     };
-    let (kind, name) = match selector % 3 {
+    let (kind, name) = match selector % 7 {
         0 => (ArchiveKind::Tar, "fuzz.tar"),
         1 => (ArchiveKind::TarGz, "fuzz.tar.gz"),
-        _ => (ArchiveKind::Zip, "fuzz.zip"),
+        2 => (ArchiveKind::Zip, "fuzz.zip"),
+        3 => (ArchiveKind::TarXz, "fuzz.tar.xz"),
+        4 => (ArchiveKind::TarZst, "fuzz.tar.zst"),
+        5 => (ArchiveKind::TarBz2, "fuzz.tar.bz2"),
+        _ => (ArchiveKind::Tar, "-"),
     };
     let mut limits = Limits::default();
     limits.archive_entries = 1000;
@@ -129,6 +134,10 @@ pub fn archive(data: &[u8]) {
     limits.document_bytes = 1 << 20;
     let mut builder = Snapshot::builder();
     builder.limits(limits);
-    kvdiag_fs::add_archive_bytes(&mut builder, name, kind, bytes);
+    if name == "-" {
+        let _ = kvdiag_fs::add_reader(&mut builder, bytes);
+    } else {
+        kvdiag_fs::add_archive_bytes(&mut builder, name, kind, bytes);
+    }
     let _ = builder.build().inputs().read.len();
 }

@@ -34,8 +34,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Files or directories to read (must-gather trees, `oc get -o yaml|json` output, logs);
-    /// `-` reads standard input. Without paths, standard input is read.
+    /// Files, directories or archives to read (must-gather trees, support bundles, Insights
+    /// archives, `oc get -o yaml|json` output, logs; .tar, .tar.gz, .tar.xz, .tar.zst,
+    /// .tar.bz2, .zip); `-` reads standard input, an archive too. Without paths, standard input
+    /// is read.
     pub paths: Vec<PathBuf>,
 
     /// Output format.
@@ -104,7 +106,8 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N")]
     pub max_archive_entries: Option<usize>,
 
-    /// Most bytes decompressed from one archive or .gz file (default 16G).
+    /// Most bytes decompressed from one archive (the archives inside it included), .gz file or
+    /// standard input (default 16G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_decompressed_size: Option<u64>,
 

@@ -176,7 +176,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
         let namespaces: Vec<String> = paths
             .filter_map(|p| kvdiag_fs::layout::namespace_in_path(p).map(str::to_owned))
             .collect();
-        kvdiag::redact::Redactor::of_with(&snapshot, namespaces).report(&mut report);
+        kvdiag::redact::Redactor::of_subjects(&snapshot, &subjects, namespaces).report(&mut report);
     }
     let rendered = match args.output {
         Format::Json => report.to_json(),

@@ -101,6 +101,41 @@ fn standard_input_is_read_and_its_content_decides_what_it_is() {
 }
 
 #[test]
+fn an_archive_on_standard_input_is_recognised_by_its_magic_bytes() {
+    let xz = std::fs::read(root().join("fixtures/must-gather-tar-xz/must-gather.tar.xz"))
+        .expect("fixture");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvdiag"))
+        .args(["analyze", "-o", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&xz)
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    let causes: Vec<&str> = v["diagnoses"]
+        .as_array()
+        .expect("diagnoses")
+        .iter()
+        .filter_map(|d| d["cause"].as_str())
+        .collect();
+    assert!(causes.contains(&"qemu-crash"), "{causes:?}");
+    assert!(causes.contains(&"dv-not-ready"), "{causes:?}");
+    let read = v["inputs"]["read"].as_array().expect("read");
+    assert!(
+        read.iter().all(|r| r["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("-!/inspect.local."))),
+        "{read:?}"
+    );
+}
+
+#[test]
 fn a_missing_path_or_broken_rules_cannot_run() {
     let o = kvdiag(&["analyze", "no/such/dir"]);
     assert_eq!(o.status.code(), Some(2));

@@ -285,3 +285,31 @@ fn redact_leaves_no_name_of_the_capture_in_any_output() {
     let b = kvdiag(&args, None).stdout;
     assert_eq!(a, b);
 }
+
+#[test]
+fn redact_masks_vms_known_only_from_evidence_in_every_capture_layout() {
+    let captures = [
+        "fixtures/insights-archive",
+        "fixtures/harvester-bundle",
+        "fixtures/must-gather-node-folders",
+    ];
+    // The VM of the Insights launcher excerpt has no object: only its pod's name and QEMU's
+    // `-name guest=` name it.
+    let names = [
+        "centos-stream10-gray-skunk-52",
+        "virt-launcher-centos-stream10-gray-skunk-52-x7k2p",
+        "fedora-builder",
+        "build-runner-3",
+        "worker-1.ocp4.lab.example.com",
+        "worker-1",
+    ];
+    for format in ["json", "text", "markdown"] {
+        let mut args = vec!["analyze", "--redact", "-o", format, "--fail-on", "never"];
+        args.extend(captures);
+        let out = kvdiag(&args, None);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains("vm-"), "{format}: no masks:\n{text}");
+        let leaks: Vec<&&str> = names.iter().filter(|n| appears(&text, n)).collect();
+        assert!(leaks.is_empty(), "{format} output names {leaks:?}:\n{text}");
+    }
+}

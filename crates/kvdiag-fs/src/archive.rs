@@ -1,6 +1,12 @@
-//! Archives read as streams: `.tar`, `.tar.gz`/`.tgz` (two passes: the listing, then the
-//! entries that are needed) and `.zip` (its central directory, then the entries). Nothing is
-//! extracted to disk; entries are named `<archive>!/<path inside>`.
+//! Archives read as streams: `.tar`, `.tar.gz`/`.tgz`, `.tar.xz`, `.tar.zst`, `.tar.bz2` (two
+//! passes: the listing, then the entries that are needed) and `.zip` (its central directory,
+//! then the entries). Nothing is extracted to disk; entries are named `<archive>!/<path
+//! inside>`.
+//!
+//! An archive inside an archive is read one level deep where the layout puts one (a Harvester
+//! bundle's `nodes/<node>.zip`, a must-gather's Insights archives): it is held in memory (it
+//! cannot be seeked inside the outer stream), at most what is left of the decompressed size
+//! limit, and its decompressed bytes count towards the outer archive's limit.
 //!
 //! Hostile archives are bounded: the number of entries and the decompressed bytes (in total and
 //! as a ratio of the compressed bytes) stop reading with a reason; entries whose path is
@@ -19,8 +25,8 @@ use kvdiag::parse::LogFilter;
 use kvdiag::{InputKind, SnapshotBuilder};
 use rayon::prelude::*;
 
-use crate::bounded::{self, Inflated};
-use crate::layout::{self, ArchiveKind, Decision, Plan};
+use crate::bounded::{self, Codec, Inflated};
+use crate::layout::{self, ArchiveKind, Decision, Nested, Plan};
 use crate::{Item, Outcome, list_contents, read_cap, read_from};
 
 /// Reason for an entry whose path starts at the root.
@@ -35,9 +41,10 @@ const ZIP_DUPLICATE: &str =
 /// Reason for symbolic and hard links.
 const LINK: &str = "link in the archive: not followed";
 
-/// Where an archive's bytes come from: a file, or memory (an embedding program, a fuzzer).
+/// Where an archive's bytes come from: a file, or memory (an embedding program, a fuzzer,
+/// standard input, an archive inside an archive).
 #[derive(Clone, Copy)]
-enum Source<'a> {
+pub(crate) enum Source<'a> {
     Path(&'a Path),
     Bytes(&'a [u8]),
 }
@@ -61,6 +68,118 @@ pub(crate) fn add(builder: &mut SnapshotBuilder, path: &Path, kind: ArchiveKind,
     add_source(builder, Source::Path(path), &name, kind, limits);
 }
 
+/// Reads the entries of an archive nested in a capture (one level deep: archives inside it are
+/// not read), as an [`Outcome::Archive`] whose entries' paths continue the archive's own.
+pub(crate) fn nested(
+    source: Source<'_>,
+    item: &Item,
+    kind: ArchiveKind,
+    nested: Nested,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
+    total: Arc<AtomicU64>,
+) -> Outcome {
+    let read = Reading {
+        name: &item.name,
+        limits,
+        filter,
+        total,
+        nested: Some(nested),
+    };
+    let (mut entries, error) = match read.archive(source, kind) {
+        Ok(done) => (done, None),
+        Err((done, error)) => (done, Some(error)),
+    };
+    for (entry, _) in &mut entries {
+        let mut rel = item.rel.clone();
+        rel.append(&mut entry.rel);
+        entry.rel = rel;
+    }
+    Outcome::Archive { entries, error }
+}
+
+/// How one archive is read.
+struct Reading<'r> {
+    /// Its name, the prefix of its entries' names.
+    name: &'r str,
+    limits: &'r Limits,
+    filter: Option<&'r LogFilter>,
+    /// Decompressed bytes so far, of this archive and the one it is in.
+    total: Arc<AtomicU64>,
+    /// Set for an archive inside another: where its entries belong. Archives inside it are
+    /// not read.
+    nested: Option<Nested>,
+}
+
+impl Reading<'_> {
+    fn archive(
+        &self,
+        source: Source<'_>,
+        kind: ArchiveKind,
+    ) -> Result<Vec<(Item, Outcome)>, Partial> {
+        match kind {
+            ArchiveKind::Zip => zip(source, self),
+            _ => tar(source, kind, self),
+        }
+    }
+
+    fn plan(&self, rels: &[Vec<String>]) -> Vec<Plan> {
+        match self.nested {
+            Some(n) => layout::plan_nested(n, rels),
+            None => layout::plan(rels),
+        }
+    }
+
+    /// An entry holding an archive the layout reads in place: buffered, at most what is left
+    /// of the decompressed size limit (counted as it is read), then read from memory.
+    fn inner_archive(
+        &self,
+        item: &Item,
+        kind: ArchiveKind,
+        nested: Nested,
+        mut entry: impl Read,
+    ) -> Result<Outcome, std::io::Error> {
+        if self.nested.is_some() || nested == Nested::Own {
+            return Ok(Outcome::Skipped(layout::NESTED_ARCHIVE));
+        }
+        let used = self.total.load(std::sync::atomic::Ordering::Relaxed);
+        let room = self.limits.decompressed_bytes.saturating_sub(used);
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(room.saturating_add(1))
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > room {
+            return Ok(Outcome::Unreadable(format!(
+                "archive inside an archive larger than what is left of the decompressed size \
+                 limit ({}; raise it with --max-decompressed-size): not read",
+                kvdiag::limits::human_bytes(self.limits.decompressed_bytes)
+            )));
+        }
+        let total = Arc::clone(&self.total);
+        Ok(nested_outcome(
+            &bytes,
+            item,
+            kind,
+            nested,
+            self.limits,
+            self.filter,
+            total,
+        ))
+    }
+}
+
+fn nested_outcome(
+    bytes: &[u8],
+    item: &Item,
+    kind: ArchiveKind,
+    n: Nested,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
+    total: Arc<AtomicU64>,
+) -> Outcome {
+    nested(Source::Bytes(bytes), item, kind, n, limits, filter, total)
+}
+
 /// Adds every entry of an archive held in memory, named `name` (its entries `name!/PATH`), as
 /// [`add_path`](crate::add_path) does for an archive file, within the builder's limits.
 ///
@@ -79,7 +198,7 @@ pub fn add_archive_bytes(
     add_source(builder, Source::Bytes(bytes), name, kind, &limits);
 }
 
-fn add_source(
+pub(crate) fn add_source(
     builder: &mut SnapshotBuilder,
     source: Source<'_>,
     name: &str,
@@ -87,10 +206,14 @@ fn add_source(
     limits: &Limits,
 ) {
     let filter = builder.log_filter().cloned();
-    let result = match kind {
-        ArchiveKind::Tar | ArchiveKind::TarGz => tar(source, kind, name, limits, filter.as_ref()),
-        ArchiveKind::Zip => zip(source, name, limits, filter.as_ref()),
+    let read = Reading {
+        name,
+        limits,
+        filter: filter.as_ref(),
+        total: Arc::new(AtomicU64::new(0)),
+        nested: None,
     };
+    let result = read.archive(source, kind);
     let (done, error) = match result {
         Ok(done) => (done, None),
         Err((done, error)) => (done, Some(error)),
@@ -120,8 +243,9 @@ fn components(path: &str) -> Result<Vec<String>, &'static str> {
     Ok(rel)
 }
 
-fn items(archive: &str, rels: Vec<Vec<String>>) -> Vec<Item> {
-    let plans = layout::plan(&rels);
+fn items(read: &Reading<'_>, rels: Vec<Vec<String>>) -> Vec<Item> {
+    let archive = read.name;
+    let plans = read.plan(&rels);
     rels.into_iter()
         .zip(plans)
         .map(|(rel, plan)| Item {
@@ -160,15 +284,28 @@ fn too_many_entries(limits: &Limits, read: bool) -> String {
     )
 }
 
+/// The compression of a tar archive, if any.
+pub(crate) fn codec(kind: ArchiveKind) -> Option<Codec> {
+    match kind {
+        ArchiveKind::TarGz => Some(Codec::Gzip),
+        ArchiveKind::TarXz => Some(Codec::Xz),
+        ArchiveKind::TarZst => Some(Codec::Zstd),
+        ArchiveKind::TarBz2 => Some(Codec::Bzip2),
+        ArchiveKind::Tar | ArchiveKind::Zip => None,
+    }
+}
+
+/// Opens a tar stream, decompressed within the limits; `total` counts what comes out.
 fn open_tar<'a>(
     source: Source<'a>,
     kind: ArchiveKind,
     limits: &Limits,
+    total: Arc<AtomicU64>,
 ) -> std::io::Result<tar::Archive<Box<dyn Read + Send + 'a>>> {
     let raw = source.open()?;
-    let reader: Box<dyn Read + Send + 'a> = match kind {
-        ArchiveKind::TarGz => Box::new(bounded::gunzip(raw, limits)),
-        _ => Box::new(raw),
+    let reader: Box<dyn Read + Send + 'a> = match codec(kind) {
+        Some(codec) => bounded::decompress(codec, raw, limits, total)?,
+        None => Box::new(raw),
     };
     Ok(tar::Archive::new(reader))
 }
@@ -204,17 +341,20 @@ fn listed(entry: &tar::Entry<'_, impl Read>) -> std::io::Result<(String, Listed)
 fn tar(
     source: Source<'_>,
     kind: ArchiveKind,
-    name: &str,
-    limits: &Limits,
-    filter: Option<&LogFilter>,
+    read: &Reading<'_>,
 ) -> Result<Vec<(Item, Outcome)>, Partial> {
+    let (name, limits, filter) = (read.name, read.limits, read.filter);
     let fail = |e: std::io::Error| (Vec::new(), e.to_string());
     let mut listing = Vec::new();
     let mut skipped = Vec::new();
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     // A fault or the entry limit ends the listing; the entries listed before it are read.
     let mut error: Option<String> = None;
-    let mut archive = open_tar(source, kind, limits).map_err(fail)?;
+    // The listing's decompressed bytes are counted apart: the reading pass counts them again.
+    let listing_total = Arc::new(AtomicU64::new(
+        read.total.load(std::sync::atomic::Ordering::Relaxed),
+    ));
+    let mut archive = open_tar(source, kind, limits, listing_total).map_err(fail)?;
     let mut entries = archive.entries().map_err(fail)?;
     let mut n = 0usize;
     loop {
@@ -249,14 +389,14 @@ fn tar(
         }
     }
     let entries_listed = n;
-    let items = items(name, listing);
+    let items = items(read, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
     let mut held: Vec<(usize, Vec<u8>)> = Vec::new();
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     let mut pass_error = None;
     rayon::scope(|scope| {
         let result = (|| -> std::io::Result<()> {
-            let mut archive = open_tar(source, kind, limits)?;
+            let mut archive = open_tar(source, kind, limits, Arc::clone(&read.total))?;
             let mut seen = vec![false; items.len()];
             for entry in archive.entries()?.take(entries_listed) {
                 let entry = entry?;
@@ -270,6 +410,16 @@ fn tar(
                 let item = &items[i];
                 if let Decision::Skip(reason) = item.plan.decision {
                     outcomes[i] = Some(Outcome::Skipped(reason));
+                    continue;
+                }
+                if let Decision::Archive(k, n) = item.plan.decision {
+                    match read.inner_archive(item, k, n, entry) {
+                        Ok(o) => outcomes[i] = Some(o),
+                        Err(e) => {
+                            outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
+                            return Err(e);
+                        }
+                    }
                     continue;
                 }
                 let mut bytes = Vec::new();
@@ -361,12 +511,8 @@ fn finish(
 }
 
 /// The central directory gives the listing; entries are read in order, parsed in parallel.
-fn zip(
-    source: Source<'_>,
-    name: &str,
-    limits: &Limits,
-    filter: Option<&LogFilter>,
-) -> Result<Vec<(Item, Outcome)>, Partial> {
+fn zip(source: Source<'_>, read: &Reading<'_>) -> Result<Vec<(Item, Outcome)>, Partial> {
+    let (name, limits, filter) = (read.name, read.limits, read.filter);
     let fail = |e: &dyn std::fmt::Display| (Vec::new(), e.to_string());
     let mut reader = source.open().map_err(|e| fail(&e))?;
     // The central directory's own count, before the zip reader holds every entry in memory.
@@ -412,10 +558,10 @@ fn zip(
             Err(reason) => skipped.push(not_read(name, &raw, reason)),
         }
     }
-    let items = items(name, listing);
+    let items = items(read, listing);
     let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
     let mut held = Vec::new();
-    let total = Arc::new(AtomicU64::new(0));
+    let total = Arc::clone(&read.total);
     let mut error = None;
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
     rayon::scope(|scope| {
@@ -425,15 +571,27 @@ fn zip(
                 continue;
             }
             let mut bytes = Vec::new();
-            let read = match archive.by_index(entry_of[i]) {
+            let result = match archive.by_index(entry_of[i]) {
                 Ok(e) => {
                     let compressed = Arc::new(AtomicU64::new(e.compressed_size()));
-                    Inflated::new(e, compressed, Arc::clone(&total), limits)
-                        .take(read_cap(&item.plan, limits))
-                        .read_to_end(&mut bytes)
+                    let inflated = Inflated::new(e, compressed, Arc::clone(&total), limits);
+                    if let Decision::Archive(k, n) = item.plan.decision {
+                        match read.inner_archive(item, k, n, inflated) {
+                            Ok(o) => {
+                                outcomes[i] = Some(o);
+                                continue;
+                            }
+                            Err(e) => Err(e),
+                        }
+                    } else {
+                        inflated
+                            .take(read_cap(&item.plan, limits))
+                            .read_to_end(&mut bytes)
+                    }
                 }
                 Err(e) => Err(std::io::Error::other(e)),
             };
+            let read = result;
             // A damaged entry is reported with its own name; the others are still read. A
             // decompression limit ends the archive.
             if let Err(e) = read {

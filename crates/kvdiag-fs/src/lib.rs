@@ -1,8 +1,9 @@
 //! kvdiag-fs: reads kvdiag inputs from disk and standard input into a
 //! [`kvdiag::SnapshotBuilder`].
 //!
-//! A path is a file, a directory tree or an archive (`.tar`, `.tar.gz`/`.tgz`, `.zip`, read as a
-//! stream, never extracted to disk). All files of a tree or an archive are planned together by
+//! A path is a file, a directory tree or an archive (`.tar`, `.tar.gz`/`.tgz`, `.tar.xz`,
+//! `.tar.zst`, `.tar.bz2`, `.zip`, read as a stream, never extracted to disk); standard input
+//! may be any of them, recognised by its first bytes. All files of a tree or an archive are planned together by
 //! [`layout::plan`] from their paths alone, so that irrelevant files and Secrets are never
 //! opened; the rest are read and parsed in parallel and added in path order, so that the result
 //! does not depend on timing, nor on whether the tree was packed.
@@ -37,7 +38,7 @@ use kvdiag::{
 use rayon::prelude::*;
 
 pub use archive::add_archive_bytes;
-use layout::{Decision, ListContents, Plan};
+use layout::{Decision, ListContents, Magic, Nested, Plan, TimeFile};
 
 /// Errors that stop a run: an input the user named cannot be used at all. Problems with single
 /// files inside a folder or an archive are not errors; they are recorded in the report.
@@ -106,13 +107,85 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
     Ok(())
 }
 
-/// Adds standard input (or any reader) as one input named `-`; the content decides what it is.
-pub fn add_reader(builder: &mut SnapshotBuilder, mut reader: impl Read) -> Result<(), Error> {
+/// Adds standard input (or any reader) as one input named `-`; the content decides what it is:
+/// an archive (zip, tar, or a tar compressed with gzip, xz, zstd or bzip2; its entries are
+/// named `-!/PATH`), a single compressed file, or a document or log. A stream cannot be seeked:
+/// it is held in memory, at most the decompressed size limit; past it, it is reported and
+/// not read.
+pub fn add_reader(builder: &mut SnapshotBuilder, reader: impl Read) -> Result<(), Error> {
+    let limits = builder.current_limits().clone();
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(Error::Stdin)?;
-    let _ = builder.add_input("-", &bytes, &Hint::Auto);
+    reader
+        .take(limits.decompressed_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(Error::Stdin)?;
+    if bytes.len() as u64 > limits.decompressed_bytes {
+        builder.fail(
+            STDIN,
+            format!(
+                "standard input larger than the decompressed size limit ({}; raise it with \
+                 --max-decompressed-size): not read (give the file's path instead)",
+                kvdiag::limits::human_bytes(limits.decompressed_bytes)
+            ),
+        );
+        return Ok(());
+    }
+    let add_archive = |builder: &mut SnapshotBuilder, kind| {
+        archive::add_source(
+            builder,
+            archive::Source::Bytes(&bytes),
+            STDIN,
+            kind,
+            &limits,
+        );
+    };
+    let codec = match layout::magic(&bytes) {
+        Some(Magic::Zip) => {
+            add_archive(builder, layout::ArchiveKind::Zip);
+            return Ok(());
+        }
+        Some(Magic::Tar) => {
+            add_archive(builder, layout::ArchiveKind::Tar);
+            return Ok(());
+        }
+        Some(Magic::Gzip) => bounded::Codec::Gzip,
+        Some(Magic::Xz) => bounded::Codec::Xz,
+        Some(Magic::Zstd) => bounded::Codec::Zstd,
+        Some(Magic::Bzip2) => bounded::Codec::Bzip2,
+        None => {
+            let _ = builder.add_input(STDIN, &bytes, &Hint::Auto);
+            return Ok(());
+        }
+    };
+    // A compressed tar, or one compressed file: its first block says which.
+    let total = || Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut head = Vec::new();
+    let peek = bounded::decompress(codec, bytes.as_slice(), &limits, total())
+        .and_then(|d| d.take(512).read_to_end(&mut head));
+    if peek.is_ok() && layout::magic(&head) == Some(Magic::Tar) {
+        let kind = match codec {
+            bounded::Codec::Gzip => layout::ArchiveKind::TarGz,
+            bounded::Codec::Xz => layout::ArchiveKind::TarXz,
+            bounded::Codec::Zstd => layout::ArchiveKind::TarZst,
+            bounded::Codec::Bzip2 => layout::ArchiveKind::TarBz2,
+        };
+        add_archive(builder, kind);
+        return Ok(());
+    }
+    let mut plain = Vec::new();
+    let read = bounded::decompress(codec, bytes.as_slice(), &limits, total())
+        .and_then(|mut d| d.read_to_end(&mut plain));
+    match read {
+        Ok(_) => {
+            let _ = builder.add_input(STDIN, &plain, &Hint::Auto);
+        }
+        Err(e) => builder.fail(STDIN, e.to_string()),
+    }
     Ok(())
 }
+
+/// The name of standard input.
+const STDIN: &str = "-";
 
 /// Adds rule files: a file, or every `.yaml`/`.yml` file of a directory tree in name order.
 /// Fixture folders (folders holding an `expected.yaml`, see [`fixture`]) are skipped, so that
@@ -213,7 +286,13 @@ enum Outcome {
     Skipped(&'static str),
     Unreadable(String),
     Parsed(Box<Result<Parsed, ParseError>>),
-    CaptureTime(Option<Timestamp>),
+    CaptureTime(Option<Timestamp>, TimeFile),
+    /// An archive read where it lies in a capture: its entries (their paths continuing the
+    /// archive's), and the fault that ended it, if any.
+    Archive {
+        entries: Vec<(Item, Outcome)>,
+        error: Option<String>,
+    },
 }
 
 /// Why a path of a tree is not read as a file: it is not one.
@@ -304,10 +383,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
             others.push((rel_of(e.path()), e.path().to_owned(), why));
             continue;
         }
-        match layout::archive_kind(&name) {
-            Some(kind) => archives.push((e.path().to_owned(), kind)),
-            None => items.push((e.path().to_owned(), rel_of(e.path()))),
-        }
+        items.push((e.path().to_owned(), rel_of(e.path())));
     }
     // What is not a file is planned with the files, so that it is reported under the kind of
     // capture it lies in.
@@ -319,12 +395,24 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         .collect();
     let mut plans = layout::plan(&rels);
     let other_plans = plans.split_off(first_other);
+    let mut inner = Vec::new();
     let items: Vec<(PathBuf, Item)> = items
         .into_iter()
         .zip(plans)
-        .map(|((path, rel), plan)| {
+        .filter_map(|((path, rel), plan)| {
+            // An archive among loose files is read on its own; one where a layout puts it,
+            // as part of its capture.
+            if let Decision::Archive(kind, nested) = plan.decision {
+                if nested == Nested::Own {
+                    archives.push((path, kind));
+                } else {
+                    let name = Arc::from(path.display().to_string());
+                    inner.push((path, Item { rel, name, plan }, kind, nested));
+                }
+                return None;
+            }
             let name = Arc::from(path.display().to_string());
-            (path, Item { rel, name, plan })
+            Some((path, Item { rel, name, plan }))
         })
         .collect();
     let filter = builder.log_filter().cloned();
@@ -355,6 +443,12 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         })
         .collect();
     done.extend(seconds);
+    for (path, item, kind, nested) in inner {
+        let total = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let source = archive::Source::Path(&path);
+        let outcome = archive::nested(source, &item, kind, nested, limits, filter.as_ref(), total);
+        done.push((item, outcome));
+    }
     for ((rel, path, why), plan) in others.into_iter().zip(other_plans) {
         let name = Arc::from(path.display().to_string());
         let outcome = match why {
@@ -397,6 +491,12 @@ fn add_tree_outcomes(builder: &mut SnapshotBuilder, root: &str, done: Vec<(Item,
     match kind {
         Some(kind) => {
             builder.begin_capture(root, kind);
+            // An Insights archive is named after the moment it was taken.
+            if kind == InputKind::Insights
+                && let Some(time) = layout::insights_archive_time(root)
+            {
+                builder.capture_time_file(root, time);
+            }
             add_outcomes(builder, done);
             builder.end_capture();
         }
@@ -404,24 +504,51 @@ fn add_tree_outcomes(builder: &mut SnapshotBuilder, root: &str, done: Vec<(Item,
     }
 }
 
-fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Item, Outcome)>) {
+/// The entries of archives read in place join the files around them.
+fn flatten(done: Vec<(Item, Outcome)>, out: &mut Vec<(Item, Outcome)>) {
+    for (item, outcome) in done {
+        match outcome {
+            Outcome::Archive { entries, error } => {
+                flatten(entries, out);
+                if let Some(e) = error {
+                    out.push((item, Outcome::Unreadable(e)));
+                }
+            }
+            other => out.push((item, other)),
+        }
+    }
+}
+
+fn add_outcomes(builder: &mut SnapshotBuilder, nested: Vec<(Item, Outcome)>) {
+    let mut done = Vec::with_capacity(nested.len());
+    flatten(nested, &mut done);
     done.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
     for (item, outcome) in done {
         let kind = item.plan.kind;
         match outcome {
+            Outcome::Archive { .. } => {}
             Outcome::Skipped(reason) => builder.skip_as(item.name, kind, reason),
             Outcome::Unreadable(reason) => builder.fail_as(item.name, kind, reason),
             Outcome::Parsed(parsed) => {
                 let _ = builder.add_parsed_as(item.name, kind, *parsed);
             }
-            Outcome::CaptureTime(Some(time)) => {
+            Outcome::CaptureTime(Some(time), form) => {
                 builder.capture_time_file(Arc::clone(&item.name), time);
-                builder.skip_as(item.name, kind, "capture time (timestamp file)");
+                let why = match form {
+                    TimeFile::Timestamp => "capture time (timestamp file)",
+                    TimeFile::BundleMetadata => "capture time (support bundle metadata)",
+                };
+                builder.skip_as(item.name, kind, why);
             }
-            Outcome::CaptureTime(None) => builder.fail_as(
+            Outcome::CaptureTime(None, TimeFile::Timestamp) => builder.fail_as(
                 item.name,
                 kind,
                 "a timestamp file without a Go time line (`2024-05-01 12:34:56.1 +0000 UTC`)",
+            ),
+            Outcome::CaptureTime(None, TimeFile::BundleMetadata) => builder.fail_as(
+                item.name,
+                kind,
+                "support bundle metadata without a `bundlecreatedat` time (RFC 3339)",
             ),
         }
     }
@@ -477,10 +604,18 @@ fn read_plain(
 ) -> Outcome {
     match &plan.decision {
         Decision::Skip(reason) => Outcome::Skipped(reason),
-        Decision::CaptureTime => {
+        // Archives are read by the tree or archive they lie in, never as a file.
+        Decision::Archive(..) => Outcome::Skipped(layout::NESTED_ARCHIVE),
+        Decision::CaptureTime(form) => {
             let mut bytes = Vec::new();
             match reader.take(MAX_TIMESTAMP_FILE).read_to_end(&mut bytes) {
-                Ok(_) => Outcome::CaptureTime(capture_timestamp(&bytes)),
+                Ok(_) => Outcome::CaptureTime(
+                    match form {
+                        TimeFile::Timestamp => capture_timestamp(&bytes),
+                        TimeFile::BundleMetadata => bundle_created_at(&bytes),
+                    },
+                    *form,
+                ),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
@@ -517,6 +652,19 @@ fn read_plain(
             }
         }
     }
+}
+
+/// The creation time in a support bundle's `metadata.yaml`: `bundlecreatedat` as yaml.v2
+/// writes it (lower case), or `bundleCreatedAt` (the JSON tag), an RFC 3339 time.
+fn bundle_created_at(bytes: &[u8]) -> Option<Timestamp> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    text.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        if !key.trim().eq_ignore_ascii_case("bundlecreatedat") {
+            return None;
+        }
+        value.trim().trim_matches(['"', '\'']).parse().ok()
+    })
 }
 
 /// Reads a log in chunks straight into its stream: a large log is held once, as text.
@@ -600,11 +748,12 @@ fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
     }
 }
 
-/// Whether a log can be scanned as it is read: its path says whose it is (so nothing is
-/// recognised from its content) and it is not cut into excerpts (kernel, virt-handler).
+/// Whether a log can be scanned as it is read: its path says whose it is (a pod's, a VM's, a
+/// node's service journal: nothing is recognised from its content) and it is not cut into
+/// excerpts (kernel, virt-handler).
 fn streamable(hint: &kvdiag::LogHint) -> bool {
     hint.kind != Some(kvdiag::LogKind::Kernel)
         && hint.container.as_deref() != Some(HANDLER)
         && (hint.container.is_some() || hint.kind.is_some())
-        && (hint.pod.is_some() || hint.vm.is_some())
+        && (hint.pod.is_some() || hint.vm.is_some() || hint.node.is_some())
 }

@@ -1090,8 +1090,9 @@ impl<'a> Correlator<'a> {
                 let pod = self.s.find(cap, POD, ns.as_deref(), src.pod.as_deref()?)?;
                 Some(self.s.object(pod).str_at(&["spec", "nodeName"])?.to_owned())
             });
-            let node_level =
-                src.kind == Some(LogKind::Kernel) || src.container.as_deref() == Some(HANDLER);
+            let node_level = src.kind == Some(LogKind::Kernel)
+                || src.kind == Some(LogKind::Journal)
+                || src.container.as_deref() == Some(HANDLER);
             if node_level {
                 if src.container.as_deref() == Some(HANDLER)
                     && let Some(node) = &node

@@ -44,7 +44,8 @@ pub struct Limits {
     /// Most entries read from one archive (default 1,000,000); an archive with more is not read
     /// and fails with the reason.
     pub archive_entries: usize,
-    /// Most bytes decompressed from one archive or one `.gz` file (default 16 GiB).
+    /// Most bytes decompressed from one archive (the archives read inside it included) or one
+    /// `.gz` file, and held from standard input (default 16 GiB).
     pub decompressed_bytes: u64,
     /// Highest ratio of decompressed to compressed bytes (default 200), checked once more than
     /// [`Limits::RATIO_FLOOR`] bytes came out: a gzip or zip bomb fails at this bound.

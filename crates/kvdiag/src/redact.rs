@@ -124,7 +124,28 @@ impl Redactor {
         snapshot: &Snapshot,
         namespaces: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Redactor {
+        Self::of_subjects(snapshot, &[], namespaces)
+    }
+
+    /// Like [`Redactor::of_with`], also masking the names `subjects` are known by: a VM known
+    /// only from the evidence that names it (a launcher pod's name, a log line's fields, QEMU's
+    /// `-name guest=`) has no object of its own to take the name from.
+    pub fn of_subjects(
+        snapshot: &Snapshot,
+        subjects: &[crate::correlate::Subject],
+        namespaces: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Redactor {
         let mut found: BTreeMap<String, Category> = BTreeMap::new();
+        for s in subjects {
+            add_name(&mut found, s.id.namespace.as_deref(), Category::Namespace);
+            // Named as the object kind it stands for (a launcher pod standing for its VM keeps
+            // its pod mask); a file that names nothing has no name to hide.
+            if s.role != crate::correlate::Role::Unattributed
+                && let Some(c) = category_of_kind(&s.id.kind)
+            {
+                add_name(&mut found, Some(&s.id.name), c);
+            }
+        }
         for ns in namespaces {
             add_name(&mut found, Some(ns.as_ref()), Category::Namespace);
         }

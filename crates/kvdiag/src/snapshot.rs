@@ -105,6 +105,10 @@ pub enum InputKind {
     ClusterInfoDump,
     /// An MCP tool output (or a part of a JSON-RPC result).
     Mcp,
+    /// A file of a Harvester (support-bundle-kit) support bundle, or of one of its node zips.
+    SupportBundle,
+    /// A file of an Insights Operator archive (`insights-<time>.tar.gz`).
+    Insights,
 }
 
 /// What was read, skipped and found unreadable, for the report.

@@ -165,7 +165,7 @@ fn json_trees(bytes: &[u8]) -> Result<Vec<Tree>, ParseError> {
 }
 
 /// serde_json appends " at line L column C" to its messages; the location is kept apart.
-fn json_message(e: &serde_json::Error) -> String {
+pub(super) fn json_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(at) => text[..at].to_owned(),

@@ -49,6 +49,9 @@ pub enum LogKind {
     Qemu,
     /// A libvirt domain XML (`virsh dumpxml`), read line by line.
     DomainXml,
+    /// A node service's journal or log file (kubelet, CRI-O, NetworkManager, audit): the
+    /// node's own lines, about no pod in particular.
+    Journal,
 }
 
 impl LogSource {

@@ -10,6 +10,7 @@ mod document;
 mod fast_yaml;
 mod filter;
 mod handler;
+mod insights;
 pub mod kernel;
 mod log;
 mod mcp;
@@ -78,6 +79,9 @@ pub enum Hint {
         /// Pod name (from the path).
         pod: Option<String>,
     },
+    /// An Insights Operator `events/<namespace>.json`: its own compact event shape, read into
+    /// core/v1 Events.
+    InsightsEvents,
 }
 
 /// Whose log an input is, as far as the caller knows (usually from the path).
@@ -207,6 +211,10 @@ fn parse_input_at(
             pod.as_deref(),
             line_bytes,
         ))),
+        Hint::InsightsEvents => {
+            check_document_size(bytes.len(), limits)?;
+            insights::events(bytes, name).map(Parsed::Objects)
+        }
         Hint::Auto => match mcp::detect(name, bytes, limits, depth) {
             Some(parsed) => Ok(parsed),
             None => auto(name, bytes, limits),
@@ -282,10 +290,10 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
     };
     if document::looks_like_json(bytes) {
         return match parse_documents(bytes, name) {
-            // JSON lines without a `kind` are a structured log.
-            Ok(docs) if docs.objects.is_empty() && first_line_is_json_object(bytes) => {
-                Ok(log(bytes))
-            }
+            // JSON lines that are not Kubernetes objects are a structured log: no `kind`, or
+            // (virt-launcher lines name the object they are about, `"kind":"..."`) several
+            // values none of which has `metadata`.
+            Ok(docs) if is_json_log(&docs) && first_line_is_log_record(bytes) => Ok(log(bytes)),
             Ok(docs) => Ok(Parsed::Objects(docs)),
             // One JSON object per line is a structured log, not a broken document.
             Err(_) if first_line_is_json_object(bytes) => Ok(log(bytes)),
@@ -309,11 +317,32 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
     Ok(log(bytes))
 }
 
+fn is_json_log(docs: &Documents) -> bool {
+    docs.objects.is_empty()
+        || (docs.objects.len() + docs.ignored > 1
+            && docs
+                .objects
+                .iter()
+                .all(|o| o.root().get("metadata").is_none()))
+}
+
 fn meaningful_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     bytes
         .split(|&b| b == b'\n')
         .map(<[u8]>::trim_ascii)
         .filter(|l| !l.is_empty() && !l.starts_with(b"#"))
+}
+
+/// The first line is a JSON object that is not a Kubernetes object or list (which always have
+/// `apiVersion`, and `metadata` or `items`).
+fn first_line_is_log_record(bytes: &[u8]) -> bool {
+    meaningful_lines(bytes).next().is_some_and(|l| {
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(l).is_ok_and(|m| {
+            !["apiVersion", "metadata", "items"]
+                .iter()
+                .any(|k| m.contains_key(*k))
+        })
+    })
 }
 
 fn first_line_is_json_object(bytes: &[u8]) -> bool {
@@ -382,6 +411,15 @@ mod tests {
         };
         assert_eq!(log.len(), 2);
         assert_eq!(log.source.container.as_deref(), Some("compute"));
+        // Lines naming the object they are about (`kind`) are still a log.
+        let text = "{\"component\":\"virt-launcher\",\"kind\":\"\",\"msg\":\"a\"}\n{\"component\":\"virt-launcher\",\"kind\":\"VirtualMachineInstance\",\"name\":\"db\",\"msg\":\"b\"}\n";
+        assert!(matches!(auto(text), Ok(Parsed::Log(_))));
+        // Objects one per line are objects.
+        let text = "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"}}\n";
+        assert!(matches!(auto(text), Ok(Parsed::Objects(d)) if d.objects.len() == 2));
+        // A list on one line whose items are not objects is still a document.
+        let text = "{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[1,\"two\"]}";
+        assert!(matches!(auto(text), Ok(Parsed::Objects(d)) if d.ignored == 2));
     }
 
     #[test]

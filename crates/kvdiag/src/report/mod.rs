@@ -22,6 +22,8 @@ fn kind_name(kind: crate::InputKind) -> &'static str {
         crate::InputKind::MustGather => "must-gather",
         crate::InputKind::ClusterInfoDump => "cluster-info dump",
         crate::InputKind::Mcp => "MCP outputs",
+        crate::InputKind::SupportBundle => "support bundle",
+        crate::InputKind::Insights => "Insights archive",
     }
 }
 
