@@ -805,13 +805,7 @@ impl<'a> Correlator<'a> {
                 let o = self.obj(id);
                 volume_names(o.root(), &mut names);
                 for name in names.drain(..) {
-                    let users = self
-                        .users
-                        .entry((cap, o.namespace.clone(), name.clone()))
-                        .or_default();
-                    if !users.contains(&sub) {
-                        users.push(sub);
-                    }
+                    self.uses((cap, o.namespace.clone(), name.clone()), sub);
                     refs.push(name);
                 }
             }
@@ -832,13 +826,7 @@ impl<'a> Correlator<'a> {
                 .collect();
             for uid in owners {
                 if let Some(sub) = self.machine_of(&Alias::Uid(cap, uid)) {
-                    let users = self
-                        .users
-                        .entry((cap, o.namespace.clone(), name.clone()))
-                        .or_default();
-                    if !users.contains(&sub) {
-                        users.push(sub);
-                    }
+                    self.uses((cap, o.namespace.clone(), name.clone()), sub);
                 }
             }
         }
@@ -906,6 +894,14 @@ impl<'a> Correlator<'a> {
                     self.subjects[sub].pods.push(id);
                 }
             }
+        }
+    }
+
+    /// Records that machine subject `sub` uses a volume.
+    fn uses(&mut self, volume: VolumeKey, sub: usize) {
+        let users = self.users.entry(volume).or_default();
+        if !users.contains(&sub) {
+            users.push(sub);
         }
     }
 

@@ -223,23 +223,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter_map(|y| Cause::new(y.value.trim()).ok())
             .collect();
-        let severity = match &spec.severity {
-            None => None,
-            Some(s) => {
-                let severity = Severity::from_name(&s.value);
-                if severity.is_none() {
-                    self.error(
-                        "unknown-severity",
-                        &s.referenced,
-                        format!(
-                            "unknown severity `{}`; use critical, error, warning or info",
-                            s.value
-                        ),
-                    );
-                }
-                severity
-            }
-        };
+        let severity = spec.severity.as_ref().and_then(|s| self.severity(s));
         for (field, value) in [("title", &spec.title), ("summary", &spec.summary)] {
             if let Some(value) = value
                 && value.value.trim().is_empty()
@@ -465,19 +449,25 @@ impl<'a> Ctx<'a> {
         let Some(severity) = &node.value.severity else {
             return self.ungraded(node);
         };
-        let graded = Severity::from_name(&severity.value);
-        if graded.is_none() {
+        let graded = self.severity(severity);
+        let inner = self.ungraded(node)?;
+        Some(Condition::Graded(graded?, Box::new(inner)))
+    }
+
+    /// A severity by name; an unknown one is reported.
+    fn severity(&mut self, s: &Spanned<String>) -> Option<Severity> {
+        let severity = Severity::from_name(&s.value);
+        if severity.is_none() {
             self.error(
                 "unknown-severity",
-                &severity.referenced,
+                &s.referenced,
                 format!(
                     "unknown severity `{}`; use critical, error, warning or info",
-                    severity.value
+                    s.value
                 ),
             );
         }
-        let inner = self.ungraded(node)?;
-        Some(Condition::Graded(graded?, Box::new(inner)))
+        severity
     }
 
     /// A condition without its `severity:`.
