@@ -438,6 +438,13 @@ impl<'a> Correlator<'a> {
         for &id in self.s.of_kind(EVENT) {
             let cap = self.cap(id);
             let Some((kind, ns, name, uid)) = self.involved(id) else {
+                // An event naming no object (a pasted Events table): the launcher pod its
+                // message names, if any.
+                if let Some((ns, pod)) = self.pod_named_by(id) {
+                    let p = self.aliases.id(Alias::Pod(cap, ns, pod));
+                    let source = std::sync::Arc::clone(&self.obj(id).origin.source);
+                    self.seen(p, &source);
+                }
                 continue;
             };
             let a = match kind.as_str() {
@@ -565,6 +572,19 @@ impl<'a> Correlator<'a> {
             .collect();
         pods.retain(|(ns, vm)| ns.is_some() || !with_ns.contains(vm));
         only(pods)
+    }
+
+    /// The launcher pod an event's message names (`ns/virt-launcher-vm-abcde`, or the name
+    /// alone in the event's namespace).
+    fn pod_named_by(&self, id: ObjectId) -> Option<(Option<String>, String)> {
+        let o = self.obj(id);
+        let message = o.root().get("message").and_then(Node::as_str)?;
+        let c = LAUNCHER_REFERENCE.as_ref()?.captures(message)?;
+        let ns = c
+            .get(1)
+            .map(|m| m.as_str().to_owned())
+            .or_else(|| o.namespace.clone());
+        Some((ns, c[2].to_owned()))
     }
 
     /// `(kind, namespace, name, uid)` of an event's `involvedObject` (or `regarding`).
@@ -1025,11 +1045,24 @@ impl<'a> Correlator<'a> {
         sub
     }
 
-    /// Every event goes to the subject of the object it is about.
+    /// Every event goes to the subject of the object it is about; one that names no object, to
+    /// the pod its message names, else as a loose file's lines do.
     fn events(&mut self) {
+        let mut unplaced: BTreeMap<(CaptureId, String), Vec<ObjectId>> = BTreeMap::new();
         for &id in self.s.of_kind(EVENT) {
             let cap = self.cap(id);
             let Some((kind, ns, name, uid)) = self.involved(id) else {
+                let source = self.obj(id).origin.source.to_string();
+                let found = self
+                    .pod_named_by(id)
+                    .and_then(|(ns, pod)| self.machine_of(&Alias::Pod(cap, ns, pod)))
+                    .or_else(|| self.only_in_folder(cap, &source, Role::Machine))
+                    .or_else(|| self.only_in_folder(cap, &source, Role::Storage))
+                    .or_else(|| self.only_machine(cap));
+                match found {
+                    Some(sub) => self.subjects[sub].events.push(id),
+                    None => unplaced.entry((cap, source)).or_default().push(id),
+                }
                 continue;
             };
             let by_uid = uid.and_then(|u| self.machine_of(&Alias::Uid(cap, u)));
@@ -1053,6 +1086,22 @@ impl<'a> Correlator<'a> {
             for sub in subs {
                 self.subjects[sub].events.push(id);
             }
+        }
+        self.unplaced_events(unplaced);
+    }
+
+    /// Events that name no object and could not be placed: one unattributed subject per file.
+    fn unplaced_events(&mut self, unplaced: BTreeMap<(CaptureId, String), Vec<ObjectId>>) {
+        for ((cap, source), events) in unplaced {
+            let id = ObjectRef {
+                kind: UNATTRIBUTED_KIND.to_owned(),
+                namespace: None,
+                name: source,
+                capture: None,
+            };
+            let mut subject = Subject::new(id, Role::Unattributed, cap);
+            subject.events = events;
+            self.subjects.push(subject);
         }
     }
 

@@ -464,3 +464,27 @@ fn a_line_of_dots_people_cut_a_describe_with_continues_nothing() {
     assert_eq!(objects[0]["kind"], "VirtualMachineInstance");
     assert_eq!(objects[0]["status"]["phase"], "Pending");
 }
+
+#[test]
+fn an_events_table_pasted_alone_becomes_events_placed_by_the_pod_they_name() {
+    // The paste of sriov-network-device-plugin issue 388 (fixtures/real), cut to two rows.
+    let text = "Events:\n  Type     Reason                  Age                 From               Message\n  ----     ------                  ----                ----               -------\n  Normal   Scheduled               36s                 default-scheduler  Successfully assigned default/virt-launcher-vmi-sriov-rd7f6 to uos-pc\n  Warning  FailedCreatePodSandBox  35s                 kubelet, uos-pc    Failed to create pod sandbox: rpc error: code = Unknown desc = failed to set up sandbox container \"cff5fd943f34\" network for pod \"virt-launcher-vmi-sriov-rd7f6\": networkPlugin cni failed to set up pod \"virt-launcher-vmi-sriov-rd7f6_default\" network: Multus: error getting pod resources\n";
+    let events = objects(&parse("events.txt", text.as_bytes()));
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e["kind"] == "Event"));
+    assert!(events.iter().all(|e| e.get("involvedObject").is_none()));
+    assert_eq!(events[1]["reason"], "FailedCreatePodSandBox");
+    // Correlation places them on the VM of the launcher pod their messages name.
+    let rules = kvdiag::RuleSet::builtin().expect("rules");
+    let mut b = kvdiag::Snapshot::builder();
+    b.add_input("events.txt", text.as_bytes(), &Hint::Auto)
+        .into_result()
+        .expect("parses");
+    let report = kvdiag::analyze(&rules, &b.build());
+    let d = &report.diagnoses[0];
+    assert_eq!(d.cause, "pod-network-failed");
+    assert_eq!(
+        (d.subject.namespace.as_deref(), d.subject.name.as_str()),
+        (Some("default"), "vmi-sriov")
+    );
+}

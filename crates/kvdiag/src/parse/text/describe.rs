@@ -358,8 +358,9 @@ pub(super) fn read(
     if let Some(events) = top("Events") {
         read_events(
             source,
-            events,
-            (&kind, &api, &name, namespace.as_deref()),
+            &events.table,
+            Some((&kind, &api, &name)),
+            namespace.as_deref(),
             out,
         );
     }
@@ -886,15 +887,34 @@ fn pvc(b: &mut ObjectBuilder, entries: &[Entry]) {
     }
 }
 
-/// The Events table of a describe block, as core/v1 Events about the described object.
+/// An Events table pasted without the describe block it belonged to (its header line first):
+/// Events that name no object, which correlation places by their folder or by the pod their
+/// messages name. Its namespace is the pasted command's, when there was one.
+pub(super) fn read_orphan_events(
+    source: &Arc<str>,
+    lines: &[super::Line<'_>],
+    namespace: Option<&str>,
+    out: &mut TextParts,
+) {
+    let base = lines.first().map_or(0, |l| indent(l.text));
+    let table: Vec<(u32, String)> = lines
+        .iter()
+        .map(|l| (l.number, l.text.get(base..).unwrap_or(l.text).to_owned()))
+        .collect();
+    read_events(source, &table, None, namespace, out);
+}
+
+/// The Events table of a describe block, as core/v1 Events about the described object (`kind`,
+/// `apiVersion`, `name`), or about no object named.
 fn read_events(
     source: &Arc<str>,
-    e: &Entry,
-    (kind, api, name, namespace): (&str, &str, &str, Option<&str>),
+    table: &[(u32, String)],
+    about: Option<(&str, &str, &str)>,
+    namespace: Option<&str>,
     out: &mut TextParts,
 ) {
     use Step::Key as K;
-    let (names, rows) = table_rows(&e.table);
+    let (names, rows) = table_rows(table);
     let col = |row: &[String], c: &str| {
         names
             .iter()
@@ -904,14 +924,16 @@ fn read_events(
     };
     for (n, cells) in rows {
         let mut b = ObjectBuilder::new("Event", "v1", "describe", n);
-        b.str(&[K("involvedObject"), K("kind")], kind, n);
-        b.str(&[K("involvedObject"), K("name")], name, n);
-        if !api.is_empty() {
-            b.str(&[K("involvedObject"), K("apiVersion")], api, n);
+        if let Some((kind, api, name)) = about {
+            b.str(&[K("involvedObject"), K("kind")], kind, n);
+            b.str(&[K("involvedObject"), K("name")], name, n);
+            if !api.is_empty() {
+                b.str(&[K("involvedObject"), K("apiVersion")], api, n);
+            }
         }
         if let Some(ns) = namespace {
             b.str(&[K("metadata"), K("namespace")], ns, n);
-            if kind != "Node" {
+            if about.is_some_and(|(kind, _, _)| kind != "Node") {
                 b.str(&[K("involvedObject"), K("namespace")], ns, n);
             }
         }

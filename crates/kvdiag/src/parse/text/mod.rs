@@ -444,21 +444,25 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
             i = describe::read(name, lines, i, &ctx, out);
             continue;
         }
+        // The `Events:` label of a describe block whose other fields were not pasted.
+        if l.text.trim() == "Events:"
+            && lines
+                .get(i + 1)
+                .is_some_and(|n| describe::is_events_header(n.text))
+        {
+            i += 1;
+            continue;
+        }
         if describe::is_events_header(l.text) {
-            // An Events table pasted without its describe block: about an object not named.
+            // An Events table pasted without its describe block: Events about an object not
+            // named (correlation places them by their folder or the pod they name).
             let mut j = i + 1;
             while j < lines.len() && !lines[j].is_blank() && describe::indent_of(lines[j].text) > 0
             {
                 j += 1;
             }
-            let rows = lines[i + 1..j]
-                .iter()
-                .filter(|r| !r.text.trim_start().starts_with('-'))
-                .count();
-            out.unread(
-                l.number,
-                format!("an Events table without the object it is about, {rows} row(s)"),
-            );
+            describe::read_orphan_events(name, &lines[i..j], ctx.namespace.as_deref(), out);
+            out.form("events table");
             i = j;
             continue;
         }
