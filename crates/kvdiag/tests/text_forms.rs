@@ -488,3 +488,17 @@ fn an_events_table_pasted_alone_becomes_events_placed_by_the_pod_they_name() {
         (Some("default"), "vmi-sriov")
     );
 }
+
+#[test]
+fn a_message_opening_with_a_parenthesis_stays_the_message() {
+    // `kubectl get events -A` rows without header, as pasted in kubevirt issue 7723
+    // (fixtures/real), message cut.
+    let text = "default     0s          Warning   SyncFailed                        virtualmachineinstance/vm-centos8     (combined from similar events): server error. command SyncVMI failed\n";
+    let events = objects(&parse("events.txt", text.as_bytes()));
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["involvedObject"]["name"], "vm-centos8");
+    assert_eq!(
+        events[0]["message"],
+        "(combined from similar events): server error. command SyncVMI failed"
+    );
+}

@@ -362,11 +362,15 @@ fn cut_short(header: &Header, cells: &mut Vec<String>) -> bool {
 /// The cells of `text` split on blanks, when that places every column; else the certain
 /// leading cells and `false`.
 fn split_cells(header: &Header, text: &str) -> (Vec<String>, bool) {
-    // `3 (2m ago)`, `8s (x13 over 28s)`: a word opening a parenthesis joins the one before.
+    // `3 (2m ago)`, `8s (x13 over 28s)`: a word opening a parenthesis joins the count or age
+    // before it (not a message's `(combined from similar events):` after the object).
     let mut words: Vec<String> = Vec::new();
     let mut open = false;
     for w in text.split_whitespace() {
-        if open || (w.starts_with('(') && !words.is_empty()) {
+        let after_number = words
+            .last()
+            .is_some_and(|l: &String| l.starts_with(|c: char| c.is_ascii_digit()));
+        if open || (w.starts_with('(') && after_number) {
             if let Some(last) = words.last_mut() {
                 last.push(' ');
                 last.push_str(w);
