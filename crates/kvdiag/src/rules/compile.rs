@@ -455,7 +455,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A severity by name; an unknown one is reported.
-    fn severity(&mut self, s: &Spanned<String>) -> Option<Severity> {
+    pub(super) fn severity(&mut self, s: &Spanned<String>) -> Option<Severity> {
         let severity = Severity::from_name(&s.value);
         if severity.is_none() {
             self.error(

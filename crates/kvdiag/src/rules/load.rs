@@ -459,20 +459,7 @@ fn declare_causes(
         }
         let severity = match &c.severity {
             None => Some(Severity::Error),
-            Some(s) => {
-                let severity = Severity::from_name(&s.value);
-                if severity.is_none() {
-                    ctx.error(
-                        "unknown-severity",
-                        &s.referenced,
-                        format!(
-                            "unknown severity `{}`; use critical, error, warning or info",
-                            s.value
-                        ),
-                    );
-                }
-                severity
-            }
+            Some(s) => ctx.severity(s),
         };
         let title = c.title.map(|t| {
             if t.value.trim().is_empty() {

@@ -632,6 +632,10 @@ fn condition(b: &mut ObjectBuilder, i: usize, kind: &str, status: &str, n: u32) 
 }
 
 /// Container reasons kubectl shows in STATUS that come from a terminated state (kubelet's).
+/// These two lists are the vocabulary of kubectl's STATUS column (kubectl-text.md §1.3), needed
+/// to put the word back into the field it was printed from (`state.terminated.reason` or
+/// `state.waiting.reason`, else the pod's `status.reason`); what a reason means for a VM is for
+/// the rules to say.
 pub(super) const TERMINATED_REASONS: &[&str] = &[
     "OOMKilled",
     "Error",
