@@ -483,8 +483,8 @@ impl Ctx<'_> {
                 .map_or(0, |h| h.last);
             let stream = self.snapshot.log(hits.log);
             let src = &stream.source;
-            if let (Some(want), Some(have)) = (&t.containers, &src.container)
-                && !want.contains(have)
+            if let (Some(want), Some(have)) = (&t.containers, src.writer())
+                && !want.iter().any(|w| w == have)
             {
                 continue;
             }

@@ -217,7 +217,7 @@ impl LogFilter {
     /// order. The prefilter runs over the stream's text as one buffer (a literal across two
     /// lines only makes a line a candidate; every candidate is checked on its own).
     pub(crate) fn for_each_match(&self, stream: &LogStream, mut f: impl FnMut(usize, &[usize])) {
-        let this = self.for_container(stream.source.container.as_deref());
+        let this = self.for_container(stream.source.writer());
         let mut matched = Vec::new();
         let lines = &stream.lines;
         let mut check = |i: usize, matched: &mut Vec<usize>| {
@@ -317,7 +317,7 @@ impl LogStream {
         if self.scanned.is_some() {
             return self;
         }
-        let filter = filter.for_container(self.source.container.as_deref());
+        let filter = filter.for_container(self.source.writer());
         let keep_head = self.source.pod.is_none() && self.source.vm.is_none();
         let last_timestamp = self.last_timestamp();
         let mut hits: Hits = vec![PatternHits::default(); filter.inner.patterns.len()];
@@ -398,7 +398,7 @@ impl LogScanner {
     /// Starts scanning a stream.
     pub fn new(source: LogSource, filter: &LogFilter) -> LogScanner {
         let keep_head = source.pod.is_none() && source.vm.is_none();
-        let filter = filter.for_container(source.container.as_deref()).clone();
+        let filter = filter.for_container(source.writer()).clone();
         LogScanner {
             source,
             keep_head,

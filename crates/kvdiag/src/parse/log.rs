@@ -54,7 +54,25 @@ pub enum LogKind {
     Journal,
 }
 
+/// The writer a node's own log (kernel log, journal) is matched as against a rule's
+/// `container:`: no container can have this name, so such logs never pass a container test.
+const NODE_WRITER: &str = "(node)";
+
 impl LogSource {
+    /// The container a rule's `container:` test compares with: the log's own container; the
+    /// launcher's `compute` for the QEMU log and the domain XML (both written inside it); a name
+    /// no container has for a node's own logs (they are no container's output); `None` when
+    /// nothing is known (a loose file), which passes every container test.
+    pub fn writer(&self) -> Option<&str> {
+        if let Some(c) = &self.container {
+            return Some(c);
+        }
+        match self.kind? {
+            LogKind::Qemu | LogKind::DomainXml => Some("compute"),
+            LogKind::Kernel | LogKind::Journal => Some(NODE_WRITER),
+        }
+    }
+
     /// A source known only by its name.
     pub fn new(origin: impl Into<Arc<str>>) -> Self {
         LogSource {

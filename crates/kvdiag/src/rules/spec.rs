@@ -245,7 +245,9 @@ pub(crate) struct ConditionSpec {
     #[schemars(with = "Option<String>")]
     pub capture: Option<Spanned<String>>,
 
-    /// `on: log`: only logs of this container (or these containers).
+    /// `on: log`: only logs of this container (or these containers). The QEMU log and domain
+    /// XML count as `compute`'s; a node's kernel log or journal is no container's; a log whose
+    /// writer is unknown (a loose file) passes.
     #[schemars(with = "Option<StringOrList>")]
     pub container: Option<Spanned<StringOrList>>,
     /// `on: log`: only the previous (`true`) or current (`false`) container instance.
