@@ -560,7 +560,7 @@ impl<'a> Correlator<'a> {
                 .flat_map(|re| re.captures_iter(line.text))
             {
                 if let Some(vm) = launcher_pod_vmi(&c[2]) {
-                    pods.insert((c.get(1).map(|m| m.as_str().to_owned()), vm.to_owned()));
+                    pods.insert((launcher_namespace(&c), vm.to_owned()));
                 }
             }
         }
@@ -580,10 +580,7 @@ impl<'a> Correlator<'a> {
         let o = self.obj(id);
         let message = o.root().get("message").and_then(Node::as_str)?;
         let c = LAUNCHER_REFERENCE.as_ref()?.captures(message)?;
-        let ns = c
-            .get(1)
-            .map(|m| m.as_str().to_owned())
-            .or_else(|| o.namespace.clone());
+        let ns = launcher_namespace(&c).or_else(|| o.namespace.clone());
         Some((ns, c[2].to_owned()))
     }
 
@@ -1315,6 +1312,15 @@ static LAUNCHER_REFERENCE: std::sync::LazyLock<Option<regex::Regex>> = std::sync
         .ok()
     },
 );
+
+/// The namespace of a [`LAUNCHER_REFERENCE`] match: `kubectl get all` writes `pod/NAME`, and
+/// `pod` there is the kind, not a namespace.
+fn launcher_namespace(c: &regex::Captures<'_>) -> Option<String> {
+    c.get(1)
+        .map(|m| m.as_str())
+        .filter(|ns| !matches!(*ns, "pod" | "pods" | "po"))
+        .map(str::to_owned)
+}
 
 /// `virt-launcher-<vmi>-<5 characters>` → `<vmi>`.
 fn launcher_pod_vmi(pod: &str) -> Option<&str> {

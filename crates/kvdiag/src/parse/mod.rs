@@ -9,6 +9,7 @@ mod cluster_info;
 mod document;
 mod fast_yaml;
 mod filter;
+mod fragment;
 mod handler;
 mod insights;
 pub mod kernel;
@@ -186,7 +187,16 @@ fn parse_input_at(
             check_document_size(bytes.len(), limits)?;
             match mcp::detect(name, bytes, limits, depth) {
                 Some(parsed) => Ok(parsed),
-                None => document::parse_documents_with(bytes, name, limits).map(Parsed::Objects),
+                None => {
+                    let docs = document::parse_documents_with(bytes, name, limits)?;
+                    if docs.objects.is_empty()
+                        && !mentions_kind(bytes)
+                        && let Some(parsed) = fragment_log(name, bytes, limits)
+                    {
+                        return Ok(parsed);
+                    }
+                    Ok(Parsed::Objects(docs))
+                }
             }
         }
         // A log whose path says nothing of its writer may be prefixed (`--prefix`, stern).
@@ -310,11 +320,39 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
                 return Ok(Parsed::Objects(docs));
             }
             Err(e) if mentions_kind(bytes) => return Err(e),
+            // A piece of an object without its kind (a pasted `status:` block): its values.
+            Ok(_) => {
+                if let Some(parsed) = fragment_log(name, bytes, limits) {
+                    return Ok(parsed);
+                }
+            }
             // Text that only resembled YAML (`error: no such partition.`) is a log.
-            _ => {}
+            Err(_) => {}
         }
     }
+    // Members cut out of a JSON object (`"message": "...",`): their values, unquoted.
+    if meaningful_lines(bytes)
+        .next()
+        .is_some_and(|l| l.starts_with(b"\""))
+        && let Some(lines) = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(fragment::json_lines)
+    {
+        return Ok(log(lines.as_bytes()));
+    }
     Ok(log(bytes))
+}
+
+/// A YAML piece of an object without its kind, read as the log of its values (see
+/// [`fragment`]); `None` when the text is no YAML mapping or sequence.
+fn fragment_log(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<Parsed> {
+    let lines = fragment::yaml_lines(std::str::from_utf8(bytes).ok()?)?;
+    Some(log_parsed(LogStream::parse_limited(
+        LogSource::new(Arc::clone(name)),
+        lines.as_bytes(),
+        1,
+        limits.effective_line_bytes(),
+    )))
 }
 
 fn is_json_log(docs: &Documents) -> bool {
