@@ -507,7 +507,8 @@ impl Ctx<'_> {
             };
             let found = out.get_or_insert_with(Found::default);
             let re = &self.rules.logs.filter.regexes()[t.pattern];
-            if let Some(caps) = re.captures(first.text) {
+            let plain = crate::measure::plain_punctuation(first.text);
+            if let Some(caps) = re.captures(&plain) {
                 for name in re.capture_names().flatten() {
                     if let Some(m) = caps.name(name) {
                         found

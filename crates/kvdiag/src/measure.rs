@@ -104,15 +104,17 @@ pub fn parse_quantity(text: &str) -> Option<f64> {
     Some(number * factor)
 }
 
+/// The characters [`plain_punctuation`] replaces.
+pub const FANCY_PUNCTUATION: [char; 9] = [
+    '\u{2018}', '\u{2019}', '\u{201A}', '\u{201C}', '\u{201D}', '\u{2013}', '\u{2014}', '\u{00A0}',
+    '\u{202F}',
+];
+
 /// Text as patterns expect it: typographic quotes and dashes as their ASCII forms and
 /// non-breaking spaces as spaces (people paste messages through editors and chat tools that
 /// change them). Text without such characters is returned as it is.
 pub fn plain_punctuation(text: &str) -> std::borrow::Cow<'_, str> {
-    const FANCY: [char; 9] = [
-        '\u{2018}', '\u{2019}', '\u{201A}', '\u{201C}', '\u{201D}', '\u{2013}', '\u{2014}',
-        '\u{00A0}', '\u{202F}',
-    ];
-    if !text.contains(FANCY) {
+    if !text.contains(FANCY_PUNCTUATION) {
         return std::borrow::Cow::Borrowed(text);
     }
     std::borrow::Cow::Owned(

@@ -114,10 +114,12 @@ impl FilterInner {
         candidates.retain(|&i| self.regexes[i].is_match(text));
     }
 
-    /// The patterns that match `text` (cleared first).
+    /// The patterns that match `text` (cleared first), read with plain punctuation (see
+    /// [`plain_punctuation`](crate::measure::plain_punctuation)).
     fn set_matches(&self, text: &str, out: &mut Vec<usize>) {
+        let text = crate::measure::plain_punctuation(text);
         self.candidates(text.as_bytes(), out);
-        self.matching(text, out);
+        self.matching(&text, out);
     }
 }
 
@@ -563,7 +565,18 @@ impl LogScanner {
         // Most candidates lack a literal every pattern needs: they are done with before the
         // line is decoded.
         let mut matched = std::mem::take(&mut self.matched);
-        self.filter.inner.candidates(raw, &mut matched);
+        // Typographic punctuation is read plain (see `FilterInner::set_matches`).
+        let plain: Option<String> = if raw.is_ascii() {
+            None
+        } else {
+            match crate::measure::plain_punctuation(&String::from_utf8_lossy(raw)) {
+                std::borrow::Cow::Owned(p) => Some(p),
+                std::borrow::Cow::Borrowed(_) => None,
+            }
+        };
+        self.filter
+            .inner
+            .candidates(plain.as_ref().map_or(raw, |p| p.as_bytes()), &mut matched);
         if !head && matched.is_empty() {
             self.matched = matched;
             return;
@@ -572,7 +585,11 @@ impl LogScanner {
         let (timestamp, content) =
             split_prefix(&line).map_or((None, 0), |(ts, rest)| (Some(ts), rest));
         let text = &line[content..];
-        self.filter.inner.matching(text, &mut matched);
+        let text = match plain {
+            Some(_) => crate::measure::plain_punctuation(text),
+            None => std::borrow::Cow::Borrowed(text),
+        };
+        self.filter.inner.matching(&text, &mut matched);
         let kept_index = self.spans.len();
         let keep = record(&mut self.hits, &matched, kept_index, index + 1) || head;
         self.matched = matched;
@@ -667,6 +684,12 @@ fn prefilter<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Option<Prefilte
     if !any {
         return None;
     }
+    // A line with typographic punctuation is checked with plain punctuation: it may hold a
+    // literal only in that form.
+    literals.extend(crate::measure::FANCY_PUNCTUATION.iter().map(|c| Literal {
+        bytes: c.to_string().into_bytes(),
+        ci: false,
+    }));
     literals.sort_by(|a, b| (&a.bytes, a.ci).cmp(&(&b.bytes, b.ci)));
     literals.dedup_by(|a, b| a.bytes == b.bytes && a.ci == b.ci);
     if literals.iter().all(|l| !l.ci) {
@@ -925,6 +948,25 @@ mod tests {
             s.push(c);
         }
         s.finish()
+    }
+
+    #[test]
+    fn typographic_punctuation_is_read_plain_and_kept_as_written() {
+        let f = filter(&[r"didn't match Pod's node affinity"]);
+        assert!(f.has_prefilter());
+        let src = LogSource {
+            pod: Some("p".into()),
+            ..LogSource::new("l")
+        };
+        let text = "a\n3 node(s) didn\u{2019}t match Pod\u{2019}s node affinity\nb\n";
+        let log = scan(&f, src.clone(), &[text.as_bytes()]);
+        let kept: Vec<&str> = log.lines().map(|l| l.text).collect();
+        assert_eq!(
+            kept,
+            vec!["3 node(s) didn\u{2019}t match Pod\u{2019}s node affinity"]
+        );
+        let whole = LogStream::parse(src, text.as_bytes()).filtered(&f);
+        assert_eq!(whole.lines().count(), 1);
     }
 
     #[test]
