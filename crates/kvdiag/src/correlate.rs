@@ -26,7 +26,7 @@ use crate::snapshot::{CaptureId, LogId, ObjectId, Snapshot};
 use crate::tree::Node;
 
 /// The kinds the correlator relates; objects of other kinds are not kept.
-pub const KINDS: &[&str] = &[VM, VMI, POD, EVENT, DV, PVC, NODE];
+pub const KINDS: &[&str] = &[VM, VMI, POD, EVENT, DV, PVC, NODE, VMIM];
 
 const VM: &str = "VirtualMachine";
 const VMI: &str = "VirtualMachineInstance";
@@ -35,6 +35,7 @@ const EVENT: &str = "Event";
 const DV: &str = "DataVolume";
 const PVC: &str = "PersistentVolumeClaim";
 const NODE: &str = "Node";
+const VMIM: &str = "VirtualMachineInstanceMigration";
 
 /// The kind given to a subject made of a file that names nothing kvdiag could place.
 pub const UNATTRIBUTED_KIND: &str = "Unattributed";
@@ -71,13 +72,15 @@ pub enum Facet {
     Pvc,
     /// Nodes the VMI or its pods run on (for a pod not placed yet: the nodes its selector admits).
     Node,
+    /// VirtualMachineInstanceMigrations of the VMI.
+    Migration,
     /// Log streams of the subject's pods, and loose logs attached to it.
     Log,
 }
 
 impl Facet {
     /// Every facet, in declaration order.
-    pub const ALL: [Facet; 9] = [
+    pub const ALL: [Facet; 10] = [
         Facet::Vm,
         Facet::Vmi,
         Facet::LauncherPod,
@@ -86,6 +89,7 @@ impl Facet {
         Facet::Dv,
         Facet::Pvc,
         Facet::Node,
+        Facet::Migration,
         Facet::Log,
     ];
 
@@ -100,6 +104,7 @@ impl Facet {
             Facet::Dv => "dv",
             Facet::Pvc => "pvc",
             Facet::Node => "node",
+            Facet::Migration => "migration",
             Facet::Log => "log",
         }
     }
@@ -152,6 +157,8 @@ pub struct Subject {
     /// Nodes: where the VMI and its pods run, or, for a pod not placed yet, the nodes its
     /// node selector admits.
     pub nodes: Vec<ObjectId>,
+    /// VirtualMachineInstanceMigrations of its VMI.
+    pub migrations: Vec<ObjectId>,
     /// Log streams.
     pub logs: Vec<LogId>,
     /// Names of the DataVolumes and PVCs the VM or VMI refers to (captured or not).
@@ -177,6 +184,7 @@ impl Subject {
             dvs: Vec::new(),
             pvcs: Vec::new(),
             nodes: Vec::new(),
+            migrations: Vec::new(),
             logs: Vec::new(),
             volume_refs: Vec::new(),
             pod_names: Vec::new(),
@@ -195,6 +203,7 @@ impl Subject {
             Facet::Dv => &self.dvs,
             Facet::Pvc => &self.pvcs,
             Facet::Node => &self.nodes,
+            Facet::Migration => &self.migrations,
             Facet::Log => &[],
         }
     }
@@ -433,6 +442,20 @@ impl<'a> Correlator<'a> {
             for uid in uids.map(str::to_owned).collect::<Vec<_>>() {
                 let u = self.aliases.id(Alias::Uid(cap, uid));
                 self.aliases.union(p, u);
+            }
+        }
+        // A migration names its VMI (`spec.vmiName`): captured alone, it still stands for it.
+        for &id in self.s.of_kind(VMIM) {
+            let o = self.obj(id);
+            let cap = self.cap(id);
+            let Some(vmi) = o.root().str_at(&["spec", "vmiName"]).map(str::to_owned) else {
+                continue;
+            };
+            let a = self.vm_alias(cap, o.namespace.clone(), vmi);
+            self.seen(a, &o.origin.source);
+            if let Some(uid) = &o.uid {
+                let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
+                self.aliases.union(a, u);
             }
         }
         for &id in self.s.of_kind(EVENT) {
@@ -755,14 +778,19 @@ impl<'a> Correlator<'a> {
             self.subjects.push(subject);
             self.machine_of_root.insert(root, sub);
         }
-        // Members: VMs, VMIs and launcher pods.
-        for kind in [VM, VMI, POD] {
+        // Members: VMs, VMIs, launcher pods and migrations.
+        for kind in [VM, VMI, POD, VMIM] {
             for &id in self.s.of_kind(kind) {
                 let o = self.obj(id);
                 let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
                     continue;
                 };
-                let alias = if kind == POD {
+                let alias = if kind == VMIM {
+                    let Some(vmi) = o.root().str_at(&["spec", "vmiName"]) else {
+                        continue;
+                    };
+                    Alias::Vm(cap, o.namespace.clone(), vmi.to_owned())
+                } else if kind == POD {
                     if !is_launcher(o) {
                         continue;
                     }
@@ -777,6 +805,7 @@ impl<'a> Correlator<'a> {
                 match kind {
                     VM => s.vm.push(id),
                     VMI => s.vmi.push(id),
+                    VMIM => s.migrations.push(id),
                     _ => {
                         s.launcher_pods.push(id);
                         s.pods.push(id);

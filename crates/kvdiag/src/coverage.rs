@@ -187,6 +187,7 @@ impl Have<'_> {
             Facet::Pod => "pod",
             Facet::Dv => "DataVolume",
             Facet::Pvc => "PersistentVolumeClaim",
+            Facet::Migration => "VirtualMachineInstanceMigration",
             Facet::Node => "Node",
             // An event row prints every field rules test but its times.
             Facet::Event | Facet::Log => return None,
@@ -226,6 +227,8 @@ impl Have<'_> {
             }
             Need::Object(Facet::Dv) => "no DataVolume object".into(),
             Need::Object(Facet::Pvc) => "no PersistentVolumeClaim object".into(),
+            // Most VMs were never migrated.
+            Need::Object(Facet::Migration) => return None,
             Need::Object(Facet::Node) => "no Node object".into(),
             Need::Object(Facet::Log) | Need::Log(None) => "no log".into(),
             Need::Log(Some(containers)) => {

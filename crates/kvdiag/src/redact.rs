@@ -435,7 +435,10 @@ fn add_name(found: &mut BTreeMap<String, Category>, name: Option<&str>, c: Categ
 /// The category of an object's name by its kind, for the kinds kvdiag reads.
 fn category_of_kind(kind: &str) -> Option<Category> {
     Some(match kind {
-        "VirtualMachine" | "VirtualMachineInstance" => Category::Vm,
+        // A migration's name is often made from its VM's.
+        "VirtualMachine" | "VirtualMachineInstance" | "VirtualMachineInstanceMigration" => {
+            Category::Vm
+        }
         "Pod" => Category::Pod,
         "Node" => Category::Node,
         "DataVolume" => Category::DataVolume,
@@ -464,6 +467,9 @@ fn names_of_object(o: &Object, add: &mut impl FnMut(Option<&str>, Category)) {
         add(s(&["source", "host"]), Node);
         add(s(&["reportingInstance"]), Host);
     }
+    add(s(&["spec", "vmiName"]), Vm);
+    add(s(&["status", "migrationState", "sourceNode"]), Node);
+    add(s(&["status", "migrationState", "targetNode"]), Node);
     add(s(&["spec", "nodeName"]), Node);
     add(s(&["status", "nodeName"]), Node);
     add(s(&["spec", "hostname"]), Host);

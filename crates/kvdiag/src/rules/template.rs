@@ -124,6 +124,7 @@ fn unknown(v: &Var) -> String {
                 Facet::Node => "node",
                 Facet::Dv => "DataVolume",
                 Facet::Pvc => "PVC",
+                Facet::Migration => "migration",
                 Facet::Event => "event",
                 Facet::Log => "log",
             };
