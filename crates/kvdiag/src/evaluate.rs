@@ -434,6 +434,10 @@ impl Ctx<'_> {
                 }
                 true
             }
+            Op::ExcludesAll(re) => {
+                let text = scalar_text(value);
+                crate::measure::excludes_all(&crate::measure::plain_punctuation(&text), re)
+            }
             Op::Exists | Op::Absent => true,
             Op::AgeUnknown => parse_timestamp(&scalar_text(value))
                 .is_some_and(|t| self.now.is_none_or(|now| self.estimated && t == now)),
@@ -496,6 +500,11 @@ impl Ctx<'_> {
                 .iter()
                 .filter_map(|&i| stream.line(i))
                 .filter(|l| l.number > until)
+                .filter(|l| {
+                    t.excludes_all.as_ref().is_none_or(|re| {
+                        crate::measure::excludes_all(&crate::measure::plain_punctuation(l.text), re)
+                    })
+                })
                 .filter(|l| {
                     t.fields
                         .iter()

@@ -104,6 +104,48 @@ pub fn parse_quantity(text: &str) -> Option<f64> {
     Some(number * factor)
 }
 
+/// The reasons of a scheduler message, `0/N nodes are available: a reason, b reason, ...`:
+/// the node count N and each reason with its count (`(3, "node(s) didn't match Pod's node
+/// affinity/selector")`). The preemption summary that may follow is not part of them. `None`
+/// when the text holds no such message.
+pub fn scheduler_reasons(text: &str) -> Option<(u64, Vec<(u64, &str)>)> {
+    const AVAILABLE: &str = " nodes are available: ";
+    let at = text.find(AVAILABLE)?;
+    let total = text[..at].rsplit_once('/')?.1.parse().ok()?;
+    let rest = &text[at + AVAILABLE.len()..];
+    // The list ends at a sentence end (`. preemption: ...`, the end of the message).
+    let end = rest.find(". ").unwrap_or(rest.len());
+    let list = rest[..end].trim_end().trim_end_matches(['.', '"', '\'']);
+    let mut reasons: Vec<(u64, &str)> = Vec::new();
+    let mut start = 0;
+    // A reason holds commas of its own (`had taint {k: v}, that the pod didn't tolerate`): a
+    // new reason starts only where a count follows the comma.
+    for (i, _) in list.match_indices(", ") {
+        if list[i + 2..].starts_with(|c: char| c.is_ascii_digit()) {
+            reasons.push(count_reason(&list[start..i])?);
+            start = i + 2;
+        }
+    }
+    reasons.push(count_reason(&list[start..])?);
+    Some((total, reasons))
+}
+
+fn count_reason(piece: &str) -> Option<(u64, &str)> {
+    let (count, reason) = piece.trim().split_once(' ')?;
+    Some((count.parse().ok()?, reason.trim()))
+}
+
+/// Whether `text` is a scheduler message in which a reason that `reason` matches counts every
+/// node (see [`scheduler_reasons`]).
+pub fn excludes_all(text: &str, reason: &regex::Regex) -> bool {
+    scheduler_reasons(text).is_some_and(|(total, reasons)| {
+        total > 0
+            && reasons
+                .iter()
+                .any(|(count, r)| *count == total && reason.is_match(r))
+    })
+}
+
 /// The characters [`plain_punctuation`] replaces.
 pub const FANCY_PUNCTUATION: [char; 9] = [
     '\u{2018}', '\u{2019}', '\u{201A}', '\u{201C}', '\u{201D}', '\u{2013}', '\u{2014}', '\u{00A0}',
@@ -133,6 +175,38 @@ pub fn plain_punctuation(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduler_messages_give_each_reason_its_count() {
+        let m = "0/7 nodes are available: 1 node(s) had taint {node.kubernetes.io/unreachable: }, that the pod didn't tolerate, 3 Insufficient devices.kubevirt.io/kvm, 3 node(s) didn't match Pod's node affinity. preemption: 0/7 nodes are available: 7 Preemption is not helpful for scheduling.";
+        let (total, reasons) = scheduler_reasons(m).expect("a scheduler message");
+        assert_eq!(total, 7);
+        assert_eq!(
+            reasons,
+            vec![
+                (
+                    1,
+                    "node(s) had taint {node.kubernetes.io/unreachable: }, that the pod didn't tolerate"
+                ),
+                (3, "Insufficient devices.kubevirt.io/kvm"),
+                (3, "node(s) didn't match Pod's node affinity"),
+            ]
+        );
+        let affinity = regex::Regex::new("didn't match Pod's node affinity").expect("regex");
+        assert!(!excludes_all(m, &affinity));
+        let older = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity, 1 Insufficient devices.kubevirt.io/kvm.";
+        assert!(excludes_all(older, &affinity));
+        assert!(!excludes_all(
+            older,
+            &regex::Regex::new("kvm").expect("regex")
+        ));
+        assert_eq!(scheduler_reasons("no scheduler here"), None);
+        assert_eq!(
+            scheduler_reasons("message: 0/4 nodes are available: 4 Insufficient memory.")
+                .map(|(t, r)| (t, r.len())),
+            Some((4, 1))
+        );
+    }
 
     #[test]
     fn typographic_punctuation_becomes_ascii() {

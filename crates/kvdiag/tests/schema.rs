@@ -104,5 +104,5 @@ fn the_schema_and_the_loader_know_the_same_keys() {
         .filter(|e| e.code == "unknown-key")
         .collect();
     assert!(unknown.is_empty(), "{unknown:#?}");
-    assert_eq!(condition.len(), 23, "{condition:?}");
+    assert_eq!(condition.len(), 24, "{condition:?}");
 }

@@ -380,11 +380,11 @@ fn hostile_text_is_read_in_bounded_time_and_depth() {
     for _ in 0..50_000 {
         text.push_str("Key:\n\n\n");
     }
-    let start = std::time::Instant::now();
+    // No timed assertion (the project measures speed in benchmarks): a quadratic reader shows
+    // as this test taking minutes, a recursive one as a stack overflow.
     let Parsed::Text(t) = parse("deep.txt", text.as_bytes()) else {
         panic!("text")
     };
-    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
     assert!(
         t.unread
             .iter()

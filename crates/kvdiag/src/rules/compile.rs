@@ -698,6 +698,9 @@ impl<'a> Ctx<'a> {
         if let Some(p) = &spec.matches {
             return self.regex(p).map(Op::Matches);
         }
+        if let Some(p) = &spec.excludes_all {
+            return self.regex(p).map(Op::ExcludesAll);
+        }
         let flags = [
             (&spec.exists, Op::Exists),
             (&spec.absent, Op::Absent),
@@ -841,7 +844,10 @@ impl<'a> Ctx<'a> {
 
     fn log_test(&mut self, node: &Spanned<ConditionSpec>) -> Option<LogTest> {
         let spec = &node.value;
-        let mut bad: Vec<&str> = ops(spec).into_iter().filter(|o| *o != "matches").collect();
+        let mut bad: Vec<&str> = ops(spec)
+            .into_iter()
+            .filter(|o| !matches!(*o, "matches" | "excludes_all"))
+            .collect();
         if spec.path.is_some() {
             bad.push("path");
         }
@@ -854,8 +860,8 @@ impl<'a> Ctx<'a> {
                 "bad-condition",
                 &node.referenced,
                 format!(
-                    "`on: log` takes matches, container, previous, fields and \
-                     not_followed_by; not {}",
+                    "`on: log` takes matches, excludes_all, container, previous, fields \
+                     and not_followed_by; not {}",
                     bad.join(", ")
                 ),
             );
@@ -874,9 +880,14 @@ impl<'a> Ctx<'a> {
             Some(p) => Some(self.log_pattern(p)?),
             None => None,
         };
+        let excludes_all = match &spec.excludes_all {
+            Some(p) => Some(self.regex(p)?),
+            None => None,
+        };
         Some(LogTest {
             pattern,
             not_followed_by,
+            excludes_all,
             containers: spec.container.as_ref().map(|c| c.value.to_vec()),
             previous: spec.previous.as_ref().map(|p| p.value),
             fields: spec
@@ -1012,6 +1023,7 @@ fn ops(spec: &ConditionSpec) -> Vec<&'static str> {
         ("equals", spec.equals.is_some()),
         ("in", spec.one_of.is_some()),
         ("matches", spec.matches.is_some()),
+        ("excludes_all", spec.excludes_all.is_some()),
         ("exists", spec.exists.is_some()),
         ("absent", spec.absent.is_some()),
         ("age_unknown", spec.age_unknown.is_some()),

@@ -147,6 +147,7 @@ pub(crate) const CONDITION_KEYS: &[&str] = &[
     "equals",
     "in",
     "matches",
+    "excludes_all",
     "exists",
     "absent",
     "age_unknown",

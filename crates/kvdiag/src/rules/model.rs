@@ -288,6 +288,8 @@ pub(crate) enum Op {
     Equals(Value),
     In(Vec<Value>),
     Matches(Regex),
+    /// A scheduler message in which a reason matching the regex counts every node.
+    ExcludesAll(Regex),
     Exists,
     Absent,
     /// A timestamp whose age cannot be measured.
@@ -324,6 +326,9 @@ pub(crate) struct LogTest {
     pub pattern: usize,
     /// The pattern no later line of the stream may match (an index too).
     pub not_followed_by: Option<usize>,
+    /// A matching line counts only as a scheduler message in which a reason matching this
+    /// regex counts every node.
+    pub excludes_all: Option<Regex>,
     pub containers: Option<Vec<String>>,
     pub previous: Option<bool>,
     pub fields: Vec<(String, String)>,

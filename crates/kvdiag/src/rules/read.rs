@@ -236,6 +236,7 @@ impl Reader<'_, '_> {
             on: self.opt_text(node, "on"),
             path: self.opt_text(node, "path"),
             matches: self.opt_text(node, "matches"),
+            excludes_all: self.opt_text(node, "excludes_all"),
             capture: self.opt_text(node, "capture"),
             not_followed_by: self.opt_text(node, "not_followed_by"),
             unknown_keys: match &node.value {

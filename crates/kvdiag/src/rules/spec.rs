@@ -219,6 +219,11 @@ pub(crate) struct ConditionSpec {
     /// groups become `match.NAME`.
     #[schemars(with = "Option<String>")]
     pub matches: Option<Spanned<String>>,
+    /// The value at `path` (or, with `on: log`, a matching line) is a scheduler message
+    /// (`0/N nodes are available: a reason, b reason, ...`) in which a reason this regular
+    /// expression matches counts all N nodes: that reason alone keeps the pod off every node.
+    #[schemars(with = "Option<String>")]
+    pub excludes_all: Option<Spanned<String>>,
     /// `true`: `path` selects a value.
     #[schemars(with = "Option<bool>")]
     pub exists: Option<Spanned<bool>>,
