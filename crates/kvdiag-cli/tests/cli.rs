@@ -280,8 +280,14 @@ fn explain_names_the_rules_that_could_not_run_for_lack_of_a_console_log() {
         .iter()
         .find(|m| m["input"] == "no log of container guest-console-log")
         .expect("console entry");
+    // The boot rule reads only the console; the panic rule also reads GuestPanicked events.
     assert!(
         console["rules_not_run"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x == "guest/boot-failure"))
+    );
+    assert!(
+        console["rules_partly_run"]
             .as_array()
             .is_some_and(|r| r.iter().any(|x| x == "guest/kernel-panic"))
     );

@@ -152,10 +152,12 @@ impl Have<'_> {
     fn has(&self, need: &Need) -> bool {
         match need {
             Need::Object(f) => self.subject.has(*f),
+            // A fragment's values are no container's log, whatever they quote.
             Need::Log(containers) => self.subject.logs.iter().any(|&id| {
                 let log = self.snapshot.log(id);
                 !log.is_empty()
-                    && log_matches(containers.as_deref(), log.source.container.as_deref())
+                    && log.source.kind != Some(crate::parse::LogKind::Fragment)
+                    && log_matches(containers.as_deref(), log.source.writer())
             }),
         }
     }

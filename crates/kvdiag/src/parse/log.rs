@@ -52,6 +52,9 @@ pub enum LogKind {
     /// A node service's journal or log file (kubelet, CRI-O, NetworkManager, audit): the
     /// node's own lines, about no pod in particular.
     Journal,
+    /// The values of a pasted piece of an object (a `status:` block without its kind, members
+    /// cut out of JSON), one per line (see `parse::fragment`): text quoted from any writer.
+    Fragment,
 }
 
 /// The writer a node's own log (kernel log, journal) is matched as against a rule's
@@ -70,6 +73,7 @@ impl LogSource {
         match self.kind? {
             LogKind::Qemu | LogKind::DomainXml => Some("compute"),
             LogKind::Kernel | LogKind::Journal => Some(NODE_WRITER),
+            LogKind::Fragment => None,
         }
     }
 

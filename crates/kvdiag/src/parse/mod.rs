@@ -338,7 +338,7 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
             .ok()
             .and_then(fragment::json_lines)
     {
-        return Ok(log(lines.as_bytes()));
+        return Ok(values_log(name, &lines, limits));
     }
     Ok(log(bytes))
 }
@@ -347,12 +347,20 @@ fn auto(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Result<Parsed, ParseE
 /// [`fragment`]); `None` when the text is no YAML mapping or sequence.
 fn fragment_log(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<Parsed> {
     let lines = fragment::yaml_lines(std::str::from_utf8(bytes).ok()?)?;
-    Some(log_parsed(LogStream::parse_limited(
-        LogSource::new(Arc::clone(name)),
+    Some(values_log(name, &lines, limits))
+}
+
+/// The log of a fragment's values (its writer is whoever wrote the values it quotes).
+fn values_log(name: &Arc<str>, lines: &str, limits: &Limits) -> Parsed {
+    log_parsed(LogStream::parse_limited(
+        LogSource {
+            kind: Some(LogKind::Fragment),
+            ..LogSource::new(Arc::clone(name))
+        },
         lines.as_bytes(),
         1,
         limits.effective_line_bytes(),
-    )))
+    ))
 }
 
 fn is_json_log(docs: &Documents) -> bool {
