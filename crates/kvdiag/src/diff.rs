@@ -139,6 +139,10 @@ pub struct VmDiff {
     pub persisting: Vec<Finding>,
     /// Diagnoses of the second capture that the first did not have.
     pub new: Vec<Finding>,
+    /// The diagnoses of a VM missing from the second capture: whether they were resolved is
+    /// not known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last_known: Vec<Finding>,
     /// The watched state in the first capture (absent when the VM was not in it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_before: Option<VmState>,
@@ -373,6 +377,11 @@ pub fn compare(
             Outcome::Appeared => &mut summary.appeared,
         } += 1;
         let changes = changes(outcome, e.state_before.as_ref(), e.state_after.as_ref());
+        let (resolved, last_known) = if outcome == Outcome::Gone {
+            (Vec::new(), resolved)
+        } else {
+            (resolved, Vec::new())
+        };
         vms.push(VmDiff {
             kind,
             namespace,
@@ -381,6 +390,7 @@ pub fn compare(
             resolved,
             persisting,
             new,
+            last_known,
             state_before: e.state_before,
             state_after: e.state_after,
             changes,
@@ -538,6 +548,7 @@ impl Diff {
                 ("persists", &v.persisting),
                 ("new", &v.new),
                 ("resolved", &v.resolved),
+                ("last seen", &v.last_known),
             ] {
                 for f in list {
                     let _ = writeln!(
@@ -588,6 +599,7 @@ impl Diff {
                 ("Persisting", &v.persisting),
                 ("New", &v.new),
                 ("Resolved", &v.resolved),
+                ("Last known (whether resolved is not known)", &v.last_known),
             ] {
                 if list.is_empty() {
                     continue;
@@ -695,6 +707,7 @@ mod tests {
         let after = capture(OTHER, &[]);
         let d = diff(&rules(), &before, &after);
         assert_eq!(vm(&d, "db").outcome, Outcome::Gone);
+        assert!(vm(&d, "db").resolved.is_empty() && !vm(&d, "db").last_known.is_empty());
         assert_eq!(vm(&d, "web").outcome, Outcome::Appeared);
         assert_eq!((d.summary.gone, d.summary.fixed), (1, 0));
     }
