@@ -178,6 +178,16 @@ fn evidence(out: &mut String, e: &Evidence) {
 /// alternatives as numbered options), the confirmation a person gives before anything is run,
 /// and how to verify the fix. Everything is proposed; nothing was run.
 fn finding_steps(out: &mut String, d: &super::Diagnosis) {
+    let mut section = String::new();
+    proposal(&mut section, d);
+    // One blank line between blocks, however the steps ended.
+    while section.contains("\n\n\n") {
+        section = section.replace("\n\n\n", "\n\n");
+    }
+    out.push_str(&section);
+}
+
+fn proposal(out: &mut String, d: &super::Diagnosis) {
     if !d.remediation.is_empty() || !d.options.is_empty() {
         out.push_str("**Proposed fix** (not executed)\n\n");
         steps(out, &d.remediation, None);
@@ -200,13 +210,13 @@ fn finding_steps(out: &mut String, d: &super::Diagnosis) {
     }
 }
 
-/// Numbered steps, each with its command in a code block; `label` names each number
-/// (`Option 1: ...`).
+/// Numbered steps, each with its command in a code block; with a `label`, bullets naming each
+/// (`- **Option 1**: ...`).
 fn steps(out: &mut String, list: &[super::Remediation], label: Option<&str>) {
     for (n, r) in list.iter().enumerate() {
         match label {
             Some(label) => {
-                let _ = writeln!(out, "{}. **{label} {}**: {}", n + 1, n + 1, r.text);
+                let _ = writeln!(out, "- **{label} {}**: {}", n + 1, r.text);
             }
             None => {
                 let _ = writeln!(out, "{}. {}", n + 1, r.text);
