@@ -182,3 +182,46 @@ fn the_official_python_sdk_drives_every_tool() {
     println!("{stdout}");
     let _ = std::fs::remove_dir_all(root.parent().unwrap_or(&root));
 }
+
+/// Without Python too: a bad root cannot run, and the server speaks JSON-RPC on standard
+/// input and output and ends when its input closes.
+#[test]
+fn the_server_answers_on_stdio_and_refuses_a_missing_root() {
+    use std::io::{BufRead, BufReader, Write};
+    let o = Command::new(env!("CARGO_BIN_EXE_kvdiag"))
+        .args(["mcp", "--root", "/no/such/folder"])
+        .output()
+        .expect("kvdiag runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--root /no/such/folder"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvdiag"))
+        .args(["mcp", "--root"])
+        .arg(workspace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("kvdiag mcp starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut ask = |message: &str| {
+        writeln!(stdin, "{message}").expect("write");
+        stdin.flush().expect("flush");
+    };
+    ask(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"0"}}}"#,
+    );
+    let init = lines.next().expect("an answer").expect("a line");
+    assert!(init.contains(r#""name":"kvdiag""#), "{init}");
+    ask(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    ask(
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"explain_rule","arguments":{"id":42}}}"#,
+    );
+    let call = lines.next().expect("an answer").expect("a line");
+    let v: serde_json::Value = serde_json::from_str(&call).expect("JSON-RPC");
+    assert_eq!(v["id"], 2);
+    assert_eq!(v["result"]["isError"], true, "{call}");
+    drop(stdin);
+    let status = child.wait().expect("the server ends");
+    assert!(status.success(), "{status:?}");
+}
