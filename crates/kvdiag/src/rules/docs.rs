@@ -79,25 +79,29 @@ pub fn explain(rule: &Rule) -> String {
         "### When it fires\n\n```yaml\n{}\n```\n",
         when_block(&rule.definition)
     );
-    for (heading, steps, label) in [
+    for (heading, steps, options) in [
         (
             "What to do (proposed; kvdiag never runs anything)",
             rule.remediation_templates(),
-            "",
+            false,
         ),
         (
             "Options (alternatives: pick one)",
             rule.option_templates(),
-            "Option: ",
+            true,
         ),
-        ("How to verify the fix", rule.verify_templates(), ""),
+        ("How to verify the fix", rule.verify_templates(), false),
     ] {
         if steps.is_empty() {
             continue;
         }
         let _ = writeln!(out, "### {heading}\n");
         for (n, (text, command)) in steps.iter().enumerate() {
-            let _ = writeln!(out, "{}. {label}{text}", n + 1);
+            if options {
+                let _ = writeln!(out, "- **Option {}**: {text}", n + 1);
+            } else {
+                let _ = writeln!(out, "{}. {text}", n + 1);
+            }
             if let Some(c) = command {
                 let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
             }
