@@ -124,6 +124,14 @@ async def run(binary, root, outside):
                 "diff: the same capture twice persists",
             )
 
+            result = await session.call_tool("diff", {"before": ["oom"], "after": ["healthy"], "all_subjects": True})
+            outcomes = {v["name"]: v["outcome"] for v in result.structured_content["vms"]}
+            check(
+                outcomes == {"rhel9-db": "gone", "intranet-portal": "appeared"},
+                "diff: a VM missing after is gone, not fixed",
+                outcomes,
+            )
+
             # Refused paths.
             await expect_error(session, "analyze", {"paths": [outside]}, "outside the roots", "a path outside the root")
             await expect_error(session, "analyze", {"paths": ["../"]}, "outside the roots", "a relative path leading out")

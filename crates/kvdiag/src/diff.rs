@@ -141,7 +141,7 @@ pub struct VmDiff {
     pub new: Vec<Finding>,
     /// The diagnoses of a VM missing from the second capture: whether they were resolved is
     /// not known.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub last_known: Vec<Finding>,
     /// The watched state in the first capture (absent when the VM was not in it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -619,6 +619,11 @@ impl Diff {
         }
         out
     }
+}
+
+/// The JSON Schema of [`Diff`] (`kvdiag-diff/v1`), for validating `kvdiag diff -o json`.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Diff)).unwrap_or(serde_json::Value::Null)
 }
 
 /// Whether a VM has nothing to say: unchanged and without findings.
