@@ -30,7 +30,20 @@ pub enum Command {
     /// Work with rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Compare a capture taken before a fix with one taken after (the verify step): per VM,
+    /// the diagnoses resolved, persisting and new, and how its state changed.
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(crate::diff::DiffArgs),
+    /// Serve the analysis to AI agents: a Model Context Protocol server on standard input and
+    /// output, reading only under its roots.
+    Mcp(crate::mcp::McpArgs),
 }
+
+pub const DIFF_EXIT_CODES: &str = "\
+Exit codes:
+  0  ran; nothing at or above --fail-on persists or is new
+  1  ran; a diagnosis at or above --fail-on persists or is new
+  2  could not run (bad arguments, unreadable input path, invalid rules)";
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -292,7 +305,7 @@ mod tests {
         };
         let args = |argv: &[&str]| match super::Cli::parse_from(argv).command {
             super::Command::Analyze(a) => a,
-            super::Command::Rules(_) => panic!("analyze"),
+            _ => panic!("analyze"),
         };
         let a = args(&["kvdiag", "analyze", "-n", "prod"]);
         assert!(a.wants(&subject("prod", "db")) && !a.wants(&subject("dev", "db")));

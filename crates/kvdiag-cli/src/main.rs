@@ -2,6 +2,8 @@
 //! outcome to an exit code in one place.
 
 mod cli;
+mod diff;
+mod mcp;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -50,11 +52,20 @@ enum Error {
     NoInput,
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("--root {path}: {source}")]
+    Root {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("MCP server: {0}")]
+    Mcp(String),
 }
 
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Analyze(args) => run_analyze(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Mcp(args) => mcp::run(args),
         Command::Rules(RulesCommand::List {
             rules,
             causes,

@@ -557,6 +557,15 @@ impl Ctx<'_> {
 
     fn diagnosis(&self, rule: &Rule, found: Found) -> Diagnosis {
         let lookup = |v: &Var| self.lookup(v, &found);
+        let render = |steps: &[crate::rules::Remedy]| -> Vec<Remediation> {
+            steps
+                .iter()
+                .map(|r| Remediation {
+                    text: r.text.render(lookup),
+                    command: r.command.as_ref().map(|c| c.render(lookup)),
+                })
+                .collect()
+        };
         Diagnosis {
             rule: rule.id.clone(),
             cause: rule.cause.clone(),
@@ -564,14 +573,9 @@ impl Ctx<'_> {
             subject: self.subject.id.clone(),
             title: rule.title.clone(),
             summary: rule.summary.render(lookup),
-            remediation: rule
-                .remediation
-                .iter()
-                .map(|r| Remediation {
-                    text: r.text.render(lookup),
-                    command: r.command.as_ref().map(|c| c.render(lookup)),
-                })
-                .collect(),
+            remediation: render(&rule.remediation),
+            options: render(&rule.options),
+            verify: render(&rule.verify),
             references: rule.references.clone(),
             evidence: found.evidence,
         }

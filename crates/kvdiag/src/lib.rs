@@ -41,6 +41,7 @@
 mod cause;
 pub mod correlate;
 pub mod coverage;
+pub mod diff;
 mod evaluate;
 pub mod limits;
 pub mod measure;

@@ -401,7 +401,12 @@ impl Redactor {
                     }
                 }
             }
-            for r in &mut d.remediation {
+            for r in d
+                .remediation
+                .iter_mut()
+                .chain(&mut d.options)
+                .chain(&mut d.verify)
+            {
                 r.text = self.text(&r.text);
                 if let Some(c) = &mut r.command {
                     *c = self.text(c);

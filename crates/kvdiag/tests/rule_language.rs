@@ -707,3 +707,50 @@ fn a_document_that_is_neither_a_rule_nor_causes_is_an_error_never_skipped() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn options_and_verify_are_rendered_for_the_subject_and_checked_like_remediation() {
+    let set = rules(
+        "id: t/crash
+cause: crashloop-unknown
+title: t
+summary: s
+when: {on: vm, path: $.status.printableStatus, equals: CrashLoopBackOff}
+remediation:
+  - text: Read the VM.
+options:
+  - text: Give {{vm.name}} more memory.
+    command: oc patch vm {{vm.name}} -n {{vm.namespace}} --type=merge -p '{}'
+  - text: Give the guest less memory.
+verify:
+  - text: The VM runs.
+    command: oc get vm {{vm.name}} -n {{vm.namespace}} -o jsonpath='{.status.printableStatus}'
+",
+    );
+    let d = run(&set, &[("vm.yaml", VM)], None);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    let options: Vec<_> = d[0].options.iter().map(|o| o.text.as_str()).collect();
+    assert_eq!(
+        options,
+        ["Give db more memory.", "Give the guest less memory."]
+    );
+    assert_eq!(
+        d[0].verify[0].command.as_deref(),
+        Some("oc get vm db -n prod -o jsonpath='{.status.printableStatus}'")
+    );
+    let errors = load_errors(
+        "id: t/x
+cause: crashloop-unknown
+title: t
+summary: s
+when: {on: vm, path: $.status.printableStatus, equals: X}
+options:
+  - txt: typo
+verify:
+  - text: '{{vm.nmae}}'
+",
+    );
+    let all = errors.join("\n");
+    assert!(all.contains("unknown key `txt`"), "{all}");
+    assert!(all.contains("vm.nmae"), "{all}");
+}

@@ -49,7 +49,7 @@ pub fn render(report: &Report) -> String {
         for d in report.diagnoses_of(&s.subject) {
             let _ = writeln!(
                 out,
-                "\n### {}: {} (`{}`)\n\n{}\n\nRule `{}`.\n",
+                "\n### {}: {} (`{}`)\n\n**Root cause**: {}\n\nRule `{}`.\n",
                 d.severity.name().to_uppercase(),
                 d.title,
                 d.cause,
@@ -57,54 +57,13 @@ pub fn render(report: &Report) -> String {
                 d.rule
             );
             if !d.evidence.is_empty() {
-                out.push_str("**Evidence**\n\n");
+                out.push_str("**Details** (the evidence)\n\n");
                 for e in &d.evidence {
-                    match e {
-                        Evidence::Object {
-                            object,
-                            origin,
-                            path,
-                            value,
-                        } => {
-                            let v = if value.is_null() {
-                                "absent".to_owned()
-                            } else {
-                                format!("`{}`", code(&value.to_string()))
-                            };
-                            let _ = writeln!(out, "- {object}: `{path}` = {v} (from `{origin}`)");
-                        }
-                        Evidence::Log {
-                            log,
-                            line,
-                            text,
-                            more,
-                            ..
-                        } => {
-                            let more = if *more > 0 {
-                                format!(" (and {more} more)")
-                            } else {
-                                String::new()
-                            };
-                            let _ = writeln!(
-                                out,
-                                "- `{}` line {line}{more}: `{}`",
-                                log.origin,
-                                code(text)
-                            );
-                        }
-                    }
+                    evidence(&mut out, e);
                 }
                 out.push('\n');
             }
-            if !d.remediation.is_empty() {
-                out.push_str("**Proposed remediation** (not executed)\n\n");
-                for (n, r) in d.remediation.iter().enumerate() {
-                    let _ = writeln!(out, "{}. {}", n + 1, r.text);
-                    if let Some(c) = &r.command {
-                        let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
-                    }
-                }
-            }
+            finding_steps(&mut out, d);
             if !d.references.is_empty() {
                 let links: Vec<_> = d.references.iter().map(|r| format!("<{r}>")).collect();
                 let _ = writeln!(out, "\nReferences: {}", links.join(", "));
@@ -175,6 +134,98 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// One line of evidence.
+fn evidence(out: &mut String, e: &Evidence) {
+    match e {
+        Evidence::Object {
+            object,
+            origin,
+            path,
+            value,
+        } => {
+            let v = if value.is_null() {
+                "absent".to_owned()
+            } else {
+                format!("`{}`", code(&value.to_string()))
+            };
+            let _ = writeln!(out, "- {object}: `{path}` = {v} (from `{origin}`)");
+        }
+        Evidence::Log {
+            log,
+            line,
+            text,
+            more,
+            ..
+        } => {
+            let more = if *more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "- `{}` line {line}{more}: `{}`",
+                log.origin,
+                code(text)
+            );
+        }
+    }
+}
+
+/// The proposal of one finding, in the troubleshooting guide's order: the fix (steps, then the
+/// alternatives as numbered options), the confirmation a person gives before anything is run,
+/// and how to verify the fix. Everything is proposed; nothing was run.
+fn finding_steps(out: &mut String, d: &super::Diagnosis) {
+    let mut section = String::new();
+    proposal(&mut section, d);
+    // One blank line between blocks, however the steps ended.
+    while section.contains("\n\n\n") {
+        section = section.replace("\n\n\n", "\n\n");
+    }
+    out.push_str(&section);
+}
+
+fn proposal(out: &mut String, d: &super::Diagnosis) {
+    if !d.remediation.is_empty() || !d.options.is_empty() {
+        out.push_str("**Proposed fix** (not executed)\n\n");
+        steps(out, &d.remediation, None);
+        if !d.options.is_empty() {
+            if !d.remediation.is_empty() {
+                out.push('\n');
+            }
+            out.push_str("Options (alternatives: pick one):\n\n");
+            steps(out, &d.options, Some("Option"));
+        }
+        out.push_str(
+            "\n**Confirmation required**: nothing above has been run. A person reviews these \
+             commands and confirms before any of them is run against the cluster.\n\n",
+        );
+    }
+    if !d.verify.is_empty() {
+        out.push_str("**Verify** (after the fix is applied)\n\n");
+        steps(out, &d.verify, None);
+        out.push('\n');
+    }
+}
+
+/// Numbered steps, each with its command in a code block; with a `label`, bullets naming each
+/// (`- **Option 1**: ...`).
+fn steps(out: &mut String, list: &[super::Remediation], label: Option<&str>) {
+    for (n, r) in list.iter().enumerate() {
+        match label {
+            Some(label) => {
+                let _ = writeln!(out, "- **{label} {}**: {}", n + 1, r.text);
+            }
+            None => {
+                let _ = writeln!(out, "{}. {}", n + 1, r.text);
+            }
+        }
+        if let Some(c) = &r.command {
+            let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
+        }
+    }
 }
 
 /// The `--explain` section of a subject.

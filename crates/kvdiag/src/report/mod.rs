@@ -49,6 +49,13 @@ pub struct Diagnosis {
     pub evidence: Vec<Evidence>,
     /// Proposed next steps. Nothing is executed: a person decides.
     pub remediation: Vec<Remediation>,
+    /// Alternative fixes, of which a person picks one (`Option 1`, `Option 2`, ...). Nothing is
+    /// executed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Remediation>,
+    /// How to check, after a fix, that it worked. Nothing is executed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify: Vec<Remediation>,
     /// Further reading.
     pub references: Vec<String>,
 }

@@ -201,10 +201,25 @@ fn diagnosis(out: &mut String, d: &Diagnosis, st: &Styles, folder: &str) {
             }
         }
     }
-    if !d.remediation.is_empty() {
-        out.push_str("    Proposed next steps (nothing was executed):\n");
-        for (n, r) in d.remediation.iter().enumerate() {
-            let _ = writeln!(out, "      {}. {}", n + 1, r.text);
+    for (heading, list, label) in [
+        (
+            "Proposed next steps (nothing was executed):",
+            &d.remediation,
+            "",
+        ),
+        (
+            "Options (pick one; nothing was executed):",
+            &d.options,
+            "Option ",
+        ),
+        ("Verify after the fix:", &d.verify, ""),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "    {heading}");
+        for (n, r) in list.iter().enumerate() {
+            let _ = writeln!(out, "      {label}{}. {}", n + 1, r.text);
             if let Some(c) = &r.command {
                 let _ = writeln!(
                     out,

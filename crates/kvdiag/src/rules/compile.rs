@@ -255,23 +255,9 @@ impl<'a> Ctx<'a> {
             .summary
             .as_ref()
             .and_then(|s| self.template(s, facets.as_ref()));
-        let mut remediation: Vec<Remedy> = Vec::new();
-        for r in &spec.remediation {
-            let text = r.text.as_ref().and_then(|t| {
-                self.not_empty(t, "remediation `text`");
-                self.template(t, facets.as_ref())
-            });
-            let command = r.command.as_ref().map(|c| {
-                self.not_empty(c, "remediation `command` (leave it out instead)");
-                self.template(c, facets.as_ref())
-            });
-            if let (Some(text), None | Some(Some(_))) = (text, &command) {
-                remediation.push(Remedy {
-                    text,
-                    command: command.flatten(),
-                });
-            }
-        }
+        let remediation = self.remedies(&spec.remediation, "remediation", facets.as_ref());
+        let options = self.remedies(&spec.options, "options", facets.as_ref());
+        let verify = self.remedies(&spec.verify, "verify", facets.as_ref());
         let rule_id = id.clone().unwrap_or_default();
         let tests = spec
             .tests
@@ -316,10 +302,39 @@ impl<'a> Ctx<'a> {
             },
             summary: summary?,
             remediation,
+            options,
+            verify,
             when: when?,
             yields_to,
             tests,
         })
+    }
+
+    /// The steps of a `remediation`, `options` or `verify` list, their templates checked.
+    fn remedies(
+        &mut self,
+        specs: &[super::spec::RemedySpec],
+        key: &str,
+        facets: Option<&BTreeSet<Facet>>,
+    ) -> Vec<Remedy> {
+        let mut out = Vec::new();
+        for r in specs {
+            let text = r.text.as_ref().and_then(|t| {
+                self.not_empty(t, &format!("{key} `text`"));
+                self.template(t, facets)
+            });
+            let command = r.command.as_ref().map(|c| {
+                self.not_empty(c, &format!("{key} `command` (leave it out instead)"));
+                self.template(c, facets)
+            });
+            if let (Some(text), None | Some(Some(_))) = (text, &command) {
+                out.push(Remedy {
+                    text,
+                    command: command.flatten(),
+                });
+            }
+        }
+        out
     }
 
     /// An error when a text that must say something is empty.

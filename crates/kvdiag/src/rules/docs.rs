@@ -79,11 +79,29 @@ pub fn explain(rule: &Rule) -> String {
         "### When it fires\n\n```yaml\n{}\n```\n",
         when_block(&rule.definition)
     );
-    let remediation = rule.remediation_templates();
-    if !remediation.is_empty() {
-        out.push_str("### What to do (proposed; kvdiag never runs anything)\n\n");
-        for (n, (text, command)) in remediation.iter().enumerate() {
-            let _ = writeln!(out, "{}. {text}", n + 1);
+    for (heading, steps, options) in [
+        (
+            "What to do (proposed; kvdiag never runs anything)",
+            rule.remediation_templates(),
+            false,
+        ),
+        (
+            "Options (alternatives: pick one)",
+            rule.option_templates(),
+            true,
+        ),
+        ("How to verify the fix", rule.verify_templates(), false),
+    ] {
+        if steps.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {heading}\n");
+        for (n, (text, command)) in steps.iter().enumerate() {
+            if options {
+                let _ = writeln!(out, "- **Option {}**: {text}", n + 1);
+            } else {
+                let _ = writeln!(out, "{}. {text}", n + 1);
+            }
             if let Some(c) = command {
                 let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
             }

@@ -130,6 +130,8 @@ pub(crate) const RULE_KEYS: &[&str] = &[
     "when",
     "yields_to",
     "remediation",
+    "options",
+    "verify",
     "references",
     "tests",
 ];
@@ -225,7 +227,7 @@ fn walk(node: &Spanned<Node>, shape: Shape, out: &mut Vec<UnknownKey>) {
         };
         let child = match (shape, known) {
             (Shape::Rule, "when") => Some(Shape::Condition),
-            (Shape::Rule, "remediation") => Some(Shape::Remedy),
+            (Shape::Rule, "remediation" | "options" | "verify") => Some(Shape::Remedy),
             (Shape::Rule, "tests") => Some(Shape::Test),
             (Shape::Condition, "all" | "any" | "first" | "not" | "optional") => {
                 Some(Shape::Condition)

@@ -118,6 +118,8 @@ pub struct Rule {
     pub(crate) severity_given: bool,
     pub(crate) summary: Template,
     pub(crate) remediation: Vec<Remedy>,
+    pub(crate) options: Vec<Remedy>,
+    pub(crate) verify: Vec<Remedy>,
     pub(crate) when: Condition,
     pub(crate) yields_to: Vec<Cause>,
     pub(crate) tests: Vec<RuleTest>,
@@ -155,15 +157,17 @@ impl Rule {
 
     /// The remediation steps as written: (text, command) templates.
     pub fn remediation_templates(&self) -> Vec<(String, Option<String>)> {
-        self.remediation
-            .iter()
-            .map(|r| {
-                (
-                    r.text.to_string(),
-                    r.command.as_ref().map(ToString::to_string),
-                )
-            })
-            .collect()
+        templates(&self.remediation)
+    }
+
+    /// The alternative fixes (`options:`) as written: (text, command) templates.
+    pub fn option_templates(&self) -> Vec<(String, Option<String>)> {
+        templates(&self.options)
+    }
+
+    /// The checks that a fix worked (`verify:`) as written: (text, command) templates.
+    pub fn verify_templates(&self) -> Vec<(String, Option<String>)> {
+        templates(&self.verify)
     }
 
     /// Causes this rule steps aside for: when one of them is diagnosed on the same subject, this
@@ -180,6 +184,20 @@ impl Rule {
     }
 }
 
+/// Steps as written: (text, command) templates.
+fn templates(steps: &[Remedy]) -> Vec<(String, Option<String>)> {
+    steps
+        .iter()
+        .map(|r| {
+            (
+                r.text.to_string(),
+                r.command.as_ref().map(ToString::to_string),
+            )
+        })
+        .collect()
+}
+
+/// One step of `remediation`, `options` or `verify`, ready to render.
 #[derive(Clone, Debug)]
 pub(crate) struct Remedy {
     pub text: Template,

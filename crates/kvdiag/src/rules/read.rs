@@ -167,15 +167,24 @@ impl Reader<'_, '_> {
             .into_iter()
             .map(|r| r.value)
             .collect();
-        let remedies = self.list(doc, "remediation");
-        spec.remediation = remedies.iter().filter_map(|r| self.remedy(r)).collect();
+        for (key, out) in [
+            ("remediation", &mut spec.remediation),
+            ("options", &mut spec.options),
+            ("verify", &mut spec.verify),
+        ] {
+            let remedies = self.list(doc, key);
+            *out = remedies
+                .iter()
+                .filter_map(|r| self.remedy(r, key))
+                .collect();
+        }
         let tests = self.list(doc, "tests");
         spec.tests = tests.iter().filter_map(|t| self.test(t)).collect();
         spec
     }
 
-    fn remedy(&mut self, node: &Tree) -> Option<RemedySpec> {
-        if !self.map(node, "remediation") {
+    fn remedy(&mut self, node: &Tree, key: &str) -> Option<RemedySpec> {
+        if !self.map(node, key) {
             return None;
         }
         Some(RemedySpec {

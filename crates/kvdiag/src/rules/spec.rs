@@ -84,9 +84,20 @@ pub(crate) struct RuleSpec {
     #[schemars(with = "Vec<CauseCode>")]
     #[serde(default)]
     pub yields_to: Vec<Spanned<String>>,
-    /// Proposed steps, in order. Nothing is ever executed.
+    /// Proposed steps, in order: what to read and, where there is one way, the fix. Nothing is
+    /// ever executed.
     #[serde(default)]
     pub remediation: Vec<RemedySpec>,
+    /// Alternative fixes, of which a person picks one (reports number them `Option 1`, `Option
+    /// 2`, ...): for an OOM kill, raise the launcher's memory, lower the guest's, or pick a
+    /// smaller instance type. Proposals, never executed.
+    #[serde(default)]
+    pub options: Vec<RemedySpec>,
+    /// How to check, after a fix, that it worked: commands whose output shows the VM healthy
+    /// (`printableStatus` `Running`, restart counts that stopped growing). Proposals, never
+    /// executed.
+    #[serde(default)]
+    pub verify: Vec<RemedySpec>,
     /// Links for further reading.
     #[serde(default)]
     pub references: Vec<String>,
@@ -164,7 +175,7 @@ pub(crate) struct TestLogSpec {
     pub lines: String,
 }
 
-/// One proposed step.
+/// One proposed step (of `remediation`, `options` or `verify`).
 #[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct RemedySpec {

@@ -1,0 +1,74 @@
+//! `kvdiag diff BEFORE AFTER`: the troubleshooting guide's verify step. Both captures are
+//! analysed with the same rules and compared per VM (see `kvdiag::diff`).
+//!
+//! The arguments of this subcommand live here rather than in `cli.rs`, beside the only code
+//! that reads them.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use kvdiag::{Severity, Snapshot};
+
+use crate::cli::{FailOn, Format, LimitArgs, RuleArgs};
+
+/// Arguments of `kvdiag diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The capture taken before the fix: a must-gather or inspect tree, a folder of saved `oc`
+    /// output, or an archive.
+    pub before: PathBuf,
+
+    /// The capture taken after the fix, of the same kind.
+    pub after: PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Exit with 1 when a diagnosis of this severity or worse persists or is new.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Runs `kvdiag diff`.
+pub fn run(args: DiffArgs) -> Result<u8, crate::Error> {
+    let rules = crate::load_rules(&args.rules)?;
+    let read = |path: &PathBuf| -> Result<Snapshot, crate::Error> {
+        let mut snapshot = Snapshot::builder();
+        snapshot.keep_log_lines_for(&rules);
+        snapshot.limits(args.limits.limits());
+        kvdiag_fs::add_path(&mut snapshot, path)?;
+        Ok(snapshot.build())
+    };
+    let before = read(&args.before)?;
+    let after = read(&args.after)?;
+    let diff = kvdiag::diff::diff(&rules, &before, &after);
+    let rendered = match args.output {
+        Format::Json => diff.to_json(),
+        Format::Markdown => diff.to_markdown(),
+        Format::Text => diff.to_text(),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(rendered.as_bytes())?;
+    out.flush()?;
+    let threshold = match args.fail_on {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| diff.worst_open().is_some_and(|w| w >= t));
+    Ok(if failed {
+        crate::FINDINGS
+    } else {
+        crate::CLEAN
+    })
+}
