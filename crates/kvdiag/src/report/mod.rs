@@ -161,11 +161,11 @@ impl Summary {
 
 /// Everything an analysis found: the output contract.
 ///
-/// Its JSON Schema is [`schema`]; tool builders validate against `docs/report.schema.json`.
+/// Its JSON Schema is `docs/report.schema.json`, printed by `kvdiag schema report`.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-#[schemars(title = "kvdiag report", extend("$id" = "https://github.com/kvdiag/kvdiag/docs/report.schema.json"))]
+#[schemars(title = "kvdiag report", extend("$id" = "https://github.com/kvdiag/kvdiag/blob/main/docs/report.schema.json"))]
 pub struct Report {
-    /// Always [`SCHEMA`].
+    /// The version of this contract, always `kvdiag/v1`.
     #[schemars(with = "String", extend("const" = SCHEMA))]
     pub schema: &'static str,
     /// The moment the captures describe, and where that came from.
