@@ -82,8 +82,29 @@ pub fn explain(rule: &Rule) -> String {
     let remediation = rule.remediation_templates();
     if !remediation.is_empty() {
         out.push_str("### What to do (proposed; kvdiag never runs anything)\n\n");
+        let conditions = rule.remediation_conditions();
         for (n, (text, command)) in remediation.iter().enumerate() {
-            let _ = writeln!(out, "{}. {text}", n + 1);
+            let mut when = Vec::new();
+            if let Some((only_if, unless)) = conditions.get(n) {
+                let quoted = |v: &[String]| {
+                    v.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                if !only_if.is_empty() {
+                    when.push(format!("if {} known", quoted(only_if)));
+                }
+                if !unless.is_empty() {
+                    when.push(format!("unless {} known", quoted(unless)));
+                }
+            }
+            let when = if when.is_empty() {
+                String::new()
+            } else {
+                format!(" *(proposed {})*", when.join(", "))
+            };
+            let _ = writeln!(out, "{}. {text}{when}", n + 1);
             if let Some(c) = command {
                 let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");
             }
