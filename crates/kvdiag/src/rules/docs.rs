@@ -86,17 +86,24 @@ pub fn explain(rule: &Rule) -> String {
         for (n, (text, command)) in remediation.iter().enumerate() {
             let mut when = Vec::new();
             if let Some((only_if, unless)) = conditions.get(n) {
-                let quoted = |v: &[String]| {
+                // `match.x` is known; the `vm` was captured whole.
+                let said = |v: &[String]| {
                     v.iter()
-                        .map(|k| format!("`{k}`"))
+                        .map(|k| {
+                            if k.starts_with("match.") {
+                                format!("`{k}` is known")
+                            } else {
+                                format!("the `{k}` was captured whole")
+                            }
+                        })
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(" and ")
                 };
                 if !only_if.is_empty() {
-                    when.push(format!("if {} known", quoted(only_if)));
+                    when.push(format!("if {}", said(only_if)));
                 }
                 if !unless.is_empty() {
-                    when.push(format!("unless {} known", quoted(unless)));
+                    when.push(format!("unless {}", said(unless)));
                 }
             }
             let when = if when.is_empty() {
