@@ -5,9 +5,10 @@ mod cli;
 mod config;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use kvdiag::report::text::{Healthy, TextOptions};
 use kvdiag::report::{markdown, text};
@@ -156,9 +157,7 @@ fn rule_settings(rules: &RuleArgs, select: Option<&SelectArgs>) -> Settings {
 
 fn run(cli: Cli, leaf: &ArgMatches) -> Result<u8, Error> {
     let globals = CliGlobals {
-        config_from_env: cli.config.is_some()
-            && std::env::var_os("KVDIAG_CONFIG")
-                .is_some_and(|v| Some(Path::new(&v)) == cli.config.as_deref()),
+        config_from_env: leaf.value_source("config") == Some(ValueSource::EnvVariable),
         config: cli.config,
         no_config: cli.no_config,
     };
