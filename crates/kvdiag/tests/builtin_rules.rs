@@ -112,4 +112,48 @@ message: "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: g
     for c in with.iter().chain(&without).chain(&unknown) {
         assert!(!c.contains("--type=merge"), "{c}");
     }
+
+    // A cordoned node among the candidates is named; nodes captured and none cordoned: no
+    // uncordon step; nodes not captured: the step, with the node to fill in.
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: virt-launcher-db-x7k2p
+  namespace: prod
+  labels: {kubevirt.io: virt-launcher}
+  annotations: {kubevirt.io/domain: db}
+spec:
+  nodeSelector: {kubevirt.io/schedulable: "true"}
+status:
+  phase: Pending
+  conditions:
+    - type: PodScheduled
+      status: "False"
+      reason: Unschedulable
+      message: "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+"#;
+    let node = |name: &str, cordoned: bool| {
+        format!(
+            "apiVersion: v1\nkind: Node\nmetadata: {{name: {name}, labels: {{kubevirt.io/schedulable: \"true\"}}}}\n\
+             spec: {{unschedulable: {cordoned}, taints: [{{key: dedicated, value: gpu, effect: NoSchedule}}]}}\n"
+        )
+    };
+    let uncordon = |inputs: &[&str]| -> Vec<String> {
+        commands(inputs)
+            .into_iter()
+            .filter(|c| c.starts_with("oc adm uncordon"))
+            .collect()
+    };
+    assert_eq!(
+        uncordon(&[
+            pod,
+            &vm(""),
+            &node("worker-0", false),
+            &node("worker-1", true)
+        ]),
+        ["oc adm uncordon worker-1"]
+    );
+    assert!(uncordon(&[pod, &vm(""), &node("worker-0", false)]).is_empty());
+    assert_eq!(uncordon(&[pod, &vm("")]), ["oc adm uncordon <node>"]);
 }
