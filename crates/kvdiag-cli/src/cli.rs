@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 
 /// Diagnose failing KubeVirt virtual machines offline, from must-gathers and saved `oc` output.
 ///
@@ -12,15 +13,28 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "kvdiag", version, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// Read settings from this file (default: the first kvdiag.toml found upward from the
+    /// working directory).
+    #[arg(long, global = true, value_name = "FILE", env = "KVDIAG_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file (neither --config, KVDIAG_CONFIG nor kvdiag.toml).
+    #[arg(long, global = true)]
+    pub no_config: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  ran; nothing at or above --fail-on
-  1  ran; found diagnoses at or above --fail-on
-  2  could not run (bad arguments, unreadable input path, invalid rules)";
+Exit codes (the highest that applies):
+  0  analysed; nothing at or above --fail-on
+  1  analysed; found diagnoses at or above --fail-on
+  2  could not run: bad arguments or configuration, a path that cannot be read, no readable
+     input at all, a --vm or --namespace that matches nothing, invalid rules; with --strict,
+     any unreadable input file
+A closed output pipe (`kvdiag analyze ... | head`) is not an error: the status is the
+analysis's.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -37,6 +51,88 @@ pub enum Command {
     /// Serve the analysis to AI agents: a Model Context Protocol server on standard input and
     /// output, reading only under its roots.
     Mcp(crate::mcp::McpArgs),
+    /// Print the effective configuration of `analyze` and where each value came from (a flag,
+    /// an environment variable, a configuration file, or the default).
+    Config(ConfigArgs),
+    /// Print JSON Schemas of kvdiag's outputs.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Print a shell completion script, e.g. `kvdiag completions bash > /etc/bash_completion.d/kvdiag`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff, e.g. `kvdiag man > kvdiag.1; man -l kvdiag.1`.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// The JSON Schema of the JSON report (`analyze -o json`; this is docs/report.schema.json).
+    /// The schema of rule files is `kvdiag rules schema`.
+    Report,
+}
+
+/// What `analyze` reads from flags, environment variables and the configuration file.
+#[derive(Debug, Args)]
+pub struct Settings {
+    /// Output format [default: text].
+    #[arg(short, long, value_enum, env = "KVDIAG_OUTPUT")]
+    pub output: Option<Format>,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "PATH", env = "KVDIAG_OUTPUT_FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Exit with 1 when a diagnosis of this severity or worse is found [default: error].
+    #[arg(long, value_enum, env = "KVDIAG_FAIL_ON")]
+    pub fail_on: Option<FailOn>,
+
+    /// Exit with 2 when an input file cannot be read or parsed (by default it is listed in the
+    /// report and the analysis goes on).
+    #[arg(long, visible_alias = "fail-on-unreadable")]
+    pub strict: bool,
+
+    /// Run only these rules: rule ids (runtime/oom-killed), id prefixes (runtime/), causes
+    /// (cause:oom-killed) or ALL; comma-separated or repeated. The most specific selector of
+    /// --select and --ignore decides for each rule.
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        value_delimiter = ',',
+        env = "KVDIAG_SELECT"
+    )]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (same selectors as --select).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        value_delimiter = ',',
+        env = "KVDIAG_IGNORE"
+    )]
+    pub ignore: Vec<String>,
+
+    /// When to colour text output [default: auto].
+    #[arg(long, value_enum, env = "KVDIAG_COLOR")]
+    pub color: Option<ColorChoice>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub settings: Settings,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 pub const DIFF_EXIT_CODES: &str = "\
@@ -53,25 +149,22 @@ pub struct AnalyzeArgs {
     /// is read.
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub output: Format,
-
     #[command(flatten)]
-    pub rules: RuleArgs,
-
-    /// Exit with 1 when a diagnosis of this severity or worse is found.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    pub settings: Settings,
 
     /// The moment the capture describes (RFC 3339, e.g. 2024-05-14T10:30:00Z); ages are
     /// measured from it. Default: the newest timestamp in the data.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
 
-    /// When to colour text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Print only the subjects with findings and the summary (text output).
+    #[arg(short, long, conflicts_with = "all")]
+    pub quiet: bool,
+
+    /// List every subject without findings on a line of its own (text output; by default, from
+    /// 20 on they are counted in one line).
+    #[arg(long)]
+    pub all: bool,
 
     /// Also say, per VM, which inputs were not captured and which rules could therefore not
     /// run (e.g. no guest console log: the kernel panic and boot rules could not run).
@@ -97,9 +190,6 @@ pub struct AnalyzeArgs {
     /// The same name always gets the same mask, e.g. `ns-1a2b3c`.
     #[arg(long)]
     pub redact: bool,
-
-    #[command(flatten)]
-    pub limits: LimitArgs,
 }
 
 /// Bounds on what one input may cost (see the README, "Limits"). Reaching one is reported as
@@ -132,28 +222,45 @@ pub struct LimitArgs {
 impl LimitArgs {
     /// The library's limits with these flags applied.
     pub fn limits(&self) -> kvdiag::Limits {
-        let mut l = kvdiag::Limits::default();
-        let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        if let Some(n) = self.max_document_size {
-            l.document_bytes = to_usize(n);
-        }
-        if let Some(n) = self.max_line_length {
-            l.line_bytes = to_usize(n);
-        }
-        if let Some(n) = self.max_archive_entries {
-            l.archive_entries = n;
-        }
-        if let Some(n) = self.max_decompressed_size {
-            l.decompressed_bytes = n;
-        }
-        if let Some(n) = self.max_compression_ratio {
-            l.compression_ratio = n;
-        }
-        l
+        limits(
+            self.max_document_size,
+            self.max_line_length,
+            self.max_archive_entries,
+            self.max_decompressed_size,
+            self.max_compression_ratio,
+        )
     }
 }
 
-fn parse_size(text: &str) -> Result<u64, String> {
+/// The library's limits with the values given applied (the others default).
+pub fn limits(
+    document: Option<u64>,
+    line: Option<u64>,
+    entries: Option<usize>,
+    decompressed: Option<u64>,
+    ratio: Option<u64>,
+) -> kvdiag::Limits {
+    let mut l = kvdiag::Limits::default();
+    let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    if let Some(n) = document {
+        l.document_bytes = to_usize(n);
+    }
+    if let Some(n) = line {
+        l.line_bytes = to_usize(n);
+    }
+    if let Some(n) = entries {
+        l.archive_entries = n;
+    }
+    if let Some(n) = decompressed {
+        l.decompressed_bytes = n;
+    }
+    if let Some(n) = ratio {
+        l.compression_ratio = n;
+    }
+    l
+}
+
+pub fn parse_size(text: &str) -> Result<u64, String> {
     match kvdiag::limits::parse_bytes(text) {
         Some(n) if n > 0 => Ok(n),
         _ => Err(format!(
@@ -178,7 +285,8 @@ impl AnalyzeArgs {
 
 #[derive(Debug, Args)]
 pub struct RuleArgs {
-    /// Add rules from a YAML file or a directory of them (repeatable).
+    /// Add rules from a YAML file or a directory of them (repeatable). Replaces the `rules` of
+    /// the configuration file.
     #[arg(long = "rules", value_name = "PATH")]
     pub rule_paths: Vec<PathBuf>,
 
@@ -187,33 +295,56 @@ pub struct RuleArgs {
     pub no_builtin_rules: bool,
 }
 
+/// `--select` and `--ignore` where rules are only listed.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Mark as active only these rules (see `analyze --select`).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        value_delimiter = ',',
+        env = "KVDIAG_SELECT"
+    )]
+    pub select: Vec<String>,
+
+    /// Mark these rules as inactive (see `analyze --ignore`).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        value_delimiter = ',',
+        env = "KVDIAG_IGNORE"
+    )]
+    pub ignore: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// Check rule files: every problem of every file in one run, with file:line:column, a
     /// stable code and a fix hint. Without paths, checks the built-in pack. Exits 1 when there
     /// are errors (warnings alone exit 0).
     Lint {
-        /// Rule files or directories of them (fixture folders inside are skipped).
+        /// Rule files or directories of them (fixture folders inside are skipped); the same as
+        /// --rules.
         paths: Vec<PathBuf>,
-        /// Check the files on their own, not together with the built-in pack.
-        #[arg(long)]
-        no_builtin_rules: bool,
+        /// Check the files on their own (--no-builtin-rules), not together with the built-in
+        /// pack.
+        #[command(flatten)]
+        rules: RuleArgs,
         /// Output format: text, or json (one object per problem, for editors).
-        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
-        format: LintFormat,
+        #[arg(long, short = 'o', visible_alias = "output", value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Run the inline tests of the rules (`tests:`) and check fixture folders (with an
     /// `expected.yaml`). Without paths, runs the built-in pack's tests. Exits 1 on a failure.
     Test {
         /// Rule files, fixture folders, or directories holding either (their rules are added
-        /// and tested, the fixture folders found in them checked).
+        /// and tested, the fixture folders found in them checked); the same as --rules.
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
         /// Only tests whose `rule-id/test name` (or fixture path) contains this text.
         #[arg(long)]
         filter: Option<String>,
-        /// Do not load the built-in rule pack.
-        #[arg(long)]
-        no_builtin_rules: bool,
         /// Print every test, not only the failures and the summary.
         #[arg(short, long)]
         verbose: bool,
@@ -242,33 +373,39 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
-    /// List the loaded rules (id, cause, severity, title), or with --causes every cause.
+    /// List the loaded rules (whether active under --select/--ignore and the configuration,
+    /// id, cause, severity, title), or with --causes every cause.
     List {
         #[command(flatten)]
         rules: RuleArgs,
+        #[command(flatten)]
+        select: SelectArgs,
         /// List the causes (built-in and declared): code, default severity, rules, title.
         #[arg(long)]
         causes: bool,
-        /// Output format (text or json).
-        #[arg(short, long, value_enum, default_value_t = Format::Text)]
-        output: Format,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = ListFormat::Text)]
+        output: ListFormat,
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Text,
     Json,
     Markdown,
 }
 
+/// The formats of commands that print either for people or for programs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LintFormat {
+pub enum ListFormat {
     Text,
     Json,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Critical,
     Error,
@@ -278,7 +415,8 @@ pub enum FailOn {
     Never,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ColorChoice {
     Auto,
     Always,

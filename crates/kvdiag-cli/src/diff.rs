@@ -39,7 +39,7 @@ pub struct DiffArgs {
 
 /// Runs `kvdiag diff`.
 pub fn run(args: DiffArgs) -> Result<u8, crate::Error> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = crate::load_rules(&args.rules.rule_paths, !args.rules.no_builtin_rules)?;
     let read = |path: &PathBuf| -> Result<Snapshot, crate::Error> {
         let mut snapshot = Snapshot::builder();
         snapshot.keep_log_lines_for(&rules);

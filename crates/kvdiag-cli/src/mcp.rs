@@ -56,7 +56,7 @@ const MAX_FAILED_LISTED: usize = 100;
 
 /// Runs the server until the client closes standard input.
 pub fn run(args: McpArgs) -> Result<u8, crate::Error> {
-    let rules = crate::load_rules(&args.rules)?;
+    let rules = crate::load_rules(&args.rules.rule_paths, !args.rules.no_builtin_rules)?;
     let roots = if args.roots.is_empty() {
         vec![PathBuf::from(".")]
     } else {

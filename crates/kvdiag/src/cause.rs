@@ -131,6 +131,21 @@ impl Serialize for Cause {
     }
 }
 
+impl schemars::JsonSchema for Cause {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cause".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A cause code: a built-in one (`oom-killed`) or one declared by a rule file, namespaced `<prefix>/<code>`.",
+            "type": "string",
+            "pattern": "^[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?$",
+            "maxLength": MAX_CAUSE_LEN
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Cause {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cause, D::Error> {
         let code = String::deserialize(d)?;

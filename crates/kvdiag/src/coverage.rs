@@ -11,7 +11,7 @@ use crate::rules::{Condition, LogTest, RuleSet};
 use crate::snapshot::Snapshot;
 
 /// What was missing for one subject, and which rules that affected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// The subject.
     pub subject: ObjectRef,
@@ -20,7 +20,7 @@ pub struct Coverage {
 }
 
 /// One kind of input that was not captured for a subject.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Missing {
     /// What is missing, for people: `no log of container guest-console-log`.
     pub input: String,

@@ -13,7 +13,7 @@ use crate::measure::{parse_quantity, parse_timestamp};
 use crate::object::ObjectRef;
 use crate::parse::{PatternHits, finish_hits, record};
 use crate::report::{Diagnosis, Evidence, Remediation, Report, SCHEMA, SubjectReport, Summary};
-use crate::rules::{Cmp, Condition, Field, LogTest, Op, Operand, Rule, RuleSet, Test, Var};
+use crate::rules::{Cmp, Condition, Field, Known, LogTest, Op, Operand, Rule, RuleSet, Test, Var};
 use crate::snapshot::{CaptureTimeSource, LogId, ObjectId, Snapshot};
 
 /// Log lines kept as evidence per matched pattern and stream; the rest are counted.
@@ -557,9 +557,24 @@ impl Ctx<'_> {
 
     fn diagnosis(&self, rule: &Rule, found: Found) -> Diagnosis {
         let lookup = |v: &Var| self.lookup(v, &found);
+        // A step is proposed when all it needs known (`if`) and nothing it must not (`unless`)
+        // is known.
+        let known = |k: &Known| match k {
+            // Whole: an object read from `kubectl` text holds only what the text showed, so a
+            // list it lacks may exist.
+            Known::Captured(facet) => self.object_for(*facet, &found).is_some_and(|id| {
+                self.snapshot
+                    .object(id)
+                    .root()
+                    .get(crate::parse::TEXT_MEMBER)
+                    .is_none()
+            }),
+            Known::Match(name) => found.captures.contains_key(name),
+        };
         let render = |steps: &[crate::rules::Remedy]| -> Vec<Remediation> {
             steps
                 .iter()
+                .filter(|r| r.only_if.iter().all(known) && !r.unless.iter().any(known))
                 .map(|r| Remediation {
                     text: r.text.render(lookup),
                     command: r.command.as_ref().map(|c| c.render(lookup)),

@@ -11,7 +11,7 @@ use crate::tree::{Node, Tree};
 const SECRET: &str = "Secret";
 
 /// A reference to an object by kind, namespace and name: how subjects and evidence name things.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct ObjectRef {
     /// The object's kind, e.g. `VirtualMachine`.
     pub kind: String,

@@ -49,7 +49,7 @@ pub struct Snapshot {
 /// (each a directory or an archive), or the loose inputs of one run. A capture is the unit of
 /// time and identity: it has its own capture time, and the same `namespace/name` in two
 /// captures is two subjects.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Capture {
     /// The capture's root as given (a path), or `inputs` for the loose inputs.
     pub name: Arc<str>,
@@ -69,9 +69,10 @@ pub const LOOSE_CAPTURE_NAME: &str = "inputs";
 const NO_NAMESPACE: &str = "\u{0}";
 
 /// The moment the snapshot describes; ages ("deleted 10 minutes ago") are measured from it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CaptureTime {
     /// The time.
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub time: Timestamp,
     /// Where it came from.
     pub source: CaptureTimeSource,
@@ -81,7 +82,7 @@ pub struct CaptureTime {
 }
 
 /// Where the capture time came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaptureTimeSource {
     /// Given by the caller (`--now`).
@@ -93,7 +94,19 @@ pub enum CaptureTimeSource {
 }
 
 /// The kind of capture an input belongs to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
     /// A file on its own (`oc get -o yaml` output, a saved log) or standard input.
@@ -112,7 +125,7 @@ pub enum InputKind {
 }
 
 /// What was read, skipped and found unreadable, for the report.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Inputs {
     /// Inputs read, in the order given.
     pub read: Vec<InputRecord>,
@@ -127,7 +140,7 @@ pub struct Inputs {
 }
 
 /// How many inputs of one kind were read, skipped and unreadable.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KindCounts {
     /// The kind.
     pub kind: InputKind,
@@ -140,7 +153,7 @@ pub struct KindCounts {
 }
 
 /// How many inputs were skipped for one reason.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ReasonCount {
     /// The reason.
     pub reason: String,
@@ -185,7 +198,7 @@ impl Inputs {
 }
 
 /// One input that was read.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct InputRecord {
     /// The input's name.
     pub source: Arc<str>,
@@ -208,7 +221,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// What an input held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Content {
     /// Kubernetes objects.
@@ -220,7 +233,7 @@ pub enum Content {
 }
 
 /// An input that was skipped or failed, and why.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct InputProblem {
     /// The input's name.
     pub source: Arc<str>,

@@ -13,7 +13,7 @@ use serde::Serialize;
 /// list (`kind: List`, `kind: PodList`, a top-level sequence) `item` is the 0-based index.
 /// Objects read from `kubectl`/`oc` text have a `line`: the 1-based line of the input the
 /// object (or, in evidence, the field) was read from; they are shown as `file:line`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct Origin {
     /// The input's name.
     pub source: Arc<str>,

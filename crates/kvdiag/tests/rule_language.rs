@@ -754,3 +754,70 @@ verify:
     assert!(all.contains("unknown key `txt`"), "{all}");
     assert!(all.contains("vm.nmae"), "{all}");
 }
+
+#[test]
+fn remediation_steps_are_proposed_by_what_is_known_with_if_and_unless() {
+    let set = rules(
+        r#"
+id: t/steps
+cause: crashloop-unknown
+title: t
+summary: s
+when:
+  all:
+    - on: pod
+      path: $.status.phase
+      equals: Failed
+    - optional:
+        on: pod
+        path: $.spec.nodeName
+        exists: true
+        capture: node
+    - optional:
+        on: vm
+        path: $.metadata.name
+        exists: true
+remediation:
+  - text: always
+  - text: node known
+    if: [match.node]
+  - text: vm captured, node unknown
+    if: [vm]
+    unless: [match.node]
+  - text: no vm
+    unless: [vm]
+"#,
+    );
+    let pod = |node: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: virt-launcher-db-abcde, namespace: p, labels: {{kubevirt.io: virt-launcher}}, annotations: {{kubevirt.io/domain: db}}}}\nspec: {{{node}}}\nstatus: {{phase: Failed}}\n"
+        )
+    };
+    let vm =
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db, namespace: p}\n";
+    let steps = |inputs: &[(&str, &str)]| -> Vec<String> {
+        let d = run(&set, inputs, None);
+        d[0].remediation.iter().map(|r| r.text.clone()).collect()
+    };
+    assert_eq!(
+        steps(&[("pod.yaml", &pod("nodeName: n1"))]),
+        ["always", "node known", "no vm"]
+    );
+    assert_eq!(
+        steps(&[("pod.yaml", &pod("")), ("vm.yaml", vm)]),
+        ["always", "vm captured, node unknown"]
+    );
+    let errors = load_errors(
+        "id: t/x\ncause: crashloop-unknown\ntitle: t\nsummary: s\nwhen: {on: pod, path: $.a, exists: true}\nremediation:\n  - text: x\n    if: [match.nothing, event]\n",
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("bad.yaml:8:10") && e.contains("no condition captures `nothing`")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("`event`: write a facet")),
+        "{errors:#?}"
+    );
+}

@@ -8,7 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Which log a stream is: as much as the caller (path conventions) or the content told.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 pub struct LogSource {
     /// The input's name (path, `-`, a label).
     pub origin: Arc<str>,
@@ -40,7 +42,9 @@ pub struct LogSource {
 }
 
 /// Logs that are not a container's standard output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum LogKind {
     /// A node's kernel ring buffer or kernel journal (`dmesg`, `journalctl -k`).

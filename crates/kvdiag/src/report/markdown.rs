@@ -32,6 +32,18 @@ pub fn render(report: &Report) -> String {
         }
         None => out.push_str("; capture time unknown.\n"),
     }
+    if !report.summary.causes.is_empty() {
+        let causes: Vec<String> = report
+            .summary
+            .causes
+            .iter()
+            .map(|(c, n)| format!("`{c}` {n}"))
+            .collect();
+        let _ = writeln!(out, "\nCauses: {}.", causes.join(", "));
+    }
+    if report.subjects.is_empty() {
+        let _ = writeln!(out, "\n{}", super::text::no_subject_line(report));
+    }
     out.push_str(
         "\n> **Nothing was executed.** kvdiag only read the captured files. The commands below are \
          proposals: review them, confirm, and run them yourself.\n",

@@ -31,7 +31,7 @@ fn kind_name(kind: crate::InputKind) -> &'static str {
 pub const SCHEMA: &str = "kvdiag/v1";
 
 /// One finding about one subject.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     /// The rule that found it.
     pub rule: String,
@@ -61,7 +61,7 @@ pub struct Diagnosis {
 }
 
 /// One thing seen that supports a diagnosis.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Evidence {
     /// A value in an object (or its absence: `value` null).
@@ -101,7 +101,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// One proposed step: what to do and, where it is a command, the command to paste.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Remediation {
     /// What to do and why.
     pub text: String,
@@ -111,7 +111,7 @@ pub struct Remediation {
 }
 
 /// One analysed subject and how it fared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SubjectReport {
     /// The subject.
     #[serde(flatten)]
@@ -127,7 +127,7 @@ pub struct SubjectReport {
 }
 
 /// Counts by severity.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Subjects analysed.
     pub subjects: usize,
@@ -141,6 +141,8 @@ pub struct Summary {
     pub warning: usize,
     /// ... info.
     pub info: usize,
+    /// Diagnoses per cause code, in code order.
+    pub causes: std::collections::BTreeMap<Cause, usize>,
 }
 
 impl Summary {
@@ -152,6 +154,7 @@ impl Summary {
             ..Summary::default()
         };
         for d in diagnoses {
+            *summary.causes.entry(d.cause.clone()).or_default() += 1;
             *match d.severity {
                 Severity::Critical => &mut summary.critical,
                 Severity::Error => &mut summary.error,
@@ -164,9 +167,13 @@ impl Summary {
 }
 
 /// Everything an analysis found: the output contract.
-#[derive(Clone, Debug, Serialize)]
+///
+/// Its JSON Schema is `docs/report.schema.json`, printed by `kvdiag schema report`.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[schemars(title = "kvdiag report", extend("$id" = "https://github.com/kvdiag/kvdiag/blob/main/docs/report.schema.json"))]
 pub struct Report {
-    /// Always [`SCHEMA`].
+    /// The version of this contract, always `kvdiag/v1`.
+    #[schemars(with = "String", extend("const" = SCHEMA))]
     pub schema: &'static str,
     /// The moment the captures describe, and where that came from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -247,4 +254,13 @@ impl Report {
         out.push('\n');
         out
     }
+}
+
+/// The JSON Schema (draft 2020-12) of the JSON report ([`Report::to_json`]), generated from the
+/// report's types: what `kvdiag schema report` prints and `docs/report.schema.json` holds.
+pub fn schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    serde_json::to_value(generator.into_root_schema_for::<Report>()).unwrap_or(Value::Null)
 }

@@ -12,10 +12,56 @@ use crate::snapshot::CaptureTimeSource;
 /// Longest log line or value shown; the JSON output keeps them whole.
 const SHOWN_CHARS: usize = 240;
 
+/// Healthy subjects (no findings) from this many on are summarised in one line, unless
+/// [`Healthy::List`] asks for them.
+pub const HEALTHY_LISTED_UP_TO: usize = 20;
+
+/// How the text report shows subjects without findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Healthy {
+    /// One line each up to [`HEALTHY_LISTED_UP_TO`], else one line for all of them.
+    #[default]
+    Auto,
+    /// One line each, however many.
+    List,
+    /// Not shown, and the inputs only counted: the subjects with findings and the summary.
+    Quiet,
+}
+
+/// What the text report shows.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct TextOptions {
+    /// Add ANSI styles (the caller decides whether the terminal wants them).
+    pub color: bool,
+    /// How subjects without findings are shown.
+    pub healthy: Healthy,
+}
+
+impl TextOptions {
+    /// Options with `color` set.
+    pub fn color(mut self, color: bool) -> TextOptions {
+        self.color = color;
+        self
+    }
+
+    /// Options with `healthy` set.
+    pub fn healthy(mut self, healthy: Healthy) -> TextOptions {
+        self.healthy = healthy;
+        self
+    }
+}
+
 /// Renders `report` as text; `color` adds ANSI styles (the caller decides whether the terminal
 /// wants them).
 pub fn render(report: &Report, color: bool) -> String {
-    let st = Styles::new(color);
+    render_with(report, &TextOptions::default().color(color))
+}
+
+/// Renders `report` as text with `options`.
+pub fn render_with(report: &Report, options: &TextOptions) -> String {
+    let st = Styles::new(options.color);
+    let quiet = options.healthy == Healthy::Quiet;
     let mut out = String::new();
     let with_problems = report.subjects.iter().filter(|s| s.diagnoses > 0).count();
     let _ = write!(
@@ -69,7 +115,21 @@ pub fn render(report: &Report, color: bool) -> String {
         .iter()
         .filter(|s| s.diagnoses == 0)
         .collect();
-    if !healthy.is_empty() {
+    let listed = match options.healthy {
+        Healthy::Auto => healthy.len() < HEALTHY_LISTED_UP_TO,
+        Healthy::List => true,
+        Healthy::Quiet => false,
+    };
+    if !healthy.is_empty() && !listed && !quiet {
+        let _ = writeln!(
+            out,
+            "\n{}✓{} {} subject(s) with no findings (--all lists them)",
+            st.ok.render(),
+            st.ok.render_reset(),
+            healthy.len()
+        );
+    }
+    if !healthy.is_empty() && listed {
         out.push('\n');
         for s in healthy {
             let _ = writeln!(
@@ -84,7 +144,20 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
 
+    if !report.summary.causes.is_empty() {
+        let causes: Vec<String> = report
+            .summary
+            .causes
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        let _ = writeln!(out, "\nCauses: {}", causes.join(", "));
+    }
+
     let i = &report.inputs;
+    if report.subjects.is_empty() {
+        let _ = writeln!(out, "\n{}", no_subject_line(report));
+    }
     let _ = writeln!(
         out,
         "\nInputs: {} read, {} skipped, {} unreadable",
@@ -92,6 +165,9 @@ pub fn render(report: &Report, color: bool) -> String {
         i.skipped.len(),
         i.failed.len()
     );
+    if quiet {
+        return out;
+    }
     if i.by_kind.len() > 1 {
         for k in &i.by_kind {
             let _ = writeln!(
@@ -121,6 +197,29 @@ pub fn render(report: &Report, color: bool) -> String {
         if let Some(note) = &r.note {
             let _ = writeln!(out, "  read in part {}: {note}", r.source);
         }
+    }
+    out
+}
+
+/// The line saying that a report holds no subject: "no VirtualMachine, VMI or virt-launcher pod
+/// in 1,412 files".
+pub fn no_subject_line(report: &Report) -> String {
+    let files = report.inputs.read.len() + report.inputs.skipped.len() + report.inputs.failed.len();
+    format!(
+        "No VirtualMachine, VMI or virt-launcher pod in {} file(s).",
+        thousands(files)
+    )
+}
+
+/// `1412` as `1,412`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }

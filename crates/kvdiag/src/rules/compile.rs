@@ -8,8 +8,8 @@ use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
 use super::model::{
-    Cmp, Condition, Level, LogTest, Op, Operand, Remedy, Rule, RuleError, RuleLocation, RuleTest,
-    Test,
+    Cmp, Condition, Known, Level, LogTest, Op, Operand, Remedy, Rule, RuleError, RuleLocation,
+    RuleTest, Test,
 };
 use super::path::JsonPath;
 use super::spec::{ConditionSpec, RuleSpec, TestSpec};
@@ -327,11 +327,41 @@ impl<'a> Ctx<'a> {
                 self.not_empty(c, &format!("{key} `command` (leave it out instead)"));
                 self.template(c, facets)
             });
+            let only_if = self.knowns(&r.only_if);
+            let unless = self.knowns(&r.unless);
             if let (Some(text), None | Some(Some(_))) = (text, &command) {
                 out.push(Remedy {
                     text,
                     command: command.flatten(),
+                    only_if,
+                    unless,
                 });
+            }
+        }
+        out
+    }
+
+    /// The `if` / `unless` values of a remediation step; a capture must be one the rule makes.
+    fn knowns(&mut self, texts: &[Spanned<String>]) -> Vec<Known> {
+        let mut out = Vec::new();
+        for t in texts {
+            match Known::parse(&t.value) {
+                Ok(Known::Match(name)) => {
+                    self.used_captures.insert(name.clone());
+                    if !self.when_failed
+                        && !self.captures.contains_key(&name)
+                        && !self.declared.contains_key(&name)
+                    {
+                        self.error(
+                            "unknown-capture",
+                            &t.referenced,
+                            format!("`match.{name}` but no condition captures `{name}` (a named group `(?P<{name}>...)` or `capture: {name}`)"),
+                        );
+                    }
+                    out.push(Known::Match(name));
+                }
+                Ok(k) => out.push(k),
+                Err(e) => self.error("bad-remediation-condition", &t.referenced, e),
             }
         }
         out

@@ -79,6 +79,7 @@ pub fn explain(rule: &Rule) -> String {
         "### When it fires\n\n```yaml\n{}\n```\n",
         when_block(&rule.definition)
     );
+    let conditions = rule.remediation_conditions();
     for (heading, steps, options) in [
         (
             "What to do (proposed; kvdiag never runs anything)",
@@ -95,12 +96,40 @@ pub fn explain(rule: &Rule) -> String {
         if steps.is_empty() {
             continue;
         }
+        let remediation = heading.starts_with("What to do");
         let _ = writeln!(out, "### {heading}\n");
         for (n, (text, command)) in steps.iter().enumerate() {
-            if options {
-                let _ = writeln!(out, "- **Option {}**: {text}", n + 1);
+            let mut when = Vec::new();
+            if remediation && let Some((only_if, unless)) = conditions.get(n) {
+                // `match.x` is known; the `vm` was captured whole.
+                let said = |v: &[String]| {
+                    v.iter()
+                        .map(|k| {
+                            if k.starts_with("match.") {
+                                format!("`{k}` is known")
+                            } else {
+                                format!("the `{k}` was captured whole")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                };
+                if !only_if.is_empty() {
+                    when.push(format!("if {}", said(only_if)));
+                }
+                if !unless.is_empty() {
+                    when.push(format!("unless {}", said(unless)));
+                }
+            }
+            let when = if when.is_empty() {
+                String::new()
             } else {
-                let _ = writeln!(out, "{}. {text}", n + 1);
+                format!(" *(proposed {})*", when.join(", "))
+            };
+            if options {
+                let _ = writeln!(out, "- **Option {}**: {text}{when}", n + 1);
+            } else {
+                let _ = writeln!(out, "{}. {text}{when}", n + 1);
             }
             if let Some(c) = command {
                 let _ = writeln!(out, "\n   ```sh\n   {c}\n   ```\n");

@@ -164,7 +164,7 @@ pub(crate) const CONDITION_KEYS: &[&str] = &[
     "not_followed_by",
 ];
 
-const REMEDY_KEYS: &[&str] = &["text", "command"];
+const REMEDY_KEYS: &[&str] = &["text", "command", "if", "unless"];
 
 /// The keys of a document declaring causes.
 pub(crate) const CAUSES_KEYS: &[&str] = &["causes"];

@@ -27,12 +27,14 @@ mod load;
 mod model;
 mod path;
 mod read;
+pub mod select;
 mod spec;
 mod template;
 
 pub use load::{MAX_RULE_FILE_BYTES, MAX_RULES, RuleSetBuilder};
 pub use model::{CauseInfo, Level, LoadError, Rule, RuleError, RuleLocation, RuleSet, RuleTest};
-pub(crate) use model::{Cmp, Condition, LogTest, Op, Operand, Remedy, Test};
+pub(crate) use model::{Cmp, Condition, Known, LogTest, Op, Operand, Remedy, Test};
 pub use path::JsonPath;
+pub use select::{SelectError, Selection, Selector};
 pub use spec::{schema, schema_with};
 pub(crate) use template::{Field, Var};

@@ -155,6 +155,15 @@ impl Rule {
         self.summary.to_string()
     }
 
+    /// The conditions of each remediation step as written, in order: (`if`, `unless`).
+    pub fn remediation_conditions(&self) -> Vec<(Vec<String>, Vec<String>)> {
+        let names = |k: &[Known]| k.iter().map(ToString::to_string).collect();
+        self.remediation
+            .iter()
+            .map(|r| (names(&r.only_if), names(&r.unless)))
+            .collect()
+    }
+
     /// The remediation steps as written: (text, command) templates.
     pub fn remediation_templates(&self) -> Vec<(String, Option<String>)> {
         templates(&self.remediation)
@@ -202,6 +211,48 @@ fn templates(steps: &[Remedy]) -> Vec<(String, Option<String>)> {
 pub(crate) struct Remedy {
     pub text: Template,
     pub command: Option<Template>,
+    /// Proposed only when all of these are known.
+    pub only_if: Vec<Known>,
+    /// Proposed only when none of these is known.
+    pub unless: Vec<Known>,
+}
+
+/// Something a remediation step's `if` / `unless` asks about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Known {
+    /// The object of this facet was captured for the subject.
+    Captured(Facet),
+    /// `match.NAME` has a value.
+    Match(String),
+}
+
+impl Known {
+    /// Reads `vm`, `pod`, ... or `match.NAME`.
+    pub fn parse(text: &str) -> Result<Known, String> {
+        let text = text.trim();
+        if let Some(name) = text.strip_prefix("match.") {
+            let ok =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            return ok
+                .then(|| Known::Match(name.to_owned()))
+                .ok_or_else(|| format!("`{text}`: a capture name is letters, digits and `_`"));
+        }
+        match Facet::from_name(text) {
+            Some(f) if !matches!(f, Facet::Event | Facet::Log) => Ok(Known::Captured(f)),
+            _ => Err(format!(
+                "`{text}`: write a facet whose object may be captured (vm, vmi, launcher-pod, pod, node, dv, pvc) or `match.NAME`"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Known {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Known::Captured(facet) => f.write_str(facet.name()),
+            Known::Match(name) => write!(f, "match.{name}"),
+        }
+    }
 }
 
 /// A condition across facets.

@@ -192,6 +192,8 @@ impl Reader<'_, '_> {
                 .required(node, "text", "what to do and why")
                 .and_then(|v| self.text(v, "text")),
             command: self.opt_text(node, "command"),
+            only_if: self.texts(node, "if"),
+            unless: self.texts(node, "unless"),
         })
     }
 

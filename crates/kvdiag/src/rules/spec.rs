@@ -185,6 +185,18 @@ pub(crate) struct RemedySpec {
     /// A ready-to-paste command (a template), proposed, never run.
     #[schemars(with = "Option<String>")]
     pub command: Option<Spanned<String>>,
+    /// Propose this step only when every one of these is known for the subject: a facet
+    /// (`vm`: the VM object was captured whole, as YAML or JSON, not read from `kubectl` text
+    /// that may leave fields out) or a capture (`match.NAME`). E.g. a JSON patch that
+    /// appends to a list only when an `optional` condition captured the list.
+    #[serde(rename = "if", default)]
+    #[schemars(with = "Vec<String>")]
+    pub only_if: Vec<Spanned<String>>,
+    /// Propose this step only when none of these is known (same values as `if`), e.g. both
+    /// forms of a patch, each with its condition, when the VM was not captured.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub unless: Vec<Spanned<String>>,
 }
 
 /// A condition. With `on:` it tests objects of that facet (all tests below it look at the same
