@@ -219,6 +219,20 @@ pub struct LimitArgs {
     pub max_compression_ratio: Option<u64>,
 }
 
+impl FailOn {
+    /// The least severity that fails; `None` for `never`.
+    pub fn threshold(self) -> Option<kvdiag::Severity> {
+        use kvdiag::Severity;
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
 impl LimitArgs {
     /// The library's limits with these flags applied.
     pub fn limits(&self) -> kvdiag::Limits {

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use kvdiag::{Severity, Snapshot};
+use kvdiag::Snapshot;
 
 use crate::cli::{FailOn, Format, LimitArgs, RuleArgs};
 
@@ -29,6 +29,15 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
 
+    /// Compare only these rules' diagnoses: rule ids, id prefixes (runtime/), causes
+    /// (cause:oom-killed) or ALL; comma-separated or repeated (as `analyze --select`).
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Leave these rules out (same selectors as --select).
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
     /// Exit with 1 when a diagnosis of this severity or worse persists or is new.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -39,7 +48,16 @@ pub struct DiffArgs {
 
 /// Runs `kvdiag diff`.
 pub fn run(args: DiffArgs) -> Result<u8, crate::Error> {
-    let rules = crate::load_rules(&args.rules.rule_paths, !args.rules.no_builtin_rules)?;
+    let all_rules = crate::load_rules(&args.rules.rule_paths, !args.rules.no_builtin_rules)?;
+    let rules = if args.select.is_empty() && args.ignore.is_empty() {
+        all_rules
+    } else {
+        let selection = kvdiag::rules::Selection::new(&args.select, &args.ignore)
+            .map_err(|e| crate::Error::Select(e, crate::config::Source::Flag))?;
+        all_rules
+            .select(&selection)
+            .map_err(|e| crate::Error::Select(e, crate::config::Source::Flag))?
+    };
     let read = |path: &PathBuf| -> Result<Snapshot, crate::Error> {
         let mut snapshot = Snapshot::builder();
         snapshot.keep_log_lines_for(&rules);
@@ -55,20 +73,18 @@ pub fn run(args: DiffArgs) -> Result<u8, crate::Error> {
         Format::Markdown => diff.to_markdown(),
         Format::Text => diff.to_text(),
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(rendered.as_bytes())?;
-    out.flush()?;
-    let threshold = match args.fail_on {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
+    let threshold = args.fail_on.threshold();
     let failed = threshold.is_some_and(|t| diff.worst_open().is_some_and(|w| w >= t));
-    Ok(if failed {
+    let status = if failed {
         crate::FINDINGS
     } else {
         crate::CLEAN
-    })
+    };
+    // A closed pipe ends quietly, with the comparison's status.
+    let mut out = std::io::stdout().lock();
+    crate::piped(
+        status,
+        out.write_all(rendered.as_bytes())
+            .and_then(|()| out.flush()),
+    )
 }

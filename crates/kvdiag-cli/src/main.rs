@@ -15,10 +15,10 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use kvdiag::report::text::{Healthy, TextOptions};
 use kvdiag::report::{markdown, text};
 use kvdiag::rules::{Level, SelectError, Selection};
-use kvdiag::{RuleSet, Severity, Snapshot};
+use kvdiag::{RuleSet, Snapshot};
 
 use cli::{
-    AnalyzeArgs, Cli, ColorChoice, Command, FailOn, Format, ListFormat, RuleArgs, RulesCommand,
+    AnalyzeArgs, Cli, ColorChoice, Command, Format, ListFormat, RuleArgs, RulesCommand,
     SchemaCommand, SelectArgs, Settings,
 };
 use config::{Effective, Source};
@@ -398,13 +398,7 @@ fn run_analyze(args: AnalyzeArgs, eff: &Effective) -> Result<u8, Error> {
             .collect();
         kvdiag::redact::Redactor::of_subjects(&snapshot, &subjects, namespaces).report(&mut report);
     }
-    let threshold = match eff.fail_on.value {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
+    let threshold = eff.fail_on.value.threshold();
     let failed = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
     let unreadable = report.inputs.failed.len();
     let status = if failed { FINDINGS } else { CLEAN };

@@ -146,6 +146,13 @@ struct AnalyzeParams {
     /// not run.
     #[serde(default)]
     explain: bool,
+    /// Run only these rules: rule ids (`runtime/oom-killed`), id prefixes (`runtime/`), causes
+    /// (`cause:oom-killed`) or `ALL`, as `kvdiag analyze --select`.
+    #[serde(default)]
+    select: Vec<String>,
+    /// Do not run these rules (the same selectors); the most specific selector decides.
+    #[serde(default)]
+    ignore: Vec<String>,
     /// Also list the subjects without findings (default: only those with findings).
     #[serde(default)]
     all_subjects: bool,
@@ -299,6 +306,13 @@ struct DiffParams {
     /// Format of the text content: `markdown` (default) or `json`.
     #[serde(default)]
     format: TextFormat,
+    /// Run only these rules: rule ids (`runtime/oom-killed`), id prefixes (`runtime/`), causes
+    /// (`cause:oom-killed`) or `ALL`, for both captures.
+    #[serde(default)]
+    select: Vec<String>,
+    /// Do not run these rules (the same selectors); the most specific selector decides.
+    #[serde(default)]
+    ignore: Vec<String>,
     /// Also list the VMs unchanged and without findings (default: only those with something to
     /// say).
     #[serde(default)]
@@ -435,11 +449,28 @@ impl State {
         Ok(snapshot.build())
     }
 
+    /// The server's rules narrowed by a `select` / `ignore` pair (as the CLI's flags).
+    fn selected(
+        &self,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<std::borrow::Cow<'_, RuleSet>, String> {
+        if select.is_empty() && ignore.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(&self.rules));
+        }
+        let selection = kvdiag::rules::Selection::new(select, ignore).map_err(|e| e.to_string())?;
+        self.rules
+            .select(&selection)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| e.to_string())
+    }
+
     fn analyze(&self, p: AnalyzeParams) -> Result<CallToolResult, String> {
+        let rules = self.selected(&p.select, &p.ignore)?;
         let snapshot = self.snapshot(&p.paths)?;
         let options = kvdiag::Options::default().explain(p.explain);
         let subjects = kvdiag::correlate(&snapshot);
-        let mut report = kvdiag::analyze_subjects(&self.rules, &snapshot, &subjects, &options);
+        let mut report = kvdiag::analyze_subjects(&rules, &snapshot, &subjects, &options);
         if !p.namespaces.is_empty() || !p.vms.is_empty() {
             report.retain_subjects(|s| wants(&p.namespaces, &p.vms, s));
         }
@@ -556,11 +587,12 @@ impl State {
     }
 
     fn diff(&self, p: DiffParams) -> Result<CallToolResult, String> {
+        let rules = self.selected(&p.select, &p.ignore)?;
         let before = self
             .snapshot(&p.before)
             .map_err(|e| format!("before: {e}"))?;
         let after = self.snapshot(&p.after).map_err(|e| format!("after: {e}"))?;
-        let mut diff = kvdiag::diff::diff(&self.rules, &before, &after);
+        let mut diff = kvdiag::diff::diff(&rules, &before, &after);
         if !p.all_subjects {
             diff.vms.retain(|v| {
                 v.outcome != kvdiag::diff::Outcome::Unchanged

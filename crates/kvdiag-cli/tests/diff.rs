@@ -86,6 +86,30 @@ fn the_same_failure_in_both_captures_persists_and_exits_1() {
 }
 
 #[test]
+fn select_and_ignore_narrow_the_rules_compared() {
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", "fixtures/oom-killed", "fixtures/oom-killed"];
+        args.extend_from_slice(extra);
+        kvdiag(&args)
+    };
+    // Without the OOM rules, the crash loop they explained is reported by the generic rule
+    // (which yields to them); without both, nothing is compared and nothing fails.
+    let o = diff(&["--ignore", "cause:oom-killed"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("runtime/crashloop-unknown"));
+    let o = diff(&["--ignore", "cause:oom-killed,cause:crashloop-unknown"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(diff(&["--select", "runtime/"]).status.code(), Some(1));
+    let o = diff(&["--select", "no/such-rule"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no/such-rule"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
 fn a_vm_that_ran_and_now_crash_loops_has_a_new_finding_and_exits_1() {
     // The pair read the other way round: running first, OOM-killed second.
     let (code, v) = json("fixtures/diff/rhel9-db-running", "fixtures/oom-killed");

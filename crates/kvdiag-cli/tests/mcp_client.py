@@ -96,6 +96,21 @@ async def run(binary, root, outside):
             )
             check(result.structured_content["subjects"] == [], "namespaces filter", result)
 
+            # Rule selection, as the CLI's --select / --ignore.
+            result = await session.call_tool(
+                "analyze", {"paths": ["oom"], "ignore": ["cause:oom-killed"]}
+            )
+            causes = [d["cause"] for d in result.structured_content["diagnoses"]]
+            check("oom-killed" not in causes, "ignore drops the rules of a cause", causes)
+            result = await session.call_tool(
+                "analyze", {"paths": ["oom"], "select": ["runtime/"]}
+            )
+            causes = [d["cause"] for d in result.structured_content["diagnoses"]]
+            check(causes == ["oom-killed"], "select by id prefix keeps the runtime rules", causes)
+            await expect_error(
+                session, "analyze", {"paths": ["oom"], "select": ["no/such-rule"]}, "no/such-rule", "a selector matching no rule"
+            )
+
             # list_rules and explain_rule.
             result = await session.call_tool("list_rules", {})
             rules = result.structured_content["rules"]

@@ -65,8 +65,10 @@ message: "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: g
             .iter()
             .find(|d| d.cause == "unschedulable-taint")
             .expect("diagnosed");
+        // The fixes are options (alternatives a person picks from), beside the steps.
         d.remediation
             .iter()
+            .chain(&d.options)
             .filter_map(|r| r.command.clone())
             .collect()
     };
