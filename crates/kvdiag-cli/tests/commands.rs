@@ -261,7 +261,8 @@ fn holds_a_list(v: &serde_json::Value) -> bool {
     }
 }
 
-/// Every proposed command of the reports of every fixture and of the bundled sample.
+/// Every proposed command (steps, options, verify) of the reports of every fixture and of the
+/// bundled sample.
 fn reported_commands() -> Vec<(String, String)> {
     let mut inputs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures"))
         .expect("fixtures")
@@ -283,7 +284,10 @@ fn reported_commands() -> Vec<(String, String)> {
         }
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
         for d in v["diagnoses"].as_array().into_iter().flatten() {
-            for r in d["remediation"].as_array().into_iter().flatten() {
+            let steps = ["remediation", "options", "verify"]
+                .into_iter()
+                .flat_map(|k| d[k].as_array().into_iter().flatten());
+            for r in steps {
                 if let Some(c) = r["command"].as_str() {
                     out.push((dir.display().to_string(), c.to_owned()));
                 }
@@ -321,7 +325,12 @@ fn every_remediation_command_of_the_builtin_rules_uses_known_subcommands_and_fla
     let mut problems = Vec::new();
     let mut n = 0;
     for r in rules.rules() {
-        for (_, command) in r.remediation_templates() {
+        let steps = r
+            .remediation_templates()
+            .into_iter()
+            .chain(r.option_templates())
+            .chain(r.verify_templates());
+        for (_, command) in steps {
             let Some(c) = command else { continue };
             // Template values stand for names: any word does.
             let c = var.replace_all(&c, "NAME");
