@@ -59,9 +59,20 @@ pub(super) fn yaml_lines(text: &str) -> Option<String> {
                 stack.pop();
             }
             Event::Scalar(value, ..) => {
+                // A mapping at the top, or an item of top-level lists: where objects sit.
+                let top = stack
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .all(|f| matches!(f, Frame::Sequence));
                 if let Some(Frame::Mapping { key, at_key }) = stack.last_mut()
                     && *at_key
                 {
+                    // An object with its kind is no fragment, whatever became of it (a Secret
+                    // is dropped unread, and its values must not come back as a log).
+                    if top && matches!(value.as_ref(), "kind" | "apiVersion") {
+                        return None;
+                    }
                     *key = Some(value);
                     *at_key = false;
                     continue;
@@ -135,6 +146,22 @@ mod tests {
         );
         assert_eq!(lines[4], "");
         assert_eq!(lines[5], "reason: Unschedulable");
+    }
+
+    #[test]
+    fn an_object_with_its_kind_is_no_fragment() {
+        let secret = r#"{"apiVersion": "v1", "kind": "Secret", "data": {"password": "cw=="}}"#;
+        assert_eq!(yaml_lines(secret), None);
+        assert_eq!(yaml_lines("kind: Secret\ndata: {password: cw==}\n"), None);
+        assert_eq!(
+            yaml_lines("- kind: Secret\n  data: {password: cw==}\n"),
+            None
+        );
+        // A `kind` deeper down (an owner reference) does not make the fragment an object.
+        assert!(
+            yaml_lines("status:\n  owner: {kind: Pod, name: p}\n  message: x\n")
+                .is_some_and(|l| l.contains("message: x"))
+        );
     }
 
     #[test]
