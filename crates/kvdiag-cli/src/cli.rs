@@ -247,6 +247,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// One self-contained page with a timeline per VM (implies `--explain`).
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

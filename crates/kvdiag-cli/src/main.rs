@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use kvdiag::report::{markdown, text};
+use kvdiag::report::{html, markdown, text};
 use std::path::PathBuf;
 
 use kvdiag::rules::Level;
@@ -161,7 +161,11 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     clock.lap("read and parse");
     let snapshot = snapshot.build();
     clock.lap("index");
-    let options = kvdiag::Options::default().explain(args.explain);
+    // The HTML page shows each VM's timeline and what was not checked.
+    let html_page = args.output == Format::Html;
+    let options = kvdiag::Options::default()
+        .explain(args.explain || html_page)
+        .timeline(html_page);
     let subjects = kvdiag::correlate(&snapshot);
     clock.lap("correlate");
     let mut report = kvdiag::analyze_subjects(&rules, &snapshot, &subjects, &options);
@@ -181,6 +185,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<u8, Error> {
     let rendered = match args.output {
         Format::Json => report.to_json(),
         Format::Markdown => markdown::render(&report),
+        Format::Html => html::render(&report),
         Format::Text => text::render(&report, true),
     };
     let choice = match args.color {
