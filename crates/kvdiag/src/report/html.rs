@@ -38,6 +38,9 @@ const LEFT: f64 = 136.0;
 const RIGHT: f64 = 860.0;
 /// The column of entries with no time.
 const UNTIMED_LEFT: f64 = 884.0;
+/// The shortest gap between times that is cut from an axis (six hours): a VM's story of a
+/// few hours is drawn whole.
+const CUT_GAP: f64 = 6.0 * 3600.0;
 /// Height of one lane.
 const LANE: f64 = 22.0;
 /// Room above the lanes for the capture marker's label, and below for the tick labels.
@@ -561,6 +564,10 @@ impl Picture {
                 let start = e.time.as_deref().and_then(seconds);
                 let end = e.until.as_deref().and_then(seconds);
                 let (x, bar) = match (start, end) {
+                    // Began before the axis, ended on it: the bar starts at the axis.
+                    (Some(s), Some(u)) if earlier.is_some_and(|e| s <= e) && u >= lo => {
+                        (LEFT, Some(num(x_of(u) - LEFT)))
+                    }
                     (Some(s), _) if earlier.is_some_and(|e| s <= e) => {
                         let slot = &mut earlier_in_lane
                             [Lane::ALL.iter().position(|l| *l == e.lane).unwrap_or(0)];
@@ -627,10 +634,11 @@ impl Picture {
     }
 }
 
-/// The stretch of time the axis shows, from the sorted `times`: all of them, unless a few
-/// lie long before the rest (a disk created weeks before the VM failed). While the largest gap
-/// between two times is more than half of what is shown, the times before it are left out
-/// of the axis, at most three times; the last time left out is returned with the stretch.
+/// The stretch of time the axis shows, from the `times`: all of them, unless a few lie long
+/// before the rest (a disk created weeks before the VM failed). While the largest gap between
+/// two times is more than three quarters of what is shown and more than [`CUT_GAP`] seconds,
+/// the times before it are left out of the axis, at most three times; the last time left out
+/// is returned with the stretch.
 fn window(mut times: Vec<f64>) -> (f64, f64, Option<f64>) {
     times.sort_by(f64::total_cmp);
     let Some(&last) = times.last() else {
@@ -646,7 +654,7 @@ fn window(mut times: Vec<f64>) -> (f64, f64, Option<f64>) {
             .map(|(i, w)| (w[1] - w[0], i))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         match gap {
-            Some((g, i)) if span > 0.0 && g > span / 2.0 && i + 1 < shown.len() - 1 => {
+            Some((g, i)) if g > CUT_GAP && g > span * 0.75 && i + 1 < shown.len() - 1 => {
                 start += i + 1;
             }
             _ => break,
@@ -681,6 +689,8 @@ mod tests {
         assert_eq!((lo, hi, earlier), (3_000_000.0, 3_001_200.0, Some(0.0)));
         // Evenly spread: nothing is cut.
         assert_eq!(window(vec![0.0, 10.0, 20.0]), (0.0, 20.0, None));
+        // A story of two hours with a long quiet stretch is drawn whole.
+        assert_eq!(window(vec![0.0, 10.0, 7000.0, 7200.0]), (0.0, 7200.0, None));
         // Two times: both stay on the axis.
         assert_eq!(window(vec![0.0, 1e9]), (0.0, 1e9, None));
         assert_eq!(window(Vec::new()), (0.0, 1.0, None));
