@@ -162,15 +162,14 @@ struct Tick {
 }
 
 struct Mark {
-    href: String,
+    /// The index of its entry (its row's id is the section's, `-e`, this).
+    entry: usize,
     x: String,
     y: String,
     /// Width of the bar from the entry's time to its end, when it has one.
     bar: Option<String>,
     bar_y: String,
     tone: &'static str,
-    lane: &'static str,
-    tip: String,
 }
 
 struct Inputs {
@@ -387,7 +386,7 @@ impl Vm {
             status: s.status.clone().unwrap_or_default(),
             worst: severity_name(s.worst),
             diagnoses,
-            picture: timeline.and_then(|t| Picture::of(t, anchor)),
+            picture: timeline.and_then(|t| Picture::of(t)),
             entries,
             omitted: timeline.map_or(0, |t| t.omitted),
             not_checked,
@@ -490,7 +489,7 @@ const STEPS: &[i64] = &[
 
 impl Picture {
     /// The picture of `t`; none when it has no entry.
-    fn of(t: &Timeline, anchor: &str) -> Option<Picture> {
+    fn of(t: &Timeline) -> Option<Picture> {
         if t.entries.is_empty() {
             return None;
         }
@@ -583,31 +582,13 @@ impl Picture {
                         (UNTIMED_LEFT + ((*slot - 1) % 12) as f64 * 6.0, None)
                     }
                 };
-                let mut tip = String::new();
-                if let Some(time) = &e.time {
-                    tip.push_str(&show_time(time));
-                    if let Some(u) = &e.until {
-                        tip.push_str(&format!(" – {}", show_time(u)));
-                    }
-                    tip.push_str(": ");
-                }
-                tip.push_str(&e.label);
-                if let Some(n) = e.count {
-                    tip.push_str(&format!(" ×{n}"));
-                }
-                if !e.detail.is_empty() {
-                    let detail: String = e.detail.chars().take(200).collect();
-                    tip.push_str(&format!("\n{detail}"));
-                }
                 Mark {
-                    href: format!("#{anchor}-e{i}"),
+                    entry: i,
                     x: num(x),
                     y: num(y),
                     bar,
                     bar_y: num(y - 3.0),
                     tone: tone_name(e.tone),
-                    lane: e.lane.name(),
-                    tip,
                 }
             })
             .collect();

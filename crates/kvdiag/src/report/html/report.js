@@ -67,6 +67,34 @@
     try { document.execCommand("copy"); done(); } catch (e) { /* nothing to copy into */ }
     document.body.removeChild(area);
   };
+  // Timeline marks: a tooltip made from the entry's row when first pointed at, and a click
+  // goes to that row (opening the folded entries).
+  var rowOf = function (ev) {
+    var t = ev.target;
+    if (!t || !t.classList || !t.classList.contains("mark")) { return null; }
+    var section = t.closest("section");
+    return section ? document.getElementById(section.id + "-e" + t.getAttribute("data-e")) : null;
+  };
+  document.addEventListener("mouseover", function (ev) {
+    var row = rowOf(ev);
+    if (row && !ev.target.firstChild) {
+      var title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+      title.textContent = row.textContent.replace(/\s+/g, " ").trim().slice(0, 300);
+      ev.target.appendChild(title);
+    }
+  });
+  var reveal = function (id) {
+    var row = id ? document.getElementById(id) : null;
+    var details = row ? row.closest("details") : null;
+    if (details) { details.open = true; }
+    if (row) { row.scrollIntoView({ block: "center" }); }
+  };
+  document.addEventListener("click", function (ev) {
+    var row = rowOf(ev);
+    if (row) { window.location.hash = row.id; }
+  });
+  window.addEventListener("hashchange", function () { reveal(window.location.hash.slice(1)); });
+  if (window.location.hash) { reveal(window.location.hash.slice(1)); }
   Array.prototype.forEach.call(document.querySelectorAll("button.copy"), function (b) {
     b.addEventListener("click", function () {
       var code = b.parentNode.querySelector("code");
