@@ -386,7 +386,7 @@ impl Vm {
             status: s.status.clone().unwrap_or_default(),
             worst: severity_name(s.worst),
             diagnoses,
-            picture: timeline.and_then(|t| Picture::of(t)),
+            picture: timeline.and_then(Picture::of),
             entries,
             omitted: timeline.map_or(0, |t| t.omitted),
             not_checked,
