@@ -409,6 +409,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// One self-contained page with a timeline per VM (implies `--explain`).
+    Html,
 }
 
 /// The formats of commands that print either for people or for programs.

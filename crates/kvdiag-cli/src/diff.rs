@@ -10,7 +10,15 @@ use std::path::PathBuf;
 use clap::Args;
 use kvdiag::Snapshot;
 
-use crate::cli::{FailOn, Format, LimitArgs, RuleArgs};
+use crate::cli::{FailOn, LimitArgs, RuleArgs};
+
+/// The formats of a comparison (no HTML page: that is a report's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
 
 /// Arguments of `kvdiag diff`.
 #[derive(Debug, Args)]
@@ -23,8 +31,8 @@ pub struct DiffArgs {
     pub after: PathBuf,
 
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub output: Format,
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Text)]
+    pub output: DiffFormat,
 
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -69,9 +77,9 @@ pub fn run(args: DiffArgs) -> Result<u8, crate::Error> {
     let after = read(&args.after)?;
     let diff = kvdiag::diff::diff(&rules, &before, &after);
     let rendered = match args.output {
-        Format::Json => diff.to_json(),
-        Format::Markdown => diff.to_markdown(),
-        Format::Text => diff.to_text(),
+        DiffFormat::Json => diff.to_json(),
+        DiffFormat::Markdown => diff.to_markdown(),
+        DiffFormat::Text => diff.to_text(),
     };
     let threshold = args.fail_on.threshold();
     let failed = threshold.is_some_and(|t| diff.worst_open().is_some_and(|w| w >= t));

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use kvdiag::report::text::{Healthy, TextOptions};
-use kvdiag::report::{markdown, text};
+use kvdiag::report::{html, markdown, text};
 use kvdiag::rules::{Level, SelectError, Selection};
 use kvdiag::{RuleSet, Snapshot};
 
@@ -380,7 +380,11 @@ fn run_analyze(args: AnalyzeArgs, eff: &Effective) -> Result<u8, Error> {
     let snapshot = snapshot.build();
     clock.lap("index");
     nothing_read(snapshot.inputs())?;
-    let options = kvdiag::Options::default().explain(args.explain);
+    // The HTML page shows each VM's timeline and what was not checked.
+    let html_page = eff.output.value == Format::Html;
+    let options = kvdiag::Options::default()
+        .explain(args.explain || html_page)
+        .timeline(html_page);
     let subjects = kvdiag::correlate(&snapshot);
     clock.lap("correlate");
     check_filters(&args, &subjects)?;
@@ -421,6 +425,7 @@ fn run_analyze(args: AnalyzeArgs, eff: &Effective) -> Result<u8, Error> {
     let rendered = match format {
         Format::Json => report.to_json(),
         Format::Markdown => markdown::render(&report),
+        Format::Html => html::render(&report),
         Format::Text => text::render_with(
             &report,
             &TextOptions::default().color(color).healthy(healthy),

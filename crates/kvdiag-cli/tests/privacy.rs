@@ -139,7 +139,7 @@ fn secret_data_never_appears_in_any_output_format_by_any_path() {
     secret_capture(&dir);
     let capture = dir.display().to_string();
     let mut outputs = Vec::new();
-    for format in ["json", "text", "markdown"] {
+    for format in ["json", "text", "markdown", "html"] {
         for extra in [&[][..], &["--redact"][..], &["--explain"][..]] {
             let mut args = vec!["analyze", "-o", format, "--fail-on", "never"];
             args.extend_from_slice(extra);
@@ -255,7 +255,7 @@ fn redact_leaves_no_name_of_the_capture_in_any_output() {
     }
     let paths: Vec<String> = captures.iter().map(|p| p.display().to_string()).collect();
     let mut masks = Vec::new();
-    for format in ["json", "text", "markdown"] {
+    for format in ["json", "text", "markdown", "html"] {
         let mut args = vec![
             "analyze",
             "--redact",
@@ -303,7 +303,7 @@ fn redact_masks_vms_known_only_from_evidence_in_every_capture_layout() {
         "worker-1.ocp4.lab.example.com",
         "worker-1",
     ];
-    for format in ["json", "text", "markdown"] {
+    for format in ["json", "text", "markdown", "html"] {
         let mut args = vec!["analyze", "--redact", "-o", format, "--fail-on", "never"];
         args.extend(captures);
         let out = kvdiag(&args, None);

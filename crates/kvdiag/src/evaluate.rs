@@ -46,9 +46,18 @@ pub struct Options {
     /// Add, per subject, the inputs that were not captured and the rules that therefore could
     /// not run ([`Report::coverage`]).
     pub explain: bool,
+    /// Add, per subject with a diagnosis, what happened to it in time order
+    /// ([`Report::timelines`]).
+    pub timeline: bool,
 }
 
 impl Options {
+    /// Options with `timeline` set.
+    pub fn timeline(mut self, timeline: bool) -> Options {
+        self.timeline = timeline;
+        self
+    }
+
     /// Options with `explain` set.
     pub fn explain(mut self, explain: bool) -> Options {
         self.explain = explain;
@@ -83,12 +92,16 @@ pub fn analyze_subjects(
         subjects.par_iter().map(one).collect()
     };
     let mut listed = Vec::with_capacity(subjects.len());
+    let mut timelines = Vec::new();
     for (subject, found) in subjects.iter().zip(found_all) {
         // Storage, node and unplaced evidence is listed only with a finding.
         if !subject.listed_always() && found.is_empty() {
             continue;
         }
         listed.push(subject.clone());
+        if options.timeline && !found.is_empty() {
+            timelines.push(crate::timeline::timeline(snapshot, subject, &found));
+        }
         reports.push(SubjectReport {
             subject: subject.id.clone(),
             status: subject.status(snapshot),
@@ -116,6 +129,7 @@ pub fn analyze_subjects(
         } else {
             Vec::new()
         },
+        timelines,
         inputs: snapshot.inputs().clone(),
     }
 }

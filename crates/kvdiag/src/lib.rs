@@ -54,6 +54,7 @@ pub mod rules;
 mod snapshot;
 mod source;
 pub mod testing;
+pub mod timeline;
 pub mod tree;
 
 pub use cause::{Cause, InvalidCause, Severity};

@@ -416,6 +416,22 @@ impl Redactor {
         for c in &mut report.coverage {
             self.object_ref(&mut c.subject);
         }
+        for t in &mut report.timelines {
+            self.object_ref(&mut t.subject);
+            for e in &mut t.entries {
+                e.label = self.text(&e.label);
+                e.detail = self.text(&e.detail);
+                if let Some(o) = &mut e.object {
+                    self.object_ref(o);
+                }
+                if let Some(p) = &mut e.path {
+                    *p = self.text(p);
+                }
+                if let Some(l) = &mut e.log {
+                    self.log_source(l);
+                }
+            }
+        }
         let i = &mut report.inputs;
         for r in &mut i.read {
             self.arc(&mut r.source);

@@ -1,8 +1,10 @@
 //! Stage 5, report: diagnoses with their evidence and proposals, and what was read.
 //!
 //! [`Report`] is serialised as the stable JSON contract (`"schema": "kvdiag/v1"`); the
-//! [`text`] and [`markdown`] renderers present the same data for people and tickets.
+//! [`text`], [`markdown`] and [`html`] renderers present the same data for people, tickets and
+//! browsers.
 
+pub mod html;
 pub mod markdown;
 pub mod text;
 
@@ -192,6 +194,10 @@ pub struct Report {
     /// therefore not run, or only partly.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<crate::coverage::Coverage>,
+    /// With [`Options::timeline`](crate::Options): per subject with a diagnosis, what happened
+    /// to it in time order (the HTML report's picture).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timelines: Vec<crate::timeline::Timeline>,
     /// What was read, skipped and unreadable.
     pub inputs: Inputs,
 }
@@ -200,6 +206,11 @@ impl Report {
     /// The most severe diagnosis, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.diagnoses.iter().map(|d| d.severity).max()
+    }
+
+    /// The timeline of one subject (with `timeline`).
+    pub fn timeline_of(&self, subject: &ObjectRef) -> Option<&crate::timeline::Timeline> {
+        self.timelines.iter().find(|t| &t.subject == subject)
     }
 
     /// What was missing for one subject (with `explain`).
@@ -244,6 +255,7 @@ impl Report {
         self.subjects.retain(|s| keep(&s.subject));
         self.diagnoses.retain(|d| keep(&d.subject));
         self.coverage.retain(|c| keep(&c.subject));
+        self.timelines.retain(|t| keep(&t.subject));
         self.summary = Summary::of(self.subjects.len(), &self.diagnoses);
     }
 
