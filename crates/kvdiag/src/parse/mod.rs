@@ -15,6 +15,7 @@ pub mod kernel;
 mod log;
 mod mcp;
 mod sniff;
+mod split;
 pub mod text;
 pub mod yaml;
 
@@ -29,6 +30,7 @@ pub use filter::{HEAD_LINES, HITS_KEPT, LogFilter, LogScanner};
 pub(crate) use filter::{PatternHits, finish_hits, record};
 pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
 pub use mcp::McpPart;
+pub use split::{KernelAnchors, SplitScanner};
 pub use text::{TEXT_MEMBER, TextParts, Unread};
 
 /// A syntax error in an input, with its location when the parser gave one.
