@@ -47,8 +47,8 @@ pub struct Config {
     /// Bytes of the first node's virt-handler log, when larger than its share of
     /// `operator_log_bytes` (0: its share): one large log, as real clusters keep for weeks.
     pub handler_log_bytes: u64,
-    /// Bytes of the first node's kernel log (`dmesg`), padded with kernel lines and, every few
-    /// thousand lines, a memory cgroup report naming a pod (0: the sample's).
+    /// Bytes of the first node's kernel log (`dmesg`), padded with kernel lines and, every 5,000
+    /// lines, a memory cgroup report naming one of the node's 64 pods (0: the sample's).
     pub kernel_log_bytes: u64,
     /// Write each node's `sysinfo.tgz` (hardware details kvdiag skips by path).
     pub sysinfo: bool,
@@ -608,7 +608,11 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
                 .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest))
                 .filter(|l| !l.contains("kubepods"))
                 .collect();
+            // The node's pods: a report names one of 64 in turn.
             let mut report_rng = Rng(config.seed ^ 0x6b65_726e);
+            let pods: Vec<String> = (0..64)
+                .map(|_| report_rng.uuid().replace('-', "_"))
+                .collect();
             w.write_lines(
                 &format!("nodes/{node}/dmesg"),
                 &dmesg,
@@ -617,7 +621,7 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
                     // Times go on after the sample's last line, 10 ms apart.
                     let t = 90_000.0 + i as f64 * 0.01;
                     if i % 5_000 == 4_999 {
-                        let uid = report_rng.uuid().replace('-', "_");
+                        let uid = &pods[(i / 5_000) % pods.len()];
                         let _ = std::fmt::Write::write_fmt(
                             out,
                             format_args!("[{t:12.6}] Memory cgroup stats for /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{uid}.slice:"),

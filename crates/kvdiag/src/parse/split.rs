@@ -432,8 +432,11 @@ impl SplitScanner {
         let mut index = first;
         while start < blk.len() {
             let end = memchr::memchr(b'\n', &blk[start..]).map_or(blk.len() - 1, |i| start + i);
-            let (line, content) = decoded(&blk[start..end], max);
-            let time = kernel::seconds(&line[content..]);
+            let raw = &blk[start..end];
+            let time = printk_seconds(raw, max).or_else(|| {
+                let (line, content) = decoded(raw, max);
+                kernel::seconds(&line[content..])
+            });
             near.clear();
             // The anchors that may be within the window (a wider range, then the exact test).
             if let Some(t) = time {
@@ -471,6 +474,26 @@ impl SplitScanner {
         }
         self.scratch = near;
     }
+}
+
+/// The time of a raw line that opens with a `dmesg` time (`[  123.456789]`) within the line
+/// limit, read without decoding the line: what [`kernel::seconds`] reads from it decoded.
+/// `None`: anything else (then the line is decoded and read the slow way).
+fn printk_seconds(raw: &[u8], max: usize) -> Option<f64> {
+    let rest = raw.strip_prefix(b"[")?;
+    let close = rest.iter().take(40).position(|&b| b == b']')?;
+    // The line is read cut to the limit: the time must lie within it.
+    if close + 2 > max {
+        return None;
+    }
+    let number = rest[..close].trim_ascii_start();
+    let dot = number.iter().position(|&b| b == b'.')?;
+    let (int, frac) = (&number[..dot], &number[dot + 1..]);
+    let digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
+    if !digits(int) || !digits(frac) {
+        return None;
+    }
+    std::str::from_utf8(number).ok()?.parse().ok()
 }
 
 /// Gives a run of lines to the node's excerpt or a pod's.
@@ -573,6 +596,29 @@ mod tests {
                 assert_eq!(view(&s.finish()), expect, "chunks of {size}, max {max}");
             }
         }
+    }
+
+    #[test]
+    fn printk_times_are_read_as_the_kernel_reader_reads_them() {
+        for line in [
+            "[    0.000000] Linux",
+            "[2259869.372374] x",
+            "[1.5]",
+            "[ 1.] x",
+            "[ .5] x",
+            "[ 1.5 ] x",
+            "[\t12.25] x",
+            "[ 12.25x] x",
+            "May 14 10:12:03 h kernel: x",
+            "[ 99999999999999999999999999.1] x",
+        ] {
+            let (decoded, content) = decoded(line.as_bytes(), 1000);
+            let slow = kernel::seconds(&decoded[content..]);
+            let fast = printk_seconds(line.as_bytes(), 1000);
+            assert!(fast.is_none() || fast == slow, "{line}: {fast:?} {slow:?}");
+        }
+        assert_eq!(printk_seconds(b"[ 1.5] x", 1000), Some(1.5));
+        assert_eq!(printk_seconds(b"[ 1.5] x", 4), None, "cut within the time");
     }
 
     #[test]
