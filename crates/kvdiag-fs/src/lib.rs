@@ -798,9 +798,9 @@ fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
     }
 }
 
-/// Whether a log can be scanned as it is read: its path says whose it is (a pod's, a VM's, a
-/// node's service journal: nothing is recognised from its content) and it is not cut into
-/// excerpts (kernel, virt-handler).
+/// Whether a log can be scanned as one stream as it is read: its path says whose it is (a pod's,
+/// a VM's, a node's service journal: nothing is recognised from its content) and it is not cut
+/// into excerpts (kernel and virt-handler logs are, as they are read: `SplitScanner`).
 fn streamable(hint: &kvdiag::LogHint) -> bool {
     hint.kind != Some(kvdiag::LogKind::Kernel)
         && hint.container.as_deref() != Some(HANDLER)

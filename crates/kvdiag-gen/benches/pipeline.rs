@@ -262,7 +262,7 @@ mod logs {
         });
     }
 
-    /// The way of logs read whole (kernel and loose logs): every line held, then filtered.
+    /// The way of logs read whole (loose logs): every line held, then filtered.
     #[divan::bench]
     fn whole_stream_then_filtered(b: Bencher) {
         let filter = RULES.log_filter();
