@@ -616,6 +616,26 @@ fn read_plain<R: Read>(
             Err(e) => Outcome::Unreadable(e.to_string()),
         };
     }
+    // A large loose log whose head says what it is (not kubectl text) is streamed too.
+    if let (Decision::Read(Hint::Log(hint)), Some(_)) = (&plan.decision, filter) {
+        let mut head = Vec::new();
+        let read = open().and_then(|r| {
+            r.take(kvdiag::parse::LOOSE_HEAD_BYTES as u64)
+                .read_to_end(&mut head)
+        });
+        if let Err(e) = read {
+            return Outcome::Unreadable(e.to_string());
+        }
+        if head.len() == kvdiag::parse::LOOSE_HEAD_BYTES
+            && let Some(source) = kvdiag::parse::loose_log_source(name, &head, hint, limits)
+        {
+            drop(head);
+            return match stream_source(source, limits, filter, true, open) {
+                Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
+                Err(e) => Outcome::Unreadable(e.to_string()),
+            };
+        }
+    }
     let reader = match open() {
         Ok(r) => r,
         Err(e) => return Outcome::Unreadable(e.to_string()),
@@ -682,7 +702,7 @@ fn stream_log<R: Read>(
     hint: &kvdiag::LogHint,
     limits: &Limits,
     filter: Option<&LogFilter>,
-    mut open: impl FnMut() -> std::io::Result<R>,
+    open: impl FnMut() -> std::io::Result<R>,
 ) -> std::io::Result<Result<Parsed, ParseError>> {
     let source = kvdiag::LogSource {
         namespace: hint.namespace.clone(),
@@ -694,12 +714,26 @@ fn stream_log<R: Read>(
         kind: hint.kind,
         ..kvdiag::LogSource::new(Arc::clone(name))
     };
+    stream_source(source, limits, filter, streamable(hint), open)
+}
+
+/// Streams a log whose identity is known: `scan` when, unless it is a kernel or virt-handler
+/// log (cut into excerpts), it is scanned as one stream.
+fn stream_source<R: Read>(
+    source: kvdiag::LogSource,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
+    scan: bool,
+    mut open: impl FnMut() -> std::io::Result<R>,
+) -> std::io::Result<Result<Parsed, ParseError>> {
     let max = limits.effective_line_bytes();
     // What the core would cut a log read whole into (see `kvdiag::parse::log_parsed`).
-    let kernel = hint.kind == Some(kvdiag::LogKind::Kernel);
-    let handler = !kernel && hint.container.as_deref() == Some(HANDLER) && hint.vm.is_none();
+    let kernel = source.kind == Some(kvdiag::LogKind::Kernel) && source.pod_uid.is_none();
+    let handler = !kernel && source.container.as_deref() == Some(HANDLER) && source.vm.is_none();
     let mut sink = match filter {
-        Some(f) if streamable(hint) => Sink::Scan(LogScanner::new(source, f).max_line_bytes(max)),
+        Some(f) if scan && !kernel && !handler => {
+            Sink::Scan(LogScanner::new(source, f).max_line_bytes(max))
+        }
         Some(f) if handler => Sink::Split(Box::new(
             SplitScanner::handler(source, f).max_line_bytes(max),
         )),
