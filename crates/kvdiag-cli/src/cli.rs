@@ -197,7 +197,7 @@ pub struct AnalyzeArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
-    /// Largest JSON or YAML document parsed, e.g. 512M, 2G (default 512M).
+    /// Largest JSON or YAML document parsed, e.g. 512M, 2G (default 64M).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_document_size: Option<u64>,
 

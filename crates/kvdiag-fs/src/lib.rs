@@ -30,7 +30,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use kvdiag::parse::{HANDLER, LogFilter, LogScanner, McpPart, capture_timestamp, log_parsed};
+use kvdiag::parse::{
+    HANDLER, KernelAnchors, LogFilter, LogScanner, McpPart, SplitScanner, capture_timestamp,
+    log_parsed,
+};
 use kvdiag::{
     Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder,
     parse_input_with,
@@ -554,36 +557,36 @@ fn add_outcomes(builder: &mut SnapshotBuilder, nested: Vec<(Item, Outcome)>) {
     }
 }
 
-/// Reads and parses one planned file from the reader `open` gives.
+/// Reads and parses one planned file from the reader `open` gives; `open` is called again
+/// for a log read twice (a node kernel log).
 fn read_planned<R: Read>(
     plan: &Plan,
     name: &Arc<str>,
     limits: &Limits,
     filter: Option<&LogFilter>,
-    open: impl FnOnce() -> std::io::Result<R>,
+    mut open: impl FnMut() -> std::io::Result<R>,
 ) -> Outcome {
     if let Decision::Skip(reason) = plan.decision {
         return Outcome::Skipped(reason);
     }
-    match open() {
-        Ok(reader) => read_from(plan, name, limits, filter, reader),
-        Err(e) => Outcome::Unreadable(e.to_string()),
+    if plan.gzip {
+        return read_plain(plan, name, limits, filter, || {
+            open().map(|r| bounded::gunzip(r, limits))
+        });
     }
+    read_plain(plan, name, limits, filter, open)
 }
 
-/// Parses a planned file from a reader (a file, an archive entry), decompressing `.gz` within
-/// the limits.
+/// Parses a planned file held in memory (an archive entry), decompressing `.gz` within the
+/// limits.
 fn read_from(
     plan: &Plan,
     name: &Arc<str>,
     limits: &Limits,
     filter: Option<&LogFilter>,
-    reader: impl Read,
+    bytes: &[u8],
 ) -> Outcome {
-    if plan.gzip {
-        return read_plain(plan, name, limits, filter, bounded::gunzip(reader, limits));
-    }
-    read_plain(plan, name, limits, filter, reader)
+    read_planned(plan, name, limits, filter, || Ok(bytes))
 }
 
 /// At most the bytes a planned file may need held at once: a document is read up to one byte
@@ -595,13 +598,48 @@ fn read_cap(plan: &Plan, limits: &Limits) -> u64 {
     }
 }
 
-fn read_plain(
+fn read_plain<R: Read>(
     plan: &Plan,
     name: &Arc<str>,
     limits: &Limits,
     filter: Option<&LogFilter>,
-    reader: impl Read,
+    mut open: impl FnMut() -> std::io::Result<R>,
 ) -> Outcome {
+    if let Decision::Read(Hint::Log(hint)) = &plan.decision
+        && (hint.pod.is_some() || hint.container.is_some() || hint.kind.is_some())
+    {
+        // A log whose path says whose it is is streamed; one whose path says nothing of its
+        // writer is read whole (below): its content may be kubectl text (a log behind
+        // `--prefix` or stern prefixes).
+        return match stream_log(name, hint, limits, filter, open) {
+            Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
+            Err(e) => Outcome::Unreadable(e.to_string()),
+        };
+    }
+    // A large loose log whose head says what it is (not kubectl text) is streamed too.
+    if let (Decision::Read(Hint::Log(hint)), Some(_)) = (&plan.decision, filter) {
+        let mut head = Vec::new();
+        let read = open().and_then(|r| {
+            r.take(kvdiag::parse::LOOSE_HEAD_BYTES as u64)
+                .read_to_end(&mut head)
+        });
+        if let Err(e) = read {
+            return Outcome::Unreadable(e.to_string());
+        }
+        if head.len() == kvdiag::parse::LOOSE_HEAD_BYTES
+            && let Some(source) = kvdiag::parse::loose_log_source(name, &head, hint, limits)
+        {
+            drop(head);
+            return match stream_source(source, limits, filter, true, open) {
+                Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
+                Err(e) => Outcome::Unreadable(e.to_string()),
+            };
+        }
+    }
+    let reader = match open() {
+        Ok(r) => r,
+        Err(e) => return Outcome::Unreadable(e.to_string()),
+    };
     match &plan.decision {
         Decision::Skip(reason) => Outcome::Skipped(reason),
         // Archives are read by the tree or archive they lie in, never as a file.
@@ -616,16 +654,6 @@ fn read_plain(
                     },
                     *form,
                 ),
-                Err(e) => Outcome::Unreadable(e.to_string()),
-            }
-        }
-        // A log whose path says nothing of its writer is read whole: its content may be
-        // kubectl text (a log behind `--prefix` or stern prefixes).
-        Decision::Read(Hint::Log(hint))
-            if hint.pod.is_some() || hint.container.is_some() || hint.kind.is_some() =>
-        {
-            match stream_log(name, hint, limits, filter, reader) {
-                Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
@@ -667,13 +695,14 @@ fn bundle_created_at(bytes: &[u8]) -> Option<Timestamp> {
     })
 }
 
-/// Reads a log in chunks straight into its stream: a large log is held once, as text.
-fn stream_log(
+/// Reads a log in chunks as it is scanned, or cut into excerpts and scanned (virt-handler and
+/// node kernel logs); without a filter, straight into one stream, held once, as text.
+fn stream_log<R: Read>(
     name: &Arc<str>,
     hint: &kvdiag::LogHint,
     limits: &Limits,
     filter: Option<&LogFilter>,
-    mut reader: impl Read,
+    open: impl FnMut() -> std::io::Result<R>,
 ) -> std::io::Result<Result<Parsed, ParseError>> {
     let source = kvdiag::LogSource {
         namespace: hint.namespace.clone(),
@@ -685,14 +714,77 @@ fn stream_log(
         kind: hint.kind,
         ..kvdiag::LogSource::new(Arc::clone(name))
     };
+    stream_source(source, limits, filter, streamable(hint), open)
+}
+
+/// Streams a log whose identity is known: `scan` when, unless it is a kernel or virt-handler
+/// log (cut into excerpts), it is scanned as one stream.
+fn stream_source<R: Read>(
+    source: kvdiag::LogSource,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
+    scan: bool,
+    mut open: impl FnMut() -> std::io::Result<R>,
+) -> std::io::Result<Result<Parsed, ParseError>> {
+    let max = limits.effective_line_bytes();
+    // What the core would cut a log read whole into (see `kvdiag::parse::log_parsed`).
+    let kernel = source.kind == Some(kvdiag::LogKind::Kernel) && source.pod_uid.is_none();
+    let handler = !kernel && source.container.as_deref() == Some(HANDLER) && source.vm.is_none();
     let mut sink = match filter {
-        Some(f) if streamable(hint) => {
-            Sink::Scan(LogScanner::new(source, f).max_line_bytes(limits.effective_line_bytes()))
+        Some(f) if scan && !kernel && !handler => {
+            Sink::Scan(LogScanner::new(source, f).max_line_bytes(max))
         }
-        _ => {
-            Sink::Whole(LogStreamBuilder::new(source).max_line_bytes(limits.effective_line_bytes()))
+        Some(f) if handler => Sink::Split(Box::new(
+            SplitScanner::handler(source, f).max_line_bytes(max),
+        )),
+        Some(f) if kernel => {
+            // The first reading finds the lines that name pods; the second cuts and scans.
+            let mut anchors = KernelAnchors::new(max);
+            match pump(open()?, |chunk| anchors.push(chunk))? {
+                Content::Text => {}
+                other => return Ok(other.parsed()),
+            }
+            Sink::Split(Box::new(SplitScanner::kernel(source, f, anchors.finish())))
         }
+        _ => Sink::Whole(LogStreamBuilder::new(source).max_line_bytes(max)),
     };
+    let content = pump(open()?, |chunk| match &mut sink {
+        Sink::Whole(b) => b.push(chunk),
+        Sink::Scan(s) => s.push(chunk),
+        Sink::Split(s) => s.push(chunk),
+    })?;
+    if content != Content::Text {
+        return Ok(content.parsed());
+    }
+    Ok(Ok(match sink {
+        Sink::Whole(b) => filter_parsed(log_parsed(b.finish()), filter),
+        Sink::Scan(s) => Parsed::Log(s.finish()),
+        Sink::Split(s) => Parsed::Logs(s.finish()),
+    }))
+}
+
+/// What a log's bytes turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Content {
+    /// A NUL byte in the first bytes: not read further.
+    Binary,
+    /// Only white space: "not collected".
+    Blank,
+    Text,
+}
+
+impl Content {
+    /// The outcome of a log that is not text.
+    fn parsed(self) -> Result<Parsed, ParseError> {
+        match self {
+            Content::Binary => Err(kvdiag::parse::binary_content_error()),
+            Content::Blank | Content::Text => Ok(Parsed::Empty),
+        }
+    }
+}
+
+/// Reads a log in chunks into `sink`; stops at binary content.
+fn pump(mut reader: impl Read, mut sink: impl FnMut(&[u8])) -> std::io::Result<Content> {
     let mut buf = vec![0u8; CHUNK];
     let mut seen = 0usize;
     let mut blank = true;
@@ -705,28 +797,20 @@ fn stream_log(
         };
         let chunk = &buf[..n];
         if seen < SNIFF_BYTES && chunk[..n.min(SNIFF_BYTES - seen)].contains(&0) {
-            return Ok(Err(kvdiag::parse::binary_content_error()));
+            return Ok(Content::Binary);
         }
         seen += n;
         blank &= chunk.iter().all(u8::is_ascii_whitespace);
-        match &mut sink {
-            Sink::Whole(b) => b.push(chunk),
-            Sink::Scan(s) => s.push(chunk),
-        }
+        sink(chunk);
     }
-    if blank {
-        return Ok(Ok(Parsed::Empty));
-    }
-    Ok(Ok(match sink {
-        Sink::Whole(b) => filter_parsed(log_parsed(b.finish()), filter),
-        Sink::Scan(s) => Parsed::Log(s.finish()),
-    }))
+    Ok(if blank { Content::Blank } else { Content::Text })
 }
 
 /// Where a log's bytes go as they are read.
 enum Sink {
     Whole(LogStreamBuilder),
     Scan(LogScanner),
+    Split(Box<SplitScanner>),
 }
 
 /// Keeps only the lines the filter's rules can use, in every log of a parsed input.
@@ -748,9 +832,9 @@ fn filter_parsed(parsed: Parsed, filter: Option<&LogFilter>) -> Parsed {
     }
 }
 
-/// Whether a log can be scanned as it is read: its path says whose it is (a pod's, a VM's, a
-/// node's service journal: nothing is recognised from its content) and it is not cut into
-/// excerpts (kernel, virt-handler).
+/// Whether a log can be scanned as one stream as it is read: its path says whose it is (a pod's,
+/// a VM's, a node's service journal: nothing is recognised from its content) and it is not cut
+/// into excerpts (kernel and virt-handler logs are, as they are read: `SplitScanner`).
 fn streamable(hint: &kvdiag::LogHint) -> bool {
     hint.kind != Some(kvdiag::LogKind::Kernel)
         && hint.container.as_deref() != Some(HANDLER)

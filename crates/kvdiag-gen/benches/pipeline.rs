@@ -4,6 +4,8 @@
 //!   YAML through kvdiag's reader (fast path), through serde-saphyr alone, and as JSON;
 //! - `logs`: a generated virt-launcher `compute` log (8 MiB) scanned at read time with the
 //!   built-in rules' filter, against holding it whole first and filtering it after;
+//! - `node_logs`: a generated 32 MiB virt-handler log and a 32 MiB node kernel log cut into
+//!   their per-VMI and per-pod excerpts as they are read, against holding them whole first;
 //! - `correlate` and `evaluate`: a generated must-gather of 200 VMs, read once;
 //! - `one_vm`: one captured VM embedded as a library, rules precompiled: pod, VMI, VM, 100
 //!   events and a 10,000-line compute log.
@@ -38,12 +40,136 @@ static TREE: LazyLock<PathBuf> = LazyLock::new(|| {
         irrelevant_bytes: 4 << 20,
         failing_percent: 10,
         seed: 42,
+        ..kvdiag_gen::Config::default()
     };
     match kvdiag_gen::generate(&config, &out) {
         Ok(summary) => summary.root,
         Err(e) => panic!("generating the bench tree: {e}"),
     }
 });
+
+/// A small must-gather whose first node has a 32 MiB virt-handler log (lines about its VMIs)
+/// and a 32 MiB kernel log (a pod's memory cgroup report every 5,000 lines).
+static NODE_LOGS_TREE: LazyLock<PathBuf> = LazyLock::new(|| {
+    let out = std::env::temp_dir().join(format!("kvdiag-bench-node-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let config = kvdiag_gen::Config {
+        vms: 40,
+        namespaces: 2,
+        nodes: 2,
+        log_bytes: 4 << 20,
+        operator_log_bytes: 1 << 20,
+        irrelevant_bytes: 1 << 20,
+        handler_log_bytes: 32 << 20,
+        kernel_log_bytes: 32 << 20,
+        seed: 42,
+        ..kvdiag_gen::Config::default()
+    };
+    match kvdiag_gen::generate(&config, &out) {
+        Ok(summary) => summary.root,
+        Err(e) => panic!("generating the node logs tree: {e}"),
+    }
+});
+
+/// The largest file under the node logs tree whose path ends with `suffix`.
+fn read_largest(suffix: &str) -> Vec<u8> {
+    fn walk(dir: &Path, suffix: &str, best: &mut Option<(u64, PathBuf)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, suffix, best);
+            } else if p.to_string_lossy().ends_with(suffix) {
+                let len = entry.metadata().map_or(0, |m| m.len());
+                if best.as_ref().is_none_or(|(l, _)| len > *l) {
+                    *best = Some((len, p));
+                }
+            }
+        }
+    }
+    let mut best = None;
+    walk(&NODE_LOGS_TREE, suffix, &mut best);
+    best.and_then(|(_, p)| std::fs::read(p).ok())
+        .unwrap_or_else(|| panic!("no {suffix} in the node logs tree"))
+}
+
+static HANDLER_LOG: LazyLock<Vec<u8>> =
+    LazyLock::new(|| read_largest("/virt-handler/logs/current.log"));
+static KERNEL_LOG: LazyLock<Vec<u8>> = LazyLock::new(|| read_largest("/dmesg"));
+
+fn handler_source() -> LogSource {
+    LogSource {
+        namespace: Some("openshift-cnv".into()),
+        pod: Some("virt-handler-abcde".into()),
+        container: Some("virt-handler".into()),
+        ..LogSource::new("current.log")
+    }
+}
+
+fn kernel_source() -> LogSource {
+    LogSource {
+        node: Some("worker-0".into()),
+        kind: Some(kvdiag::parse::LogKind::Kernel),
+        ..LogSource::new("dmesg")
+    }
+}
+
+/// A node log held whole, cut into excerpts, each filtered: how kvdiag read them before.
+fn whole_then_split(source: LogSource, bytes: &[u8]) -> kvdiag::Parsed {
+    let filter = RULES.log_filter();
+    match kvdiag::parse::log_parsed(LogStream::parse(source, bytes)) {
+        kvdiag::Parsed::Logs(logs) => {
+            kvdiag::Parsed::Logs(logs.into_iter().map(|l| l.filtered(&filter)).collect())
+        }
+        other => other,
+    }
+}
+
+mod node_logs {
+    use super::*;
+    use kvdiag::parse::{KernelAnchors, SplitScanner};
+
+    /// A 32 MiB virt-handler log cut into per-VMI excerpts as its 64 KiB chunks pass.
+    #[divan::bench(sample_count = 20)]
+    fn handler_split_at_read_time(b: Bencher) {
+        let filter = RULES.log_filter();
+        b.counter(BytesCount::of_slice(&*HANDLER_LOG)).bench(|| {
+            let mut s = SplitScanner::handler(handler_source(), &filter);
+            for chunk in HANDLER_LOG.chunks(64 * 1024) {
+                s.push(chunk);
+            }
+            s.finish()
+        });
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn handler_whole_then_split(b: Bencher) {
+        b.counter(BytesCount::of_slice(&*HANDLER_LOG))
+            .bench(|| whole_then_split(handler_source(), black_box(&HANDLER_LOG)));
+    }
+
+    /// A 32 MiB kernel log read twice: its anchors, then cut into per-pod excerpts.
+    #[divan::bench(sample_count = 20)]
+    fn kernel_split_in_two_readings(b: Bencher) {
+        let filter = RULES.log_filter();
+        b.counter(BytesCount::of_slice(&*KERNEL_LOG)).bench(|| {
+            let mut anchors = KernelAnchors::new(64 * 1024);
+            for chunk in KERNEL_LOG.chunks(64 * 1024) {
+                anchors.push(chunk);
+            }
+            let mut s = SplitScanner::kernel(kernel_source(), &filter, anchors.finish());
+            for chunk in KERNEL_LOG.chunks(64 * 1024) {
+                s.push(chunk);
+            }
+            s.finish()
+        });
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn kernel_whole_then_split(b: Bencher) {
+        b.counter(BytesCount::of_slice(&*KERNEL_LOG))
+            .bench(|| whole_then_split(kernel_source(), black_box(&KERNEL_LOG)));
+    }
+}
 
 fn find(dir: &Path, suffix: &str) -> Option<PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
@@ -136,7 +262,7 @@ mod logs {
         });
     }
 
-    /// The way of logs read whole (kernel and loose logs): every line held, then filtered.
+    /// The way of logs read whole (loose logs): every line held, then filtered.
     #[divan::bench]
     fn whole_stream_then_filtered(b: Bencher) {
         let filter = RULES.log_filter();

@@ -44,6 +44,17 @@ pub struct Config {
     pub log_bytes: u64,
     /// Bytes of operator (virt-handler) logs in total.
     pub operator_log_bytes: u64,
+    /// Bytes of the first node's virt-handler log, when larger than its share of
+    /// `operator_log_bytes` (0: its share): one large log, as real clusters keep for weeks.
+    pub handler_log_bytes: u64,
+    /// Bytes of the first node's kernel log (`dmesg`), padded with kernel lines and, every 5,000
+    /// lines, a memory cgroup report naming one of the node's 64 pods (0: the sample's).
+    pub kernel_log_bytes: u64,
+    /// Write each node's `sysinfo.tgz` (hardware details kvdiag skips by path).
+    pub sysinfo: bool,
+    /// Bytes of a virt-launcher log saved as JSON lines next to the must-gather
+    /// (`<out>/loose/compute.json`, a loose file whose content decides what it is; 0: none).
+    pub json_log_bytes: u64,
     /// Bytes of irrelevant resources (ConfigMaps, Secrets) in total.
     pub irrelevant_bytes: u64,
     /// Percentage of VMs that fail (spread over the five failing templates).
@@ -60,6 +71,10 @@ impl Default for Config {
             nodes: 6,
             log_bytes: 50 << 20,
             operator_log_bytes: 5 << 20,
+            handler_log_bytes: 0,
+            kernel_log_bytes: 0,
+            sysinfo: false,
+            json_log_bytes: 0,
             irrelevant_bytes: 5 << 20,
             failing_percent: 10,
             seed: 1,
@@ -361,6 +376,38 @@ impl Out {
         self.bytes += content.len() as u64;
         Ok(())
     }
+
+    /// Writes a file of `size` bytes or a little more: `head`, then the lines `line(i)` gives
+    /// for i = 0, 1, ..., as they are made (a large file is never held).
+    fn write_lines(
+        &mut self,
+        rel: &str,
+        head: &str,
+        size: u64,
+        mut line: impl FnMut(usize, &mut String),
+    ) -> std::io::Result<()> {
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let mut f = std::io::BufWriter::with_capacity(1 << 20, fs::File::create(&path)?);
+        f.write_all(head.as_bytes())?;
+        let mut written = head.len() as u64;
+        let mut buf = String::new();
+        let mut i = 0;
+        while written < size {
+            buf.clear();
+            line(i, &mut buf);
+            buf.push('\n');
+            f.write_all(buf.as_bytes())?;
+            written += buf.len() as u64;
+            i += 1;
+        }
+        f.flush()?;
+        self.files += 1;
+        self.bytes += written;
+        Ok(())
+    }
 }
 
 /// One generated VM.
@@ -554,7 +601,42 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
             &format!("cluster-scoped-resources/core/nodes/{node}.yaml"),
             node_text.as_bytes(),
         )?;
-        w.write(&format!("nodes/{node}/dmesg"), r.apply(dmesg).as_bytes())?;
+        let dmesg = r.apply(dmesg);
+        if k == 0 && config.kernel_log_bytes > dmesg.len() as u64 {
+            let benign: Vec<&str> = dmesg
+                .lines()
+                .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest))
+                .filter(|l| !l.contains("kubepods"))
+                .collect();
+            // The node's pods: a report names one of 64 in turn.
+            let mut report_rng = Rng(config.seed ^ 0x6b65_726e);
+            let pods: Vec<String> = (0..64)
+                .map(|_| report_rng.uuid().replace('-', "_"))
+                .collect();
+            w.write_lines(
+                &format!("nodes/{node}/dmesg"),
+                &dmesg,
+                config.kernel_log_bytes,
+                |i, out| {
+                    // Times go on after the sample's last line, 10 ms apart.
+                    let t = 90_000.0 + i as f64 * 0.01;
+                    if i % 5_000 == 4_999 {
+                        let uid = &pods[(i / 5_000) % pods.len()];
+                        let _ = std::fmt::Write::write_fmt(
+                            out,
+                            format_args!("[{t:12.6}] Memory cgroup stats for /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{uid}.slice:"),
+                        );
+                    } else if let Some(l) = benign.get(i % benign.len().max(1)) {
+                        let _ = std::fmt::Write::write_fmt(out, format_args!("[{t:12.6}] {l}"));
+                    }
+                },
+            )?;
+        } else {
+            w.write(&format!("nodes/{node}/dmesg"), dmesg.as_bytes())?;
+        }
+        if config.sysinfo {
+            w.write(&format!("nodes/{node}/sysinfo.tgz"), &sysinfo_tgz(node))?;
+        }
         w.write(
             &format!("nodes/{node}/proc_cmdline"),
             b"BOOT_IMAGE=(hd0,gpt3)/ostree/rhcos/vmlinuz-5.14.0 root=UUID=1c2e ro\n",
@@ -593,12 +675,23 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
             log.push('\n');
             i += 1;
         }
-        w.write(
-            &format!(
-                "namespaces/openshift-cnv/pods/{pod}/virt-handler/virt-handler/logs/current.log"
-            ),
-            log.as_bytes(),
-        )?;
+        let rel = format!(
+            "namespaces/openshift-cnv/pods/{pod}/virt-handler/virt-handler/logs/current.log"
+        );
+        if k == 0 && config.handler_log_bytes > log.len() as u64 && !on_node.is_empty() {
+            w.write_lines(&rel, &log, config.handler_log_bytes, |i, out| {
+                let vm = on_node[i % on_node.len()];
+                if let Some(line) = filler.handler.get(i % filler.handler.len().max(1)) {
+                    out.push_str(
+                        &line
+                            .replace("{name}", &vm.name)
+                            .replace("{ns}", &vm.namespace),
+                    );
+                }
+            })?;
+        } else {
+            w.write(&rel, log.as_bytes())?;
+        }
         w.write(
             &format!(
                 "namespaces/openshift-cnv/pods/{pod}/virt-handler/virt-handler/logs/previous.log"
@@ -629,12 +722,74 @@ pub fn generate(config: &Config, out: &Path) -> std::io::Result<Summary> {
     };
     top.write("timestamp", stamp.as_bytes())?;
     top.write("event-filter.html", b"<html><body>events</body></html>\n")?;
+    if config.json_log_bytes > 0 {
+        let compute = &filler.compute;
+        let mut loose = Out {
+            root: out.join("loose"),
+            files: 0,
+            bytes: 0,
+        };
+        loose.write_lines("compute.json", "", config.json_log_bytes, |i, line| {
+            if let Some(l) = compute.get(i % compute.len().max(1)) {
+                line.push_str(l);
+            }
+        })?;
+    }
     Ok(Summary {
         files: w.files + top.files,
         bytes: w.bytes + top.bytes,
         root,
         expected,
     })
+}
+
+/// A `sysinfo.tgz` as the must-gather writes one per node: a gzip file (stored blocks, no
+/// compression) holding a tar of one text file. kvdiag skips it by its path.
+fn sysinfo_tgz(node: &str) -> Vec<u8> {
+    let body = format!("node: {node}\ncpus: 64\nmemory: 256Gi\n").repeat(64);
+    let mut tar = vec![0u8; 512];
+    let name = b"sysinfo.log";
+    tar[..name.len()].copy_from_slice(name);
+    tar[100..107].copy_from_slice(b"0000644");
+    tar[124..135].copy_from_slice(format!("{:011o}", body.len()).as_bytes());
+    tar[136..147].copy_from_slice(b"00000000000");
+    tar[156] = b'0';
+    tar[257..263].copy_from_slice(b"ustar\0");
+    tar[263..265].copy_from_slice(b"00");
+    tar[148..156].copy_from_slice(b"        ");
+    let sum: u32 = tar.iter().map(|&b| u32::from(b)).sum();
+    tar[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    tar.extend_from_slice(body.as_bytes());
+    tar.resize(tar.len().div_ceil(512) * 512 + 1024, 0);
+    // gzip: header, one stored deflate block per 65,535 bytes, CRC-32 and size.
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    let blocks: Vec<&[u8]> = tar.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        gz.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        gz.extend_from_slice(&len.to_le_bytes());
+        gz.extend_from_slice(&(!len).to_le_bytes());
+        gz.extend_from_slice(block);
+    }
+    gz.extend_from_slice(&crc32(&tar).to_le_bytes());
+    gz.extend_from_slice(&(tar.len() as u32).to_le_bytes());
+    gz
+}
+
+/// CRC-32 (IEEE), bit by bit: for the few KiB of a `sysinfo.tgz`.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 fn uuids_in(text: &str) -> Vec<String> {

@@ -30,6 +30,20 @@ struct Args {
     /// Bytes of operator (virt-handler) logs in total (default: a tenth of --log-bytes).
     #[arg(long, value_parser = parse_size)]
     operator_log_bytes: Option<u64>,
+    /// Bytes of the first node's virt-handler log, as one large file (default: its share of
+    /// --operator-log-bytes).
+    #[arg(long, value_parser = parse_size)]
+    handler_log_bytes: Option<u64>,
+    /// Bytes of the first node's kernel log (`dmesg`), with a memory cgroup report naming a
+    /// pod every 5,000 lines (default: the sample's few lines).
+    #[arg(long, value_parser = parse_size)]
+    kernel_log_bytes: Option<u64>,
+    /// Write a `sysinfo.tgz` per node.
+    #[arg(long)]
+    sysinfo: bool,
+    /// Bytes of a virt-launcher log saved as JSON lines, `OUT/loose/compute.json`.
+    #[arg(long, value_parser = parse_size)]
+    json_log_bytes: Option<u64>,
     /// Bytes of ConfigMaps and Secrets in total (default: a twentieth of --log-bytes).
     #[arg(long, value_parser = parse_size)]
     irrelevant_bytes: Option<u64>,
@@ -65,6 +79,10 @@ fn main() -> ExitCode {
         nodes: a.nodes,
         log_bytes: a.log_bytes,
         operator_log_bytes: a.operator_log_bytes.unwrap_or(a.log_bytes / 10),
+        handler_log_bytes: a.handler_log_bytes.unwrap_or(0),
+        kernel_log_bytes: a.kernel_log_bytes.unwrap_or(0),
+        sysinfo: a.sysinfo,
+        json_log_bytes: a.json_log_bytes.unwrap_or(0),
         irrelevant_bytes: a.irrelevant_bytes.unwrap_or(a.log_bytes / 20),
         failing_percent: a.failing_percent.min(100),
         seed: a.seed,

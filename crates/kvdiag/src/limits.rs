@@ -25,8 +25,9 @@ const MIB: usize = 1024 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Largest JSON or YAML input parsed as a document, in bytes (default 512 MiB). A bigger
-    /// document fails with the reason; logs are not documents and are not bound by it.
+    /// Largest JSON or YAML input parsed as a document, in bytes (default 64 MiB: a document
+    /// is held whole while it is parsed, so this bounds the memory one document takes). A
+    /// bigger document fails with the reason; logs are not documents and are not bound by it.
     pub document_bytes: usize,
     /// Deepest nesting of sequences and mappings in a YAML document (default 64, at most
     /// [`Limits::MAX_DEPTH`]). Kubernetes objects nest less than 30 levels, `managedFields`
@@ -74,7 +75,7 @@ impl Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            document_bytes: 512 * MIB,
+            document_bytes: 64 * MIB,
             depth: 64,
             alias_expansion: 100_000,
             line_bytes: 64 * 1024,

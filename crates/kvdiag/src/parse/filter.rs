@@ -394,6 +394,9 @@ pub struct LogScanner {
     max_line: usize,
     /// Lines longer than `max_line`.
     cut: usize,
+    /// What to add to a line's index in this stream to get its index in the log it was read
+    /// from: non-zero for an excerpt fed by [`LogScanner::run`].
+    offset: usize,
 }
 
 impl LogScanner {
@@ -414,7 +417,16 @@ impl LogScanner {
             matched: Vec::new(),
             max_line: DEFAULT_LINE_BYTES,
             cut: 0,
+            offset: 0,
         }
+    }
+
+    /// Adds complete lines (`blk` ends with `\n`) of an excerpt of a larger log, the first of
+    /// which is line `first` (0-based) of that log and the rest its successors: they keep
+    /// their numbers in it.
+    pub(crate) fn run(&mut self, first: usize, blk: &[u8]) {
+        self.offset = first.saturating_sub(self.lines);
+        self.block(blk);
     }
 
     /// Lines longer than `max` bytes are matched and kept cut to `max` (default 64 KiB), as
@@ -591,7 +603,8 @@ impl LogScanner {
         };
         self.filter.inner.matching(&text, &mut matched);
         let kept_index = self.spans.len();
-        let keep = record(&mut self.hits, &matched, kept_index, index + 1) || head;
+        let number = index + 1 + self.offset;
+        let keep = record(&mut self.hits, &matched, kept_index, number) || head;
         self.matched = matched;
         if !keep {
             return;
@@ -599,7 +612,7 @@ impl LogScanner {
         let start = self.text.len();
         self.text.push_str(&line);
         self.spans.push(Span {
-            number: index + 1,
+            number,
             start: start + content,
             end: self.text.len(),
             timestamp: timestamp.map(|ts| (start, start + ts)),
@@ -609,7 +622,7 @@ impl LogScanner {
 
 /// How many of the complete lines of `blk` (which ends with `\n`) are longer than `max` bytes
 /// (without their `\r\n`). Jumps `max` bytes at a time: short lines are not visited one by one.
-fn long_lines(blk: &[u8], max: usize) -> usize {
+pub(crate) fn long_lines(blk: &[u8], max: usize) -> usize {
     let mut count = 0;
     let mut start = 0;
     while start < blk.len() {

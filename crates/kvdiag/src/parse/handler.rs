@@ -6,7 +6,47 @@
 
 use std::sync::Arc;
 
-use super::log::{LogSource, LogStream};
+use super::log::{LogLine, LogSource, LogStream};
+
+/// The VMI (namespace, name) a virt-handler line is scoped to: JSON fields `namespace` and
+/// `name`, with `kind` absent, empty or a VirtualMachine(Instance).
+pub(super) fn vmi_of(text: &str) -> Option<(String, String)> {
+    // Most lines name no namespace: they are passed over without parsing (a JSON key could
+    // only spell `namespace` otherwise through an escape).
+    if !text.contains("namespace") && !text.contains('\\') {
+        return None;
+    }
+    let line = LogLine {
+        number: 0,
+        timestamp: None,
+        text,
+    };
+    let [kind, ns, name] = line.fields(["kind", "namespace", "name"]);
+    if kind
+        .as_deref()
+        .is_some_and(|k| !k.is_empty() && k != "VirtualMachineInstance" && k != "VirtualMachine")
+    {
+        return None;
+    }
+    let (Some(ns), Some(name)) = (ns, name) else {
+        return None;
+    };
+    if ns.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some((ns.into_owned(), name.into_owned()))
+}
+
+/// The identity of the excerpt of a virt-handler log (of `log`) about one VMI.
+pub(super) fn vmi_source(log: &LogSource, namespace: String, name: String) -> LogSource {
+    LogSource {
+        namespace: Some(namespace),
+        container: log.container.clone(),
+        node: log.node.clone(),
+        vm: Some(name),
+        ..LogSource::new(Arc::clone(&log.origin))
+    }
+}
 
 /// The lines about the node (those that name no VMI) under the log's own identity and line
 /// count, followed by one excerpt per VMI it names, in order of first mention.
@@ -15,26 +55,10 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
     let mut members: Vec<Vec<usize>> = Vec::new();
     let mut of_node: Vec<usize> = Vec::new();
     for (i, line) in stream.lines().enumerate() {
-        of_node.push(i);
-        // Most lines name no namespace: they are passed over without parsing (a JSON key could
-        // only spell `namespace` otherwise through an escape).
-        if !line.text.contains("namespace") && !line.text.contains('\\') {
-            continue;
-        }
-        let [kind, ns, name] = line.fields(["kind", "namespace", "name"]);
-        if kind.as_deref().is_some_and(|k| {
-            !k.is_empty() && k != "VirtualMachineInstance" && k != "VirtualMachine"
-        }) {
-            continue;
-        }
-        let (Some(ns), Some(name)) = (ns, name) else {
+        let Some(key) = vmi_of(line.text) else {
+            of_node.push(i);
             continue;
         };
-        if ns.is_empty() || name.is_empty() {
-            continue;
-        }
-        of_node.pop();
-        let key = (ns.into_owned(), name.into_owned());
         let at = vmis.iter().position(|k| *k == key).unwrap_or_else(|| {
             vmis.push(key);
             members.push(Vec::new());
@@ -44,14 +68,7 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
     }
     let mut out = Vec::with_capacity(vmis.len() + 1);
     for ((ns, name), lines) in vmis.into_iter().zip(members) {
-        let source = LogSource {
-            namespace: Some(ns),
-            container: stream.source.container.clone(),
-            node: stream.source.node.clone(),
-            vm: Some(name),
-            ..LogSource::new(Arc::clone(&stream.source.origin))
-        };
-        out.push(stream.excerpt(source, &lines));
+        out.push(stream.excerpt(vmi_source(&stream.source, ns, name), &lines));
     }
     let mut node = stream.excerpt(stream.source.clone(), &of_node);
     node.total = stream.total;

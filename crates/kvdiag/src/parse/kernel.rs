@@ -71,7 +71,7 @@ pub(super) fn is_journal_kernel_line(line: &str) -> bool {
 }
 
 /// The line's time in seconds, comparable only with other lines of the same log.
-fn seconds(line: &str) -> Option<f64> {
+pub(super) fn seconds(line: &str) -> Option<f64> {
     if let Some(c) = MONOTONIC.as_ref()?.captures(line) {
         return format!("{}.{}", &c[1], &c[2]).parse().ok();
     }
@@ -83,6 +83,37 @@ fn seconds(line: &str) -> Option<f64> {
     .position(|m| *m == &c[1])?;
     let n = |i: usize| c[i].parse::<f64>().ok();
     Some((month as f64 * 31.0 + n(2)?) * 86_400.0 + n(3)? * 3_600.0 + n(4)? * 60.0 + n(5)?)
+}
+
+/// The identity of the excerpt of a kernel log (of `log`) about one pod.
+pub(super) fn pod_source(log: &LogSource, uid: String) -> LogSource {
+    LogSource {
+        node: log.node.clone(),
+        pod_uid: Some(uid),
+        kind: Some(LogKind::Kernel),
+        ..LogSource::new(Arc::clone(&log.origin))
+    }
+}
+
+/// The pod of the anchor nearest in time to line `line` (0-based) of time `time`, within
+/// [`WINDOW_SECONDS`] (a line that is an anchor is its own nearest): `anchors` in line order,
+/// each (line, time, pod), all those that may be that near; the first of equally near ones.
+/// The whole-log split and the read-time scanner decide alike by it.
+pub(super) fn nearest(
+    line: usize,
+    time: Option<f64>,
+    anchors: impl Iterator<Item = (usize, Option<f64>, usize)>,
+) -> Option<usize> {
+    anchors
+        .filter_map(|(a, at, p)| {
+            if a == line {
+                return Some((0.0, p));
+            }
+            let d = (time? - at?).abs();
+            (d <= WINDOW_SECONDS).then_some((d, p))
+        })
+        .min_by(|x, y| x.0.total_cmp(&y.0))
+        .map(|(_, p)| p)
 }
 
 /// The whole kernel log followed by one excerpt per pod it names, in order of first mention.
@@ -101,30 +132,15 @@ pub(super) fn split(stream: LogStream) -> Vec<LogStream> {
     }
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); pods.len()];
     for (i, t) in times.iter().enumerate() {
-        let nearest = anchors
-            .iter()
-            .filter_map(|&(a, p)| {
-                if a == i {
-                    return Some((0.0, p));
-                }
-                let d = (t.as_ref()? - times[a]?).abs();
-                (d <= WINDOW_SECONDS).then_some((d, p))
-            })
-            .min_by(|x, y| x.0.total_cmp(&y.0));
-        if let Some((_, p)) = nearest {
+        let near = anchors.iter().map(|&(a, p)| (a, times[a], p));
+        if let Some(p) = nearest(i, *t, near) {
             members[p].push(i);
         }
     }
     let mut out = Vec::with_capacity(pods.len() + 1);
     let out_lines: Vec<usize> = members.iter().flatten().copied().collect();
     for (uid, lines) in pods.into_iter().zip(members) {
-        let source = LogSource {
-            node: stream.source.node.clone(),
-            pod_uid: Some(uid),
-            kind: Some(LogKind::Kernel),
-            ..LogSource::new(Arc::clone(&stream.source.origin))
-        };
-        out.push(stream.excerpt(source, &lines));
+        out.push(stream.excerpt(pod_source(&stream.source, uid), &lines));
     }
     // The node keeps the lines no pod's excerpt took: what the kernel said about the node.
     let taken: std::collections::HashSet<usize> = out_lines.into_iter().collect();

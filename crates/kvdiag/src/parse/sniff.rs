@@ -10,7 +10,7 @@ use super::kernel;
 use super::log::{LogKind, LogStream};
 
 /// Lines looked at.
-const SNIFF_LINES: usize = 200;
+pub(super) const SNIFF_LINES: usize = 200;
 
 /// `I0514 10:11:38.091207       1 importer.go:103] msg` (klog, used by CDI).
 static KLOG: LazyLock<Option<Regex>> = LazyLock::new(|| {

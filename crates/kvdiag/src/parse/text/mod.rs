@@ -390,9 +390,28 @@ fn recognised(view: &[Line<'_>]) -> bool {
 /// Recognises a log behind `kubectl logs --prefix` or stern prefixes (for inputs known to be
 /// logs); `None` for anything else.
 pub(super) fn detect_prefixed(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<TextParts> {
-    let text = std::str::from_utf8(bytes.get(..bytes.len().min(64 * 1024))?)
-        .or_else(|e| std::str::from_utf8(&bytes[..e.valid_up_to()]))
-        .ok()?;
+    if !looks_prefixed(bytes) {
+        return None;
+    }
+    detect(name, bytes, limits)
+}
+
+/// Bytes of an input's head [`looks_prefixed`] looks at.
+pub(super) const PREFIX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Whether the first lines of a log (of its first [`PREFIX_HEAD_BYTES`]) have kubectl or stern
+/// prefixes: only then is it read as text.
+pub(super) fn looks_prefixed(bytes: &[u8]) -> bool {
+    let Some(text) = bytes
+        .get(..bytes.len().min(PREFIX_HEAD_BYTES))
+        .and_then(|head| {
+            std::str::from_utf8(head)
+                .or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()]))
+                .ok()
+        })
+    else {
+        return false;
+    };
     let head: Vec<Line<'_>> = text
         .lines()
         .take(200)
@@ -404,10 +423,7 @@ pub(super) fn detect_prefixed(name: &Arc<str>, bytes: &[u8], limits: &Limits) ->
         .collect();
     let meaningful = head.iter().filter(|l| !l.is_blank()).count();
     let prefixed = head.iter().filter(|l| prefix::is_prefixed(l.text)).count();
-    if !(prefix::is_stern(&head) || (prefixed > 0 && prefixed * 2 >= meaningful)) {
-        return None;
-    }
-    detect(name, bytes, limits)
+    prefix::is_stern(&head) || (prefixed > 0 && prefixed * 2 >= meaningful)
 }
 
 /// Cuts the lines into parts and reads each.
