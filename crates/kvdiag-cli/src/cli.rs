@@ -72,6 +72,8 @@ pub enum SchemaCommand {
     /// The JSON Schema of the JSON report (`analyze -o json`; this is docs/report.schema.json).
     /// The schema of rule files is `kvdiag rules schema`.
     Report,
+    /// The JSON Schema of `kvdiag diff -o json` (`kvdiag-diff/v1`; docs/diff.schema.json).
+    Diff,
 }
 
 /// What `analyze` reads from flags, environment variables and the configuration file.

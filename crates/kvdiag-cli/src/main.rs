@@ -196,9 +196,12 @@ fn run(cli: Cli, leaf: &ArgMatches) -> Result<u8, Error> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             piped(CLEAN, std::io::stdout().lock().write_all(&out))
         }
-        Command::Schema(SchemaCommand::Report) => {
-            let schema =
-                serde_json::to_string_pretty(&kvdiag::report::schema()).unwrap_or_default();
+        Command::Schema(which) => {
+            let schema = match which {
+                SchemaCommand::Report => kvdiag::report::schema(),
+                SchemaCommand::Diff => kvdiag::diff::schema(),
+            };
+            let schema = serde_json::to_string_pretty(&schema).unwrap_or_default();
             piped(CLEAN, writeln!(std::io::stdout().lock(), "{schema}"))
         }
         Command::Diff(args) => diff::run(args),

@@ -616,6 +616,18 @@ fn report_schema() -> serde_json::Value {
 }
 
 #[test]
+fn docs_diff_schema_json_is_the_current_schema() {
+    let o = kvdiag(&["schema", "diff"]);
+    assert_eq!(o.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("docs/diff.schema.json"))
+        .expect("docs/diff.schema.json");
+    assert!(
+        stdout(&o) == committed,
+        "docs/diff.schema.json is out of date: run `cargo run -q -p kvdiag-cli -- schema diff > docs/diff.schema.json`"
+    );
+}
+
+#[test]
 fn docs_report_schema_json_is_the_current_schema() {
     let o = kvdiag(&["schema", "report"]);
     let committed = std::fs::read_to_string(root().join("docs/report.schema.json"))
