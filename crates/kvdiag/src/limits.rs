@@ -13,8 +13,9 @@
 //! let mut builder = Snapshot::builder();
 //! builder.limits(limits);
 //! let added = builder.add_input("big.yaml", b"kind: Pod\nmetadata: {name: a}\n", &Hint::Document);
-//! let e = added.failure().expect("too large");
+//! let e = added.failure().ok_or("the document should be refused")?;
 //! assert!(e.message.starts_with("document larger than the document size limit"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 /// One mebibyte.

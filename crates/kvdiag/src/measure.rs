@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn scheduler_messages_give_each_reason_its_count() {
-        let m = "0/7 nodes are available: 1 node(s) had taint {node.kubernetes.io/unreachable: }, that the pod didn't tolerate, 3 Insufficient devices.kubevirt.io/kvm, 3 node(s) didn't match Pod's node affinity. preemption: 0/7 nodes are available: 7 Preemption is not helpful for scheduling.";
+        let m = "0/7 nodes are available: 1 node(s) had taint {node.kubernetes.io/unreachable: }, that the pod didn't tolerate, 3 Insufficient memory, 3 node(s) didn't match Pod's node affinity. preemption: 0/7 nodes are available: 7 Preemption is not helpful for scheduling.";
         let (total, reasons) = scheduler_reasons(m).expect("a scheduler message");
         assert_eq!(total, 7);
         assert_eq!(
@@ -188,17 +188,17 @@ mod tests {
                     1,
                     "node(s) had taint {node.kubernetes.io/unreachable: }, that the pod didn't tolerate"
                 ),
-                (3, "Insufficient devices.kubevirt.io/kvm"),
+                (3, "Insufficient memory"),
                 (3, "node(s) didn't match Pod's node affinity"),
             ]
         );
         let affinity = regex::Regex::new("didn't match Pod's node affinity").expect("regex");
         assert!(!excludes_all(m, &affinity));
-        let older = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity, 1 Insufficient devices.kubevirt.io/kvm.";
+        let older = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity, 1 Insufficient cpu.";
         assert!(excludes_all(older, &affinity));
         assert!(!excludes_all(
             older,
-            &regex::Regex::new("kvm").expect("regex")
+            &regex::Regex::new("Insufficient").expect("regex")
         ));
         assert_eq!(scheduler_reasons("no scheduler here"), None);
         assert_eq!(
