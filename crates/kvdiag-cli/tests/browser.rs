@@ -6,7 +6,9 @@
 //!
 //! A browser load takes seconds on a busy 2-core machine, so by default the pages of the
 //! fixtures in [`BROWSER_SET`] are loaded (every capture layout, the hostile one, healthy and
-//! malformed inputs, the sample); `KVDIAG_BROWSER_ALL=1` loads every fixture's page.
+//! malformed inputs, the sample); `KVDIAG_BROWSER_ALL=1` loads every fixture's page. One more
+//! page, the sample beside 300 healthy VMs, checks that a long summary table shows one page of
+//! rows, the most severe first, and hides the rest.
 //!
 //! Needs Debian's `chromium` (`.ci/run` installs it). Without it the test is skipped with a
 //! printed reason, except under `CI=true`, where a missing browser fails it.
@@ -164,6 +166,36 @@ const BROWSER_SET: &[&str] = &[
     "dv-import-failed",
 ];
 
+/// Rows of the summary table shown at first.
+const PAGE: usize = 250;
+
+/// The bundled sample beside 300 healthy VMs, in a folder under `out`: a summary table
+/// longer than a page.
+fn fleet(out: &Path) -> (String, PathBuf) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("a folder");
+        for entry in std::fs::read_dir(from).expect("the sample").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                copy(&path, &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(&path, to.join(entry.file_name())).expect("a copy");
+            }
+        }
+    }
+    let dir = out.join("fleet");
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(&workspace().join("examples/sample"), &dir.join("sample"));
+    let mut list = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for i in 0..300 {
+        list.push_str(&format!(
+            "- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n  metadata:\n    name: vm-{i:04}\n    namespace: fleet\n  status:\n    printableStatus: Running\n"
+        ));
+    }
+    std::fs::write(dir.join("fleet.yaml"), list).expect("fleet.yaml");
+    ("fleet".to_owned(), dir)
+}
+
 /// The fixture folders and the bundled sample.
 fn captures() -> Vec<(String, PathBuf)> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("fixtures"))
@@ -226,10 +258,25 @@ fn check(browser: &Path, name: &str, dir: &Path, out: &Path) -> Vec<String> {
     if !dom.contains("id=\"subject-table\"") {
         fail(format!("no summary table in the DOM ({} bytes)", dom.len()));
     }
-    // The page's script ran (the policy let it): it fills in the count of rows shown.
-    let shown = format!("{subjects} of {subjects} shown");
+    // The page's script ran (the policy let it): it fills in the count of rows shown, at most
+    // a page of them; the rest are hidden until asked for.
+    let page = subjects.min(PAGE);
+    let shown = if subjects > PAGE {
+        format!("{page} of {subjects} shown ({subjects} match)")
+    } else {
+        format!("{subjects} of {subjects} shown")
+    };
     if !dom.contains(&shown) {
         fail(format!("the script did not run: no {shown:?}"));
+    }
+    let hidden = dom
+        .matches("<tr data-findings=\"0\" class=\"hidden\">")
+        .count();
+    if hidden != subjects - page {
+        fail(format!(
+            "{hidden} rows hidden of {subjects}, {} expected",
+            subjects - page
+        ));
     }
     let sections = dom.matches("<section class=\"vm\"").count();
     if sections != failing {
@@ -274,7 +321,7 @@ fn every_fixture_report_loads_in_headless_chromium() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-reports");
     std::fs::create_dir_all(&out).expect("target/tmp/html-reports");
     let all = std::env::var("KVDIAG_BROWSER_ALL").is_ok_and(|v| v == "1");
-    let chosen: Vec<(String, PathBuf)> = captures()
+    let mut chosen: Vec<(String, PathBuf)> = captures()
         .into_iter()
         .filter(|(name, _)| all || BROWSER_SET.contains(&name.as_str()))
         .collect();
@@ -282,6 +329,7 @@ fn every_fixture_report_loads_in_headless_chromium() {
         all || chosen.len() == BROWSER_SET.len(),
         "a fixture of BROWSER_SET is missing"
     );
+    chosen.push(fleet(&out));
     let todo = Mutex::new(chosen);
     let problems = Mutex::new(Vec::new());
     // Two browsers at a time: each load is mostly waiting.

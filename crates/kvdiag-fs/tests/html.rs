@@ -152,3 +152,39 @@ fn the_json_report_has_no_timelines_unless_asked() {
     assert!(!plain.to_json().contains("\"timelines\""));
     assert!(report_of(&snapshot).to_json().contains("\"timelines\""));
 }
+
+/// A List of `n` healthy, running VMs in namespace `fleet`.
+fn fleet(n: usize) -> String {
+    let mut list = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for i in 0..n {
+        list.push_str(&format!(
+            "- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n  metadata:\n    name: vm-{i:04}\n    namespace: fleet\n    uid: 00000000-0000-4000-8000-{i:012}\n  spec:\n    runStrategy: Always\n  status:\n    printableStatus: Running\n    ready: true\n"
+        ));
+    }
+    list
+}
+
+#[test]
+fn a_long_summary_table_lists_the_most_severe_first_a_page_at_a_time() {
+    let mut builder = Snapshot::builder();
+    kvdiag_fs::add_path(&mut builder, &workspace().join("examples/sample")).expect("the sample");
+    builder.add_input("fleet.yaml", fleet(300).as_bytes(), &kvdiag::Hint::Auto);
+    let report = report_of(&builder.build());
+    let page = html::render(&report);
+    let subjects = report.subjects.len();
+    assert!(subjects > 300, "{subjects} subjects");
+    let rows = regex::Regex::new(r#"<tr data-findings="(\d+)"( class="hidden")?>"#).expect("regex");
+    let rows: Vec<(usize, bool)> = rows
+        .captures_iter(&page)
+        .map(|c| (c[1].parse().unwrap_or(usize::MAX), c.get(2).is_some()))
+        .collect();
+    assert_eq!(rows.len(), subjects);
+    // The five failing VMs of the sample come first, though `fleet` sorts before their
+    // namespaces; the first 250 rows are shown, the rest wait behind the buttons.
+    assert!(rows[..5].iter().all(|&(n, _)| n > 0), "{:?}", &rows[..6]);
+    assert!(rows[5..].iter().all(|&(n, _)| n == 0));
+    assert!(rows[..250].iter().all(|&(_, hidden)| !hidden));
+    assert!(rows[250..].iter().all(|&(_, hidden)| hidden));
+    assert!(page.contains("data-page=\"250\""));
+    assert!(page.contains(&format!("show all {subjects}</button>")));
+}

@@ -41,6 +41,9 @@ const UNTIMED_LEFT: f64 = 884.0;
 /// The shortest gap between times that is cut from an axis (six hours): a VM's story of a
 /// few hours is drawn whole.
 const CUT_GAP: f64 = 6.0 * 3600.0;
+/// Rows of the summary table shown at first (more on request): the browser lays out a table
+/// whole, and thousands of rows take it seconds.
+const PAGE: usize = 250;
 /// Height of one lane.
 const LANE: f64 = 22.0;
 /// Room above the lanes for the capture marker's label, and below for the tick labels.
@@ -71,7 +74,10 @@ struct Page {
     script: &'static str,
     capture: String,
     summary: String,
+    /// Every subject, most severe first (then as the report lists them).
     rows: Vec<Row>,
+    /// How many rows are shown at first.
+    page: usize,
     vms: Vec<Vm>,
     healthy: Vec<Row>,
     inputs: Inputs,
@@ -298,6 +304,7 @@ impl Page {
             }
             rows.push(row);
         }
+        rows.sort_by_key(|r| std::cmp::Reverse(r.rank));
 
         let vms = failing
             .iter()
@@ -333,6 +340,7 @@ impl Page {
             capture,
             summary,
             rows,
+            page: PAGE,
             vms,
             healthy,
             inputs,

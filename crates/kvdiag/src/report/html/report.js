@@ -8,19 +8,34 @@
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+    // Row indexes in the order shown; at most `limit` matching rows are shown at once (a
+    // table of thousands of rows takes the browser seconds to lay out).
+    var order = rows.map(function (r, i) { return i; });
+    var page = Number(table.getAttribute("data-page")) || rows.length;
+    var limit = page;
+    var more = document.getElementById("more");
     var apply = function () {
       var q = filter.value.trim().toLowerCase();
-      var n = 0;
-      rows.forEach(function (r, i) {
-        var hide = (q !== "" && texts[i].indexOf(q) < 0) ||
-          (only.checked && r.getAttribute("data-findings") === "0");
-        r.classList.toggle("hidden", hide);
-        if (!hide) { n += 1; }
+      var matched = 0;
+      order.forEach(function (i) {
+        var r = rows[i];
+        var match = (q === "" || texts[i].indexOf(q) >= 0) &&
+          !(only.checked && r.getAttribute("data-findings") === "0");
+        if (match) { matched += 1; }
+        r.classList.toggle("hidden", !match || matched > limit);
       });
-      shown.textContent = n + " of " + rows.length + " shown";
+      var n = Math.min(matched, limit);
+      shown.textContent = n + " of " + rows.length + " shown" +
+        (matched > n ? " (" + matched + " match)" : "");
+      if (more) { more.classList.toggle("hidden", matched <= limit); }
     };
-    filter.addEventListener("input", apply);
-    only.addEventListener("change", apply);
+    var again = function () { limit = page; apply(); };
+    filter.addEventListener("input", again);
+    only.addEventListener("change", again);
+    var showMore = document.getElementById("show-more");
+    var showAll = document.getElementById("show-all");
+    if (showMore) { showMore.addEventListener("click", function () { limit += page; apply(); }); }
+    if (showAll) { showAll.addEventListener("click", function () { limit = rows.length; apply(); }); }
     apply();
     var buttons = table.querySelectorAll("button.sort");
     Array.prototype.forEach.call(buttons, function (b) {
@@ -35,15 +50,16 @@
           if (!c) { return ""; }
           return numeric ? Number(c.getAttribute("data-sort") || 0) : c.textContent;
         };
-        var keyed = rows.map(function (r, i) { return [key(r), i, r]; });
-        keyed.sort(function (a, b2) {
-          var c = numeric ? a[0] - b2[0] : a[0].localeCompare(b2[0]);
-          if (c === 0) { c = a[1] - b2[1]; }
-          return dir === "asc" ? c : -c;
+        var keys = rows.map(key);
+        order.sort(function (a, b2) {
+          var c = numeric ? keys[a] - keys[b2] : String(keys[a]).localeCompare(keys[b2]);
+          if (dir !== "asc") { c = -c; }
+          return c !== 0 ? c : a - b2;
         });
         var frag = document.createDocumentFragment();
-        keyed.forEach(function (k) { frag.appendChild(k[2]); });
+        order.forEach(function (i) { frag.appendChild(rows[i]); });
         body.appendChild(frag);
+        apply();
       });
     });
   }
