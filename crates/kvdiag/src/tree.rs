@@ -2,8 +2,9 @@
 //!
 //! A `serde_json::Value` gives every map, key and string an allocation of its own, and its maps
 //! are B-trees whose smallest node takes some 600 bytes: a Kubernetes object of 2 KB of JSON
-//! becomes some 20 KB. A [`Tree`] is two allocations, its nodes (16 bytes each) and the text of
-//! all its keys and strings, about the size of the object's JSON. [`Node`] is a view into a tree;
+//! becomes some 20 KB. A [`Tree`] is two allocations, its nodes (8 bytes each) and the text of
+//! all its keys and strings, about the size of the object's JSON (a third, rarely, for numbers
+//! that do not fit a node: floats and integers beyond ±2^60). [`Node`] is a view into a tree;
 //! [`Node::to_value`] builds a `Value` where one is wanted (evidence, JSONPath filters).
 //!
 //! Maps keep the order of the input; a key given twice counts once, with its last value, as in
@@ -14,8 +15,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// One node. Strings are ranges of the text; arrays are ranges of nodes; objects are ranges of
-/// nodes holding key (a `Str`) and value in turn.
+/// One node, as it is read. Strings are ranges of the text; arrays are ranges of nodes; objects
+/// are ranges of nodes holding key (a `Str`) and value in turn. A tree holds its nodes
+/// [`Packed`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Slot {
     Null,
@@ -28,12 +30,96 @@ enum Slot {
     Object { at: u32, len: u32 },
 }
 
+/// A [`Slot`] in 8 bytes: a 3-bit tag in the low bits, then the payload. Strings, arrays and
+/// objects keep their offset in the high 32 bits and their length in the 29 bits between;
+/// integers within ±2^60 are held in the payload, other numbers in the tree's `numbers` (the
+/// payload is their index, times 4, plus their kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Packed(u64);
+
+const NULL: u64 = 0;
+const FALSE: u64 = 1;
+const TRUE: u64 = 2;
+const SMALL_INT: u64 = 3;
+const NUMBER: u64 = 4;
+const STR: u64 = 5;
+const ARRAY: u64 = 6;
+const OBJECT: u64 = 7;
+/// Numbers out of line: an `i64` too large to be held in the node, a `u64`, an `f64`.
+const BIG_INT: u64 = 0;
+const UINT: u64 = 1;
+const FLOAT: u64 = 2;
+/// The longest string (bytes), array or object (members) a tree holds: 29 bits.
+const MAX_LEN: u32 = (1 << 29) - 1;
+/// Integers held in the node: 61 bits, signed.
+const SMALL: i64 = 1 << 60;
+
+impl Packed {
+    /// Packs `slot`; numbers that do not fit go to `numbers`; a length of more than
+    /// [`MAX_LEN`] sets `too_large`.
+    fn of(slot: Slot, numbers: &mut Vec<u64>, too_large: &mut bool) -> Packed {
+        let (bits, kind) = match slot {
+            Slot::Null => return Packed(NULL),
+            Slot::Bool(b) => return Packed(if b { TRUE } else { FALSE }),
+            Slot::Int(n) if (-SMALL..SMALL).contains(&n) => {
+                return Packed((n as u64) << 3 | SMALL_INT);
+            }
+            Slot::Str { at, len } | Slot::Array { at, len } | Slot::Object { at, len } => {
+                if len > MAX_LEN {
+                    *too_large = true;
+                }
+                let tag = match slot {
+                    Slot::Str { .. } => STR,
+                    Slot::Array { .. } => ARRAY,
+                    _ => OBJECT,
+                };
+                return Packed(u64::from(at) << 32 | u64::from(len.min(MAX_LEN)) << 3 | tag);
+            }
+            Slot::Int(n) => (n as u64, BIG_INT),
+            Slot::UInt(n) => (n, UINT),
+            Slot::Float(n) => (n.to_bits(), FLOAT),
+        };
+        let index = numbers.len() as u64;
+        if index >= 1 << 58 {
+            *too_large = true;
+        }
+        numbers.push(bits);
+        Packed((index << 2 | kind) << 3 | NUMBER)
+    }
+
+    /// The slot, its out-of-line number read from `numbers`.
+    fn slot(self, numbers: &[u64]) -> Slot {
+        let p = self.0;
+        let at = (p >> 32) as u32;
+        let len = (p >> 3) as u32 & MAX_LEN;
+        match p & 7 {
+            FALSE => Slot::Bool(false),
+            TRUE => Slot::Bool(true),
+            SMALL_INT => Slot::Int(p as i64 >> 3),
+            NUMBER => {
+                let bits = numbers.get((p >> 5) as usize).copied().unwrap_or_default();
+                match p >> 3 & 3 {
+                    BIG_INT => Slot::Int(bits as i64),
+                    UINT => Slot::UInt(bits),
+                    _ => Slot::Float(f64::from_bits(bits)),
+                }
+            }
+            STR => Slot::Str { at, len },
+            ARRAY => Slot::Array { at, len },
+            OBJECT => Slot::Object { at, len },
+            _ => Slot::Null,
+        }
+    }
+}
+
 /// A JSON value held compactly: what [`Object`](crate::Object)s are made of.
 #[derive(Clone, PartialEq)]
 pub struct Tree {
     /// Every node; the root is the last.
-    slots: Box<[Slot]>,
+    slots: Box<[Packed]>,
     text: Box<str>,
+    /// Numbers that do not fit a node (most trees have none).
+    numbers: Box<[u64]>,
 }
 
 /// A tree larger than 4 GiB of text or 4 billion nodes (the offsets are 32-bit).
@@ -65,7 +151,7 @@ impl Tree {
     pub fn root(&self) -> Node<'_> {
         Node {
             tree: self,
-            slot: self.slots.last().copied().unwrap_or(Slot::Null),
+            slot: self.unpack(self.slots.last().copied().unwrap_or(Packed(NULL))),
         }
     }
 
@@ -77,30 +163,32 @@ impl Tree {
     /// Every member of every object of the tree, at any depth, in no particular order: one pass
     /// over the nodes, without walking down.
     pub fn all_members(&self) -> impl Iterator<Item = (&str, Node<'_>)> {
-        self.slots.iter().flat_map(move |slot| {
-            let pairs = match *slot {
+        self.slots.iter().flat_map(move |&slot| {
+            let pairs = match self.unpack(slot) {
                 Slot::Object { at, len } => self.slots(at, 2 * len as usize),
                 _ => &[],
             };
-            pairs.chunks_exact(2).map(move |pair| {
-                let key = match pair[0] {
-                    Slot::Str { at, len } => self.str(at, len),
-                    _ => "",
-                };
-                (
-                    key,
-                    Node {
-                        tree: self,
-                        slot: pair[1],
-                    },
-                )
-            })
+            pairs.chunks_exact(2).map(move |pair| self.member(pair))
         })
     }
 
     /// Bytes held on the heap.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<Slot>() + self.text.len()
+        (self.slots.len() + self.numbers.len()) * 8 + self.text.len()
+    }
+
+    fn unpack(&self, slot: Packed) -> Slot {
+        slot.slot(&self.numbers)
+    }
+
+    /// The member of an object whose key and value are the two nodes of `pair`.
+    fn member(&self, pair: &[Packed]) -> (&str, Node<'_>) {
+        let key = match pair.first().map(|&k| self.unpack(k)) {
+            Some(Slot::Str { at, len }) => self.str(at, len),
+            _ => "",
+        };
+        let slot = pair.get(1).map_or(Slot::Null, |&v| self.unpack(v));
+        (key, Node { tree: self, slot })
     }
 
     fn str(&self, at: u32, len: u32) -> &str {
@@ -108,7 +196,7 @@ impl Tree {
         self.text.get(at..at + len).unwrap_or_default()
     }
 
-    fn slots(&self, at: u32, len: usize) -> &[Slot] {
+    fn slots(&self, at: u32, len: usize) -> &[Packed] {
         let at = at as usize;
         self.slots.get(at..at + len).unwrap_or_default()
     }
@@ -134,26 +222,16 @@ impl fmt::Debug for Node<'_> {
 }
 
 impl<'a> Node<'a> {
-    fn at_slot(self, slot: Slot) -> Node<'a> {
-        Node {
-            tree: self.tree,
-            slot,
-        }
-    }
-
     /// The member `key` of an object (the last one, if the key was given twice).
     pub fn get(self, key: &str) -> Option<Node<'a>> {
         let Slot::Object { at, len } = self.slot else {
             return None;
         };
-        let pairs = self.tree.slots(at, 2 * len as usize);
-        pairs.chunks_exact(2).rev().find_map(|pair| match pair {
-            [Slot::Str { at, len }, value]
-                if *len as usize == key.len() && self.tree.str(*at, *len) == key =>
-            {
-                Some(self.at_slot(*value))
-            }
-            _ => None,
+        let tree = self.tree;
+        let pairs = tree.slots(at, 2 * len as usize);
+        pairs.chunks_exact(2).rev().find_map(|pair| {
+            let (k, value) = tree.member(pair);
+            (k == key).then_some(value)
         })
     }
 
@@ -179,7 +257,10 @@ impl<'a> Node<'a> {
             Slot::Array { at, len } => tree.slots(at, len as usize),
             _ => &[],
         };
-        items.iter().map(move |&slot| Node { tree, slot })
+        items.iter().map(move |&slot| Node {
+            tree,
+            slot: tree.unpack(slot),
+        })
     }
 
     /// The members of an object, in input order; none for anything else.
@@ -189,19 +270,7 @@ impl<'a> Node<'a> {
             Slot::Object { at, len } => tree.slots(at, 2 * len as usize),
             _ => &[],
         };
-        pairs.chunks_exact(2).map(move |pair| {
-            let key = match pair[0] {
-                Slot::Str { at, len } => tree.str(at, len),
-                _ => "",
-            };
-            (
-                key,
-                Node {
-                    tree,
-                    slot: pair[1],
-                },
-            )
-        })
+        pairs.chunks_exact(2).map(move |pair| tree.member(pair))
     }
 
     /// How many elements or members; 0 for a scalar.
@@ -294,7 +363,8 @@ impl<'a> Node<'a> {
 /// the tree's nodes, and the container becomes one node on the stack.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
-    slots: Vec<Slot>,
+    slots: Vec<Packed>,
+    numbers: Vec<u64>,
     text: String,
     stack: Vec<Slot>,
     /// Where on the stack each open container's children start.
@@ -383,7 +453,12 @@ impl Builder {
         let start = self.open.pop()?.min(self.stack.len());
         let at = offset(self.slots.len(), &mut self.too_large);
         let len = offset(self.stack.len() - start, &mut self.too_large);
-        self.slots.extend(self.stack.drain(start..));
+        let (numbers, too_large) = (&mut self.numbers, &mut self.too_large);
+        self.slots.extend(
+            self.stack
+                .drain(start..)
+                .map(|slot| Packed::of(slot, numbers, too_large)),
+        );
         Some((at, len))
     }
 
@@ -439,23 +514,23 @@ impl Builder {
     /// empty again after, and keeps its buffers for the next value.
     pub(crate) fn finish(&mut self) -> Result<Tree, TooLarge> {
         let root = self.stack.pop().unwrap_or(Slot::Null);
+        let root = Packed::of(root, &mut self.numbers, &mut self.too_large);
         let too_large = std::mem::take(&mut self.too_large);
         self.stack.clear();
         self.open.clear();
         self.muted = 0;
-        if too_large {
-            self.slots.clear();
-            self.text.clear();
-            return Err(TooLarge);
-        }
-        self.slots.push(root);
-        let tree = Tree {
-            slots: self.slots.as_slice().into(),
-            text: self.text.as_str().into(),
-        };
+        let tree = (!too_large).then(|| {
+            self.slots.push(root);
+            Tree {
+                slots: self.slots.as_slice().into(),
+                text: self.text.as_str().into(),
+                numbers: self.numbers.as_slice().into(),
+            }
+        });
         self.slots.clear();
+        self.numbers.clear();
         self.text.clear();
-        Ok(tree)
+        tree.ok_or(TooLarge)
     }
 }
 
@@ -590,6 +665,55 @@ mod tests {
             Tree::from_value(&json!(7)).expect("small").to_value(),
             json!(7)
         );
+    }
+
+    #[test]
+    fn every_number_comes_back_whole() {
+        let small = (1i64 << 60) - 1;
+        let numbers = json!([
+            0,
+            1,
+            -1,
+            small,
+            -small - 1,
+            small + 1,
+            -small - 2,
+            i64::MAX,
+            i64::MIN,
+            u64::MAX,
+            (i64::MAX as u64) + 1,
+            0.0,
+            -0.5,
+            1e300,
+            f64::MIN_POSITIVE
+        ]);
+        let tree = Tree::from_value(&numbers).expect("small");
+        assert_eq!(tree.to_value(), numbers);
+        let n = tree.root().items().map(|n| n.as_i64()).collect::<Vec<_>>();
+        assert_eq!(
+            &n[..9],
+            &[
+                0,
+                1,
+                -1,
+                small,
+                -small - 1,
+                small + 1,
+                -small - 2,
+                i64::MAX,
+                i64::MIN
+            ]
+            .map(Some)
+        );
+        assert_eq!(n[9], None, "u64::MAX is no i64");
+        // Held in the node: nothing out of line; beyond ±2^60, out of line.
+        assert!(
+            Tree::from_value(&json!([small, -small - 1]))
+                .expect("small")
+                .numbers
+                .is_empty()
+        );
+        assert_eq!(tree.numbers.len(), 10);
     }
 
     #[test]
