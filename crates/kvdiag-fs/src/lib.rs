@@ -389,20 +389,25 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         items.push((e.path().to_owned(), rel_of(e.path())));
     }
     // What is not a file is planned with the files, so that it is reported under the kind of
-    // capture it lies in.
+    // capture it lies in. The paths are moved to be planned, and back (a listing of tens of
+    // thousands of files is held once).
     let first_other = items.len();
-    let rels: Vec<Vec<String>> = items
-        .iter()
-        .map(|(_, rel)| rel.clone())
-        .chain(others.iter().map(|(rel, _, _)| rel.clone()))
+    let (paths, mut rels): (Vec<PathBuf>, Vec<Vec<String>>) = items.into_iter().unzip();
+    let others: Vec<(PathBuf, NotAFile)> = others
+        .into_iter()
+        .map(|(rel, path, why)| {
+            rels.push(rel);
+            (path, why)
+        })
         .collect();
-    let mut plans = layout::plan(&rels);
-    let other_plans = plans.split_off(first_other);
+    let plans = layout::plan(&rels);
+    let mut planned: Vec<(Vec<String>, Plan)> = rels.into_iter().zip(plans).collect();
+    let others: Vec<_> = others.into_iter().zip(planned.split_off(first_other)).collect();
+    let items: Vec<_> = paths.into_iter().zip(planned).collect();
     let mut inner = Vec::new();
     let items: Vec<(PathBuf, Item)> = items
         .into_iter()
-        .zip(plans)
-        .filter_map(|((path, rel), plan)| {
+        .filter_map(|(path, (rel, plan))| {
             // An archive among loose files is read on its own; one where a layout puts it,
             // as part of its capture.
             if let Decision::Archive(kind, nested) = plan.decision {
@@ -452,7 +457,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         let outcome = archive::nested(source, &item, kind, nested, limits, filter.as_ref(), total);
         done.push((item, outcome));
     }
-    for ((rel, path, why), plan) in others.into_iter().zip(other_plans) {
+    for ((path, why), (rel, plan)) in others {
         let name = Arc::from(path.display().to_string());
         let outcome = match why {
             NotAFile::Skipped(reason) => Outcome::Skipped(reason),
