@@ -11,6 +11,7 @@
 //! a `Value`. A `Value` made from a tree has its keys sorted, as every `Value` of serde_json.
 
 use std::fmt;
+use std::hash::BuildHasher;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -366,6 +367,10 @@ pub(crate) struct Builder {
     slots: Vec<Packed>,
     numbers: Vec<u64>,
     text: String,
+    /// The strings in `text` (offset, length), by hash: a string met again in the same tree
+    /// (a key of every container, a condition's status) points at its first copy.
+    strings: hashbrown::HashTable<(u32, u32)>,
+    hasher: foldhash::fast::FixedState,
     stack: Vec<Slot>,
     /// Where on the stack each open container's children start.
     open: Vec<usize>,
@@ -419,9 +424,25 @@ impl Builder {
         if self.muted > 0 {
             return;
         }
-        let at = offset(self.text.len(), &mut self.too_large);
+        let Builder {
+            text,
+            strings,
+            hasher,
+            ..
+        } = self;
+        let range = |&(at, len): &(u32, u32)| text.get(at as usize..at as usize + len as usize);
+        let hash = hasher.hash_one(s);
+        if let Some(&(at, len)) = strings.find(hash, |r| range(r) == Some(s)) {
+            self.stack.push(Slot::Str { at, len });
+            return;
+        }
+        let at = offset(text.len(), &mut self.too_large);
         let len = offset(s.len(), &mut self.too_large);
-        self.text.push_str(s);
+        text.push_str(s);
+        let text = &*text;
+        strings.insert_unique(hash, (at, len), |&(at, len)| {
+            hasher.hash_one(text.get(at as usize..at as usize + len as usize).unwrap_or_default())
+        });
         self.stack.push(Slot::Str { at, len });
     }
 
@@ -530,6 +551,7 @@ impl Builder {
         self.slots.clear();
         self.numbers.clear();
         self.text.clear();
+        self.strings.clear();
         tree.ok_or(TooLarge)
     }
 }
@@ -665,6 +687,21 @@ mod tests {
             Tree::from_value(&json!(7)).expect("small").to_value(),
             json!(7)
         );
+    }
+
+    #[test]
+    fn a_string_met_again_is_held_once() {
+        let v = json!([
+            {"type": "Ready", "status": "True"},
+            {"type": "Ready", "status": "False"},
+            {"status": "Ready"}
+        ]);
+        let tree = Tree::from_value(&v).expect("small");
+        assert_eq!(tree.to_value(), v);
+        assert_eq!(&*tree.text, "statusTruetypeReadyFalse");
+        // Each tree keeps its own text: the builder forgets what the last tree held.
+        let next = Tree::from_value(&json!({"status": "x"})).expect("small");
+        assert_eq!(&*next.text, "statusx");
     }
 
     #[test]
