@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kvdiag::{Options, RuleSet, Snapshot, analyze_with};
+use kvdiag::parse::LooseSniffer;
+use kvdiag::{Hint, LogHint, Options, RuleSet, Snapshot, analyze_with};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -167,9 +168,10 @@ fn large_loose_inputs_decided_by_content_give_the_same_report_as_whole_reading()
     write("one.log", &long);
     write("one-line", &long[..head + 4096]);
     // A JSON document just under the head size: read whole, its pods kept.
+    let note = "x".repeat(64 << 10);
     let item = |i: usize| {
         format!(
-            "{{\"metadata\":{{\"name\":\"virt-launcher-vm{i}-abcde\",\"namespace\":\"ns\"}},\"status\":{{\"phase\":\"Running\"}}}}"
+            "{{\"metadata\":{{\"name\":\"virt-launcher-vm{i}-abcde\",\"namespace\":\"ns\",\"annotations\":{{\"note\":\"{note}\"}}}},\"status\":{{\"phase\":\"Running\"}}}}"
         )
     };
     let mut pods = String::from("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[");
@@ -203,6 +205,31 @@ fn large_loose_inputs_decided_by_content_give_the_same_report_as_whole_reading()
         kvdiag_fs::add_path(&mut builder, &dir).expect("the folder exists");
         analyze_with(&rules, &builder.build(), &Options::default().explain(true)).to_json()
     };
+    // The logs are streamed (their start says they are logs); the others are read whole.
+    for (name, hint, log) in [
+        ("compute.json", Hint::Auto, true),
+        ("messages", Hint::Auto, true),
+        ("one.log", Hint::Log(LogHint::default()), true),
+        ("one-line", Hint::Auto, true),
+        ("pods.json", Hint::Auto, false),
+        ("result.json", Hint::Auto, false),
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect("written");
+        let name: std::sync::Arc<str> = std::sync::Arc::from(name);
+        let mut sniffer = LooseSniffer::new(&name, &hint, &limits).expect("a loose input");
+        let mut chunks = bytes.chunks(1 << 16);
+        let mut eof = false;
+        while sniffer.wants_more() {
+            match chunks.next() {
+                Some(chunk) => sniffer.push(chunk),
+                None => {
+                    eof = true;
+                    break;
+                }
+            }
+        }
+        assert_eq!(sniffer.finish(eof).is_some(), log, "{name}");
+    }
     let whole = report(false);
     let streamed = report(true);
     let _ = std::fs::remove_dir_all(&dir);
