@@ -32,12 +32,9 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use kvdiag::parse::{
     HANDLER, KernelAnchors, LogFilter, LogScanner, McpPart, SplitScanner, capture_timestamp,
-    log_parsed,
+    log_parsed, parse_owned_with,
 };
-use kvdiag::{
-    Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder,
-    parse_input_with,
-};
+use kvdiag::{Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder};
 use rayon::prelude::*;
 
 pub use archive::add_archive_bytes;
@@ -633,7 +630,7 @@ fn read_plain<R: Read>(
             Err(e) => return Outcome::Unreadable(e.to_string()),
         };
         if let Some(bytes) = sniffer.take_input(eof) {
-            return parse_whole(name, &bytes, hint, limits, filter);
+            return parse_whole(name, bytes, hint, limits, filter);
         }
         if let Some(source) = sniffer.finish(eof) {
             return match stream_source(source, limits, filter, true, open) {
@@ -679,7 +676,7 @@ fn read_plain<R: Read>(
                 Ok(binary)
             }) {
                 Ok(true) => Outcome::Parsed(Box::new(Err(kvdiag::parse::binary_content_error()))),
-                Ok(false) => parse_whole(name, &bytes, hint, limits, filter),
+                Ok(false) => parse_whole(name, bytes, hint, limits, filter),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
@@ -687,10 +684,10 @@ fn read_plain<R: Read>(
 }
 
 /// Parses an input read whole (binary content is an error), keeping only the log lines the
-/// filter's rules can use.
+/// filter's rules can use; a large document's bytes are dropped before its objects are built.
 fn parse_whole(
     name: &Arc<str>,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     hint: &Hint,
     limits: &Limits,
     filter: Option<&LogFilter>,
@@ -699,7 +696,7 @@ fn parse_whole(
         return Outcome::Parsed(Box::new(Err(kvdiag::parse::binary_content_error())));
     }
     Outcome::Parsed(Box::new(
-        parse_input_with(name, bytes, hint, limits).map(|p| filter_parsed(p, filter)),
+        parse_owned_with(name, bytes, hint, limits).map(|p| filter_parsed(p, filter)),
     ))
 }
 

@@ -34,7 +34,13 @@ pub fn parse_documents_with(
     source: &Arc<str>,
     limits: &Limits,
 ) -> Result<Documents, ParseError> {
-    let trees = if looks_like_json(bytes) {
+    Ok(from_trees(&trees_with(bytes, limits)?, source))
+}
+
+/// The parsed values of a JSON or YAML input, one tree per document (see
+/// [`parse_documents_with`]).
+pub(super) fn trees_with(bytes: &[u8], limits: &Limits) -> Result<Vec<Tree>, ParseError> {
+    Ok(if looks_like_json(bytes) {
         json_trees(bytes).map_err(|e| at_limit(e, limits))?
     } else {
         // The fast reader nests to its own depth: used only when that is within the limit.
@@ -50,8 +56,7 @@ pub fn parse_documents_with(
                 .collect::<Result<_, _>>()
                 .map_err(too_large)?,
         }
-    };
-    Ok(from_trees(&trees, source))
+    })
 }
 
 /// Nesting the YAML parser takes on a worker thread's 2 MiB stack in any build (a level may

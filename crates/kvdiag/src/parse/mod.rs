@@ -165,6 +165,38 @@ pub fn parse_input_with(
     parse_input_at(name, bytes, hint, limits, 0)
 }
 
+/// Documents at least this large are parsed by [`parse_owned_with`] without their bytes held
+/// beside their objects.
+const OWNED_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// [`parse_input_with`] of bytes the caller gives up: a large document's bytes are dropped once
+/// it is parsed, before its objects are built, so that the bytes, the parsed values and the
+/// objects are not all held at once. The result is the one [`parse_input_with`] gives.
+pub fn parse_owned_with(
+    name: &Arc<str>,
+    bytes: Vec<u8>,
+    hint: &Hint,
+    limits: &Limits,
+) -> Result<Parsed, ParseError> {
+    // Only a document that names a kind is read from its values alone (one that names none
+    // may be a piece of an object, read from its bytes: see `parse_input_at`).
+    if *hint != Hint::Document
+        || bytes.len() < OWNED_DOCUMENT_BYTES
+        || bytes.len() > limits.document_bytes
+        || text::is_utf16_text(&bytes)
+        || bytes[..SNIFF_BYTES].contains(&0)
+        || !mentions_kind(&bytes)
+    {
+        return parse_input_with(name, &bytes, hint, limits);
+    }
+    if let Some(parsed) = mcp::detect(name, &bytes, limits, 0) {
+        return Ok(parsed);
+    }
+    let trees = document::trees_with(&bytes, limits)?;
+    drop(bytes);
+    Ok(Parsed::Objects(document::from_trees(&trees, name)))
+}
+
 /// `depth` counts MCP results unwrapped so far: a result inside a result is not followed.
 fn parse_input_at(
     name: &Arc<str>,
