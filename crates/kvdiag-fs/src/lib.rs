@@ -32,12 +32,9 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use kvdiag::parse::{
     HANDLER, KernelAnchors, LogFilter, LogScanner, McpPart, SplitScanner, capture_timestamp,
-    log_parsed,
+    log_parsed, parse_owned_with,
 };
-use kvdiag::{
-    Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder,
-    parse_input_with,
-};
+use kvdiag::{Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder};
 use rayon::prelude::*;
 
 pub use archive::add_archive_bytes;
@@ -621,20 +618,21 @@ fn read_plain<R: Read>(
             Err(e) => Outcome::Unreadable(e.to_string()),
         };
     }
-    // A large loose log whose head says what it is (not kubectl text) is streamed too.
-    if let (Decision::Read(Hint::Log(hint)), Some(_)) = (&plan.decision, filter) {
-        let mut head = Vec::new();
-        let read = open().and_then(|r| {
-            r.take(kvdiag::parse::LOOSE_HEAD_BYTES as u64)
-                .read_to_end(&mut head)
-        });
-        if let Err(e) = read {
-            return Outcome::Unreadable(e.to_string());
+    // A large loose input (a log whose path says nothing of its writer, or a file whose content
+    // decides what it is) is streamed when its first bytes say it is a log as reading it whole
+    // would (`LooseSniffer`); anything else is read whole (below), from the bytes already read
+    // when they are all of it.
+    if let (Decision::Read(hint), Some(_)) = (&plan.decision, filter)
+        && let Some(mut sniffer) = kvdiag::parse::LooseSniffer::new(name, hint, limits)
+    {
+        let eof = match open().and_then(|r| sniff(r, &mut sniffer)) {
+            Ok(eof) => eof,
+            Err(e) => return Outcome::Unreadable(e.to_string()),
+        };
+        if let Some(bytes) = sniffer.take_input(eof) {
+            return parse_whole(name, bytes, hint, limits, filter);
         }
-        if head.len() == kvdiag::parse::LOOSE_HEAD_BYTES
-            && let Some(source) = kvdiag::parse::loose_log_source(name, &head, hint, limits)
-        {
-            drop(head);
+        if let Some(source) = sniffer.finish(eof) {
             return match stream_source(source, limits, filter, true, open) {
                 Ok(parsed) => Outcome::Parsed(Box::new(parsed)),
                 Err(e) => Outcome::Unreadable(e.to_string()),
@@ -678,13 +676,46 @@ fn read_plain<R: Read>(
                 Ok(binary)
             }) {
                 Ok(true) => Outcome::Parsed(Box::new(Err(kvdiag::parse::binary_content_error()))),
-                Ok(false) => Outcome::Parsed(Box::new(
-                    parse_input_with(name, &bytes, hint, limits).map(|p| filter_parsed(p, filter)),
-                )),
+                Ok(false) => parse_whole(name, bytes, hint, limits, filter),
                 Err(e) => Outcome::Unreadable(e.to_string()),
             }
         }
     }
+}
+
+/// Parses an input read whole (binary content is an error), keeping only the log lines the
+/// filter's rules can use; a large document's bytes are dropped before its objects are built.
+fn parse_whole(
+    name: &Arc<str>,
+    bytes: Vec<u8>,
+    hint: &Hint,
+    limits: &Limits,
+    filter: Option<&LogFilter>,
+) -> Outcome {
+    if kvdiag::parse::is_binary(&bytes[..bytes.len().min(SNIFF_BYTES)]) {
+        return Outcome::Parsed(Box::new(Err(kvdiag::parse::binary_content_error())));
+    }
+    Outcome::Parsed(Box::new(
+        parse_owned_with(name, bytes, hint, limits).map(|p| filter_parsed(p, filter)),
+    ))
+}
+
+/// Gives `sniffer` the input's bytes from its start while it wants more; `true` when the input
+/// ended.
+fn sniff(
+    mut reader: impl Read,
+    sniffer: &mut kvdiag::parse::LooseSniffer,
+) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; CHUNK];
+    while sniffer.wants_more() {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => sniffer.push(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
 }
 
 /// The creation time in a support bundle's `metadata.yaml`: `bundlecreatedat` as yaml.v2

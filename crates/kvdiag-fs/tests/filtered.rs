@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kvdiag::{Options, RuleSet, Snapshot, analyze_with};
+use kvdiag::parse::LooseSniffer;
+use kvdiag::{Hint, LogHint, Options, RuleSet, Snapshot, analyze_with};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -106,4 +107,141 @@ fn large_loose_logs_streamed_give_the_same_report_as_whole_logs() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(whole.contains("handler.log") && whole.contains("kern.log"));
     assert!(whole == streamed, "large loose logs differ when streamed");
+}
+
+/// Loose inputs whose content decides what they are (`*.json`, no extension) and loose logs of
+/// long lines, larger than the head they are recognised from: JSON lines over the document
+/// limit, a plain log without an extension, files of one long line, a JSON document just under
+/// the head size and an MCP output give, streamed or not, the report reading them whole gives.
+#[test]
+fn large_loose_inputs_decided_by_content_give_the_same_report_as_whole_reading() {
+    let dir = std::env::temp_dir().join(format!("kvdiag-loose-auto-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let head = kvdiag::parse::LOOSE_HEAD_BYTES;
+    let lines = |size: usize, line: &dyn Fn(usize) -> String| {
+        let mut text = String::with_capacity(size + 4096);
+        let mut i = 0;
+        while text.len() < size {
+            text.push_str(&line(i));
+            text.push('\n');
+            i += 1;
+        }
+        text
+    };
+    let launcher = |i: usize| {
+        if i % 20_000 == 19_999 {
+            "{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":\"Unable to read from monitor: Connection reset by peer\",\"pos\":\"qemuMonitorIORead:603\",\"subcomponent\":\"libvirt\",\"thread\":\"57\",\"timestamp\":\"2024-05-17T18:49:03.184000Z\"}".to_owned()
+        } else {
+            format!(
+                "{{\"component\":\"virt-launcher\",\"level\":\"info\",\"msg\":\"domain event {i}\",\"pos\":\"manager.go:1\",\"timestamp\":\"2024-05-17T18:49:03.{:06}Z\"}}",
+                i % 1_000_000
+            )
+        }
+    };
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).expect("written");
+    // Virt-launcher JSON lines over the document limit (set below): a log, streamed.
+    write(
+        "compute.json",
+        lines(head + (1 << 20), &launcher).as_bytes(),
+    );
+    // A kernel log without an extension.
+    write(
+        "messages",
+        lines(head + (1 << 20), &|i| {
+            let t = i as f64 * 0.01;
+            if i % 5000 == 4999 {
+                format!(
+                    "[{t:12.6}] Memory cgroup out of memory: Killed process {i} (qemu-kvm) /kubepods/burstable/pod{:08x}-2222-4333-8444-555555555555/c",
+                    i % 3
+                )
+            } else {
+                format!("[{t:12.6}] IPv6: ADDRCONF(NETDEV_CHANGE): link {i} becomes ready")
+            }
+        })
+        .as_bytes(),
+    );
+    // One long line, then a few lines (a log named `.log`, and one without an extension).
+    let mut long = vec![b'a'; head + (1 << 20)];
+    long.extend_from_slice(b"\n");
+    long.extend_from_slice(lines(4096, &launcher).as_bytes());
+    write("one.log", &long);
+    write("one-line", &long[..head + 4096]);
+    // A JSON document just under the head size: read whole, its pods kept.
+    let note = "x".repeat(64 << 10);
+    let item = |i: usize| {
+        format!(
+            "{{\"metadata\":{{\"name\":\"virt-launcher-vm{i}-abcde\",\"namespace\":\"ns\",\"annotations\":{{\"note\":\"{note}\"}}}},\"status\":{{\"phase\":\"Running\"}}}}"
+        )
+    };
+    let mut pods = String::from("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[");
+    let mut i = 0;
+    while pods.len() < head - 4096 {
+        if i > 0 {
+            pods.push(',');
+        }
+        pods.push_str(&item(i));
+        i += 1;
+    }
+    pods.push_str("]}\n");
+    write("pods.json", pods.as_bytes());
+    // An MCP tool output larger than the head: one JSON-RPC result holding a log.
+    let log = lines(head + (1 << 20), &launcher);
+    let mcp = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": {"content": [{"type": "text", "text": log}]}
+    });
+    write("result.json", mcp.to_string().as_bytes());
+    let rules = RuleSet::builtin().expect("rules");
+    let mut limits = kvdiag::Limits::default();
+    limits.document_bytes = head + (1 << 19);
+    let report = |filtered: bool| {
+        let mut builder = Snapshot::builder();
+        builder.limits(limits.clone());
+        if filtered {
+            builder.keep_log_lines_for(&rules);
+        }
+        kvdiag_fs::add_path(&mut builder, &dir).expect("the folder exists");
+        analyze_with(&rules, &builder.build(), &Options::default().explain(true)).to_json()
+    };
+    // The logs are streamed (their start says they are logs); the others are read whole.
+    for (name, hint, log) in [
+        ("compute.json", Hint::Auto, true),
+        ("messages", Hint::Auto, true),
+        ("one.log", Hint::Log(LogHint::default()), true),
+        ("one-line", Hint::Auto, true),
+        ("pods.json", Hint::Auto, false),
+        ("result.json", Hint::Auto, false),
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect("written");
+        let name: std::sync::Arc<str> = std::sync::Arc::from(name);
+        let mut sniffer = LooseSniffer::new(&name, &hint, &limits).expect("a loose input");
+        let mut chunks = bytes.chunks(1 << 16);
+        let mut eof = false;
+        while sniffer.wants_more() {
+            match chunks.next() {
+                Some(chunk) => sniffer.push(chunk),
+                None => {
+                    eof = true;
+                    break;
+                }
+            }
+        }
+        assert_eq!(sniffer.finish(eof).is_some(), log, "{name}");
+    }
+    let whole = report(false);
+    let streamed = report(true);
+    let _ = std::fs::remove_dir_all(&dir);
+    for name in [
+        "compute.json",
+        "messages",
+        "one.log",
+        "one-line",
+        "pods.json",
+        "result.json",
+    ] {
+        assert!(whole.contains(name), "{name} not in the report");
+    }
+    assert!(whole == streamed, "large loose inputs differ when streamed");
 }

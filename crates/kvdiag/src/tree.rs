@@ -441,7 +441,10 @@ impl Builder {
         text.push_str(s);
         let text = &*text;
         strings.insert_unique(hash, (at, len), |&(at, len)| {
-            hasher.hash_one(text.get(at as usize..at as usize + len as usize).unwrap_or_default())
+            hasher.hash_one(
+                text.get(at as usize..at as usize + len as usize)
+                    .unwrap_or_default(),
+            )
         });
         self.stack.push(Slot::Str { at, len });
     }
@@ -542,6 +545,17 @@ impl Builder {
         self.muted = 0;
         let tree = (!too_large).then(|| {
             self.slots.push(root);
+            // A large value's buffers become its tree, shrunk in place, rather than copied:
+            // the copy would hold a large document twice while it is built.
+            if self.text.capacity() >= HANDED_OVER_BYTES
+                || self.slots.capacity() * std::mem::size_of::<Packed>() >= HANDED_OVER_BYTES
+            {
+                return Tree {
+                    slots: std::mem::take(&mut self.slots).into_boxed_slice(),
+                    text: std::mem::take(&mut self.text).into_boxed_str(),
+                    numbers: std::mem::take(&mut self.numbers).into_boxed_slice(),
+                };
+            }
             Tree {
                 slots: self.slots.as_slice().into(),
                 text: self.text.as_str().into(),
@@ -555,6 +569,9 @@ impl Builder {
         tree.ok_or(TooLarge)
     }
 }
+
+/// Buffers at least this large are handed over to the tree [`Builder::finish`] makes.
+const HANDED_OVER_BYTES: usize = 1 << 20;
 
 /// A 32-bit offset; marks the builder too large past that.
 fn offset(n: usize, too_large: &mut bool) -> u32 {
@@ -751,6 +768,20 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(tree.numbers.len(), 10);
+    }
+
+    #[test]
+    fn large_values_keep_their_buffers_and_the_builder_goes_on() {
+        let big = json!({"items": (0..40_000).map(|i| json!({"n": i, "s": format!("{i:030}")})).collect::<Vec<_>>()});
+        let mut b = Builder::default();
+        b.value(&big);
+        let tree = b.finish().expect("small enough");
+        assert_eq!(tree.to_value(), big);
+        b.value(&json!({"after": [1, "two"]}));
+        assert_eq!(
+            b.finish().expect("small").to_value(),
+            json!({"after": [1, "two"]})
+        );
     }
 
     #[test]

@@ -78,6 +78,44 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits, depth: u8) 
     None
 }
 
+/// Whether [`detect`] finds no MCP output in any input whose first bytes are `head` (at least
+/// [`HEAD`] of them): `false` when it may find one.
+pub(super) fn ruled_out(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&head[..head.len().min(HEAD)]);
+    let text = text.trim_start();
+    if text.starts_with('{') {
+        if !(text.contains("\"jsonrpc\"") || text.contains("\"content\"")) {
+            return true;
+        }
+        // A result is one JSON object: one that ends in the head and is followed by more
+        // than white space is none (nor is one with a syntax error in the head).
+        let Some(start) = memchr::memchr(b'{', head) else {
+            return false;
+        };
+        let mut values = serde_json::Deserializer::from_slice(&head[start..])
+            .into_iter::<serde::de::IgnoredAny>();
+        return match values.next() {
+            Some(Ok(_)) => {
+                let rest = String::from_utf8_lossy(&head[start + values.byte_offset()..]);
+                rest.chars()
+                    .any(|c| !c.is_whitespace() && c != char::REPLACEMENT_CHARACTER)
+            }
+            Some(Err(e)) => !e.is_eof(),
+            None => false,
+        };
+    }
+    let Some(first) = text.lines().next() else {
+        return true;
+    };
+    let first = first.trim();
+    let bare = first.strip_prefix("# ").unwrap_or(first);
+    let columns: Vec<&str> = first.split_whitespace().take(4).collect();
+    !(bare == EVENTS_HEADER
+        || bare == NO_EVENTS
+        || (first.starts_with(NO_LOG_PREFIX) && first.ends_with(NO_LOG_SUFFIX))
+        || columns == ["NAMESPACE", "APIVERSION", "KIND", "NAME"])
+}
+
 /// A JSON-RPC response (or its `result`): every `content[].text` is parsed as an input.
 fn json_rpc(name: &Arc<str>, text: &str, limits: &Limits, depth: u8) -> Option<Parsed> {
     let value: Map<String, Value> = serde_json::from_str(text).ok()?;

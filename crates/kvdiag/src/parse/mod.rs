@@ -14,6 +14,7 @@ mod handler;
 mod insights;
 pub mod kernel;
 mod log;
+mod loose;
 mod mcp;
 mod sniff;
 mod split;
@@ -30,6 +31,7 @@ pub use document::{Documents, parse_documents};
 pub use filter::{HEAD_LINES, HITS_KEPT, LogFilter, LogScanner};
 pub(crate) use filter::{PatternHits, finish_hits, record};
 pub use log::{LogKind, LogLine, LogSource, LogStream, LogStreamBuilder};
+pub use loose::LooseSniffer;
 pub use mcp::McpPart;
 pub use split::{KernelAnchors, SplitScanner};
 pub use text::{TEXT_MEMBER, TextParts, Unread};
@@ -163,6 +165,38 @@ pub fn parse_input_with(
     parse_input_at(name, bytes, hint, limits, 0)
 }
 
+/// Documents at least this large are parsed by [`parse_owned_with`] without their bytes held
+/// beside their objects.
+const OWNED_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// [`parse_input_with`] of bytes the caller gives up: a large document's bytes are dropped once
+/// it is parsed, before its objects are built, so that the bytes, the parsed values and the
+/// objects are not all held at once. The result is the one [`parse_input_with`] gives.
+pub fn parse_owned_with(
+    name: &Arc<str>,
+    bytes: Vec<u8>,
+    hint: &Hint,
+    limits: &Limits,
+) -> Result<Parsed, ParseError> {
+    // Only a document that names a kind is read from its values alone (one that names none
+    // may be a piece of an object, read from its bytes: see `parse_input_at`).
+    if *hint != Hint::Document
+        || bytes.len() < OWNED_DOCUMENT_BYTES
+        || bytes.len() > limits.document_bytes
+        || text::is_utf16_text(&bytes)
+        || bytes[..SNIFF_BYTES].contains(&0)
+        || !mentions_kind(&bytes)
+    {
+        return parse_input_with(name, &bytes, hint, limits);
+    }
+    if let Some(parsed) = mcp::detect(name, &bytes, limits, 0) {
+        return Ok(parsed);
+    }
+    let trees = document::trees_with(&bytes, limits)?;
+    drop(bytes);
+    Ok(Parsed::Objects(document::from_trees(&trees, name)))
+}
+
 /// `depth` counts MCP results unwrapped so far: a result inside a result is not followed.
 fn parse_input_at(
     name: &Arc<str>,
@@ -203,9 +237,7 @@ fn parse_input_at(
         }
         // A log whose path says nothing of its writer may be prefixed (`--prefix`, stern).
         Hint::Log(log)
-            if log.pod.is_none()
-                && log.container.is_none()
-                && log.kind.is_none()
+            if loose::is_loose(log)
                 && let Some(parts) = text::detect_prefixed(name, bytes, limits) =>
         {
             Ok(Parsed::Text(parts))
@@ -279,37 +311,9 @@ pub fn log_parsed(mut stream: LogStream) -> Parsed {
     Parsed::Log(stream)
 }
 
-/// Bytes of a loose log's head from which [`loose_log_source`] decides what the log is.
+/// Bytes of a loose input's head that [`LooseSniffer`] holds while it decides whether the
+/// input is a log; an input no larger is read whole.
 pub const LOOSE_HEAD_BYTES: usize = 8 << 20;
-
-/// The identity of a log whose path says nothing of its writer (`hint` names no pod, container
-/// or kind), decided from its first bytes `head` as reading it whole decides it (kubectl or
-/// stern prefixes and the writer are recognised from the first 64 KiB and 200 lines), so that
-/// the rest can be streamed; `None` when the head cannot decide: shorter than 64 KiB, fewer
-/// than 200 whole lines, UTF-16 or binary, or prefixed lines (read as text, whole).
-pub fn loose_log_source(
-    name: &Arc<str>,
-    head: &[u8],
-    hint: &LogHint,
-    limits: &Limits,
-) -> Option<LogSource> {
-    if head.len() < text::PREFIX_HEAD_BYTES
-        || text::is_utf16_text(head)
-        || head[..head.len().min(SNIFF_BYTES)].contains(&0)
-        || text::looks_prefixed(head)
-    {
-        return None;
-    }
-    let end = memchr::memrchr(b'\n', head)?;
-    let lines = &head[..=end];
-    let mut stream =
-        LogStream::parse_limited(hint.source(name), lines, 1, limits.effective_line_bytes());
-    if stream.len() < sniff::SNIFF_LINES {
-        return None;
-    }
-    sniff::identify(&mut stream);
-    Some(stream.source)
-}
 
 /// The capture time in a must-gather `timestamp` file: Go `time.Time` lines appended at the
 /// start and end of each run (`2024-05-01 12:34:56.123456789 +0000 UTC m=+0.012345678`); the

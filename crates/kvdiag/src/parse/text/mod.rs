@@ -334,15 +334,7 @@ pub(super) fn event_age(text: &str) -> (Option<i64>, Option<i64>, Option<i64>) {
 /// tried as before).
 pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<TextParts> {
     // A look at the head first: most inputs are not text, and a large log is not copied.
-    let head = &bytes[..bytes.len().min(HEAD_BYTES)];
-    let head = match std::str::from_utf8(head) {
-        Ok(h) => h,
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
-        Err(_) => return None,
-    };
-    if !recognised(&view_of(&lines(
-        head.strip_prefix('\u{feff}').unwrap_or(head),
-    ))) {
+    if !head_is_text(bytes) {
         return None;
     }
     let text = decode(bytes)?;
@@ -365,6 +357,23 @@ pub(super) fn detect(name: &Arc<str>, bytes: &[u8], limits: &Limits) -> Option<T
 
 /// Bytes looked at to recognise text.
 const HEAD_BYTES: usize = 256 * 1024;
+
+/// Whether the input's first [`HEAD_BYTES`] hold a line of a kubectl form: only then may
+/// [`detect`] find text (it looks at nothing else first).
+pub(super) fn head_is_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+    let head = match std::str::from_utf8(head) {
+        Ok(h) => h,
+        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&head[..e.valid_up_to()]) {
+            Ok(h) => h,
+            Err(_) => return false,
+        },
+        Err(_) => return false,
+    };
+    recognised(&view_of(&lines(
+        head.strip_prefix('\u{feff}').unwrap_or(head),
+    )))
+}
 
 fn view_of(lines: &[(u32, String)]) -> Vec<Line<'_>> {
     lines
