@@ -399,7 +399,10 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         .collect();
     let plans = layout::plan(&rels);
     let mut planned: Vec<(Vec<String>, Plan)> = rels.into_iter().zip(plans).collect();
-    let others: Vec<_> = others.into_iter().zip(planned.split_off(first_other)).collect();
+    let others: Vec<_> = others
+        .into_iter()
+        .zip(planned.split_off(first_other))
+        .collect();
     let items: Vec<_> = paths.into_iter().zip(planned).collect();
     let mut inner = Vec::new();
     let items: Vec<(PathBuf, Item)> = items
