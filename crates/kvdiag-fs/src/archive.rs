@@ -434,7 +434,9 @@ impl<'r> Reading<'r> {
             }
             return Ok(Taken::Done(outcome));
         }
-        let mut bytes = Vec::new();
+        // Sized from the header (a claim: at most the streaming size is trusted), so that the
+        // bytes are not copied and faulted in again as the buffer grows.
+        let mut bytes = Vec::with_capacity(held_capacity(size));
         let mut entry = entry;
         entry.read_to_end(&mut bytes)?;
         if plan.copy_of.is_some() {
@@ -465,6 +467,11 @@ const UNDECIDED_BYTES: u64 = 64 << 20;
 /// Bytes of unplanned entries spooled to temporary files, past which they are read under
 /// their provisional plan (and read again if it was not the final one).
 const UNDECIDED_SPOOL_BYTES: u64 = 4 << 30;
+
+/// The buffer to allocate for an entry held whole whose header says `size` bytes.
+fn held_capacity(size: u64) -> usize {
+    usize::try_from(size.min(STREAM_BYTES)).unwrap_or(0)
+}
 
 /// How an entry is read in the single pass.
 enum Way {
@@ -634,7 +641,7 @@ fn tar(
             };
             let result = match way {
                 Way::Hold => {
-                    let mut bytes = Vec::new();
+                    let mut bytes = Vec::with_capacity(held_capacity(size));
                     let mut entry = entry;
                     (&mut entry)
                         .take(STREAM_BYTES + 1)
