@@ -460,7 +460,7 @@ impl<'r> Reading<'r> {
 pub const ARCHIVE_STREAM_BYTES: u64 = 4 << 20;
 use ARCHIVE_STREAM_BYTES as STREAM_BYTES;
 /// Bytes of held entries waiting to be parsed, past which the reading thread stops reading.
-const WAITING_BYTES: u64 = 64 << 20;
+const WAITING_BYTES: u64 = 16 << 20;
 /// Bytes of unplanned entries held in memory (lying under no capture root yet), past which
 /// they are spooled to temporary files.
 const UNDECIDED_BYTES: u64 = 64 << 20;
