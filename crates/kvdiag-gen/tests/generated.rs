@@ -125,8 +125,8 @@ fn tar_of(root: &std::path::Path, paths: &[String]) -> Vec<u8> {
 /// An archive of a generated tree gives the report the unpacked tree gives (but for the
 /// prefix of its inputs' names), for every compression and zip, whatever the order of its
 /// entries: with a virt-handler log larger than the size past which entries are streamed, a
-/// node kernel log (read twice: spooled) as large, and entries that come before the files
-/// that make their folder a must-gather (held, then planned).
+/// node kernel log (read twice: spooled) as large, entries that come before the files that
+/// make their folder a must-gather (held, then planned), and entries read in a second pass.
 #[test]
 fn archives_give_the_report_of_the_unpacked_tree() {
     use kvdiag::{Options, Snapshot, analyze_with};
@@ -150,6 +150,14 @@ fn archives_give_the_report_of_the_unpacked_tree() {
         seed: 5,
     };
     kvdiag_gen::generate(&config, &out).expect("generated");
+    // More marked folders than the planner re-plans for (`config/`: each could be an Insights
+    // archive's), first in the forward order: the entries after them are planned only once
+    // the listing is complete, and read in a second pass.
+    for i in 0..300 {
+        let dir = out.join(format!("0-notes-{i:03}/config"));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        std::fs::write(dir.join("note.txt"), format!("note {i}\n")).expect("a note");
+    }
     let rules = RuleSet::builtin().expect("rules");
     let report = |path: &std::path::Path| {
         let mut builder = Snapshot::builder();
