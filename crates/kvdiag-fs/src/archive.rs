@@ -429,9 +429,13 @@ impl<'r> Reading<'r> {
         if size > STREAM_BYTES && plan.copy_of.is_none() {
             let replay = spool::Replay::new(entry, crate::opens(plan, filter));
             let outcome = read_planned(plan, &item.name, limits, filter, || spool::open(&replay));
-            if let Some(e) = replay.borrow_mut().take_failed() {
+            // The rest of the entry is read too (a binary log's, say): a fault in it makes the
+            // entry unreadable, as it did when entries were read whole.
+            let mut replay = replay.borrow_mut();
+            if let Some(e) = replay.take_failed() {
                 return Err(e);
             }
+            replay.drain()?;
             return Ok(Taken::Done(outcome));
         }
         // Sized from the header (a claim: at most the streaming size is trusted), so that the

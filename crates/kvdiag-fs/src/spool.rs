@@ -43,6 +43,12 @@ impl<R: Read> Replay<R> {
         self.failed.take()
     }
 
+    /// Reads what no reading took, to the end of the stream: a fault there (damaged data, a
+    /// limit) is the entry's, as when it was read whole.
+    pub(crate) fn drain(&mut self) -> io::Result<()> {
+        io::copy(&mut self.inner, &mut io::sink()).map(drop)
+    }
+
     fn keep(&mut self, bytes: &[u8]) -> io::Result<()> {
         if let Spool::Memory(held) = &mut self.spool
             && held.len() + bytes.len() > MEMORY_BYTES
