@@ -701,6 +701,14 @@ fn tar(
             outcomes[i] = Some(Outcome::Skipped(reason));
             continue;
         }
+        // An archive the layout does not read in place is not read (as `inner_archive`
+        // decides): no second pass for one that was held.
+        if let Decision::Archive(_, n) = plan.decision
+            && (read.nested.is_some() || n == Nested::Own)
+        {
+            outcomes[i] = Some(Outcome::Skipped(layout::NESTED_ARCHIVE));
+            continue;
+        }
         let archive = matches!(plan.decision, Decision::Archive(..));
         match done {
             Early::Read(p) if p == *plan => {}
