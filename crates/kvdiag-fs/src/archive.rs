@@ -1,7 +1,10 @@
-//! Archives read as streams: `.tar`, `.tar.gz`/`.tgz`, `.tar.xz`, `.tar.zst`, `.tar.bz2` (two
-//! passes: the listing, then the entries that are needed) and `.zip` (its central directory,
-//! then the entries). Nothing is extracted to disk; entries are named `<archive>!/<path
-//! inside>`.
+//! Archives read as streams: `.tar`, `.tar.gz`/`.tgz`, `.tar.xz`, `.tar.zst`, `.tar.bz2` (once,
+//! each entry planned as it comes; see [`tar`]) and `.zip` (its central directory, then the
+//! entries). Nothing is extracted; entries are named `<archive>!/<path inside>`. An entry
+//! larger than [`ARCHIVE_STREAM_BYTES`] is read as it comes out of the decompressor, through
+//! the readers files on disk are read with (a log is streamed: memory does not follow its
+//! size; a node kernel log, read twice, is spooled to a temporary file); smaller ones are held
+//! and parsed in parallel, at most [`WAITING_BYTES`] of them waiting at once.
 //!
 //! An archive inside an archive is read one level deep where the layout puts one (a Harvester
 //! bundle's `nodes/<node>.zip`, a must-gather's Insights archives): it is held in memory (it
@@ -17,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
 use kvdiag::limits::Limits;
@@ -27,7 +30,7 @@ use rayon::prelude::*;
 
 use crate::bounded::{self, Codec, Inflated};
 use crate::layout::{self, ArchiveKind, Decision, Nested, Plan};
-use crate::{Item, Outcome, list_contents, read_cap, read_from};
+use crate::{Item, Outcome, list_contents, read_cap, read_from, read_planned, spool};
 
 /// Reason for an entry whose path starts at the root.
 const ABSOLUTE: &str = "absolute path in the archive: not read";
@@ -336,8 +339,203 @@ fn listed(entry: &tar::Entry<'_, impl Read>) -> std::io::Result<(String, Listed)
     Ok((raw, what))
 }
 
-/// Pass 1 lists the regular files; pass 2 reads those the plan needs, parsing in parallel while
-/// the stream goes on. Copies are held (they are small) until their list files are known.
+/// What became of a listed tar entry as the archive went by once.
+enum Early {
+    /// Not read: the planner gave up, or its temporary file failed.
+    Unread,
+    /// Its bytes could not be read: the archive ended there (its outcome says why).
+    Failed,
+    /// Held whole, unplanned (it lay under no capture root yet): planned and parsed once the
+    /// listing is complete.
+    Held(Vec<u8>),
+    /// The same, too large to hold: spooled to a temporary file.
+    Spooled(File),
+    /// Read under this provisional plan: its outcome is in `outcomes` (or comes from a task).
+    Read(Plan),
+    /// Read under this provisional plan and held: a copy, parsed only if its list file lacks
+    /// its object.
+    Copy(Plan, Vec<u8>),
+}
+
+/// What reading one entry under a plan gave.
+enum Taken {
+    Done(Outcome),
+    /// Held and sent to be parsed; the outcome comes through the channel.
+    Sent,
+    /// A copy, held until its list file is known.
+    Copy(Vec<u8>),
+}
+
+/// Parsing tasks for held entries, and the bytes they hold, bounded: past
+/// [`WAITING_BYTES`] the reading thread helps parse (or waits) before reading on.
+struct Work {
+    tx: mpsc::Sender<(usize, Outcome)>,
+    waiting: Arc<AtomicU64>,
+}
+
+impl Work {
+    fn send<'s>(
+        &self,
+        scope: &rayon::Scope<'s>,
+        i: usize,
+        item: (Plan, Arc<str>),
+        bytes: Vec<u8>,
+        limits: &'s Limits,
+        filter: Option<&'s LogFilter>,
+    ) {
+        while self.waiting.load(Ordering::Acquire) > WAITING_BYTES {
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        }
+        let len = bytes.len() as u64;
+        self.waiting.fetch_add(len, Ordering::AcqRel);
+        let (tx, waiting) = (self.tx.clone(), Arc::clone(&self.waiting));
+        scope.spawn(move |_| {
+            let (plan, name) = item;
+            let outcome = read_from(&plan, &name, limits, filter, bytes.as_slice());
+            drop(bytes);
+            waiting.fetch_sub(len, Ordering::AcqRel);
+            let _ = tx.send((i, outcome));
+        });
+    }
+}
+
+impl<'r> Reading<'r> {
+    /// Reads one entry under `plan` on the reading thread: skipped, read in place (an
+    /// archive), held if it is a copy, streamed through the file readers if it is larger than
+    /// [`STREAM_BYTES`] (a log read twice is spooled), else held and sent to be parsed. `Err`:
+    /// the stream failed (the entry is unreadable, and the archive ends there).
+    fn take_entry<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        work: &Work,
+        (i, item, plan): (usize, &Item, &Plan),
+        entry: impl Read,
+        size: u64,
+    ) -> std::io::Result<Taken>
+    where
+        'r: 's,
+    {
+        let (limits, filter) = (self.limits, self.filter);
+        match plan.decision {
+            Decision::Skip(reason) => return Ok(Taken::Done(Outcome::Skipped(reason))),
+            Decision::Archive(k, n) => {
+                return self.inner_archive(item, k, n, entry).map(Taken::Done);
+            }
+            Decision::Read(_) | Decision::CaptureTime(_) => {}
+        }
+        let entry = entry.take(read_cap(plan, limits));
+        if size > STREAM_BYTES && plan.copy_of.is_none() {
+            let replay = spool::Replay::new(entry, crate::opens(plan, filter));
+            let outcome = read_planned(plan, &item.name, limits, filter, || spool::open(&replay));
+            // The rest of the entry is read too (a binary log's, say): a fault in it makes the
+            // entry unreadable, as it did when entries were read whole.
+            let mut replay = replay.borrow_mut();
+            if let Some(e) = replay.take_failed() {
+                return Err(e);
+            }
+            replay.drain()?;
+            return Ok(Taken::Done(outcome));
+        }
+        // Sized from the header (a claim: at most the streaming size is trusted), so that the
+        // bytes are not copied and faulted in again as the buffer grows.
+        let mut bytes = Vec::with_capacity(held_capacity(size));
+        let mut entry = entry;
+        entry.read_to_end(&mut bytes)?;
+        if plan.copy_of.is_some() {
+            return Ok(Taken::Copy(bytes));
+        }
+        work.send(
+            scope,
+            i,
+            (plan.clone(), Arc::clone(&item.name)),
+            bytes,
+            limits,
+            filter,
+        );
+        Ok(Taken::Sent)
+    }
+}
+
+/// Entries larger than this are read on the reading thread as they come out of the
+/// decompressor, through the readers files on disk are read with (logs streamed, documents up
+/// to their size limit); smaller ones are held and parsed in parallel.
+pub const ARCHIVE_STREAM_BYTES: u64 = 4 << 20;
+use ARCHIVE_STREAM_BYTES as STREAM_BYTES;
+/// Bytes of held entries waiting to be parsed, past which the reading thread stops reading.
+const WAITING_BYTES: u64 = 16 << 20;
+/// Bytes of unplanned entries held in memory (lying under no capture root yet), past which
+/// they are spooled to temporary files.
+const UNDECIDED_BYTES: u64 = 64 << 20;
+/// Bytes of unplanned entries spooled to temporary files, past which they are read under
+/// their provisional plan (and read again if it was not the final one).
+const UNDECIDED_SPOOL_BYTES: u64 = 4 << 30;
+
+/// The buffer to allocate for an entry held whole whose header says `size` bytes.
+fn held_capacity(size: u64) -> usize {
+    usize::try_from(size.min(STREAM_BYTES)).unwrap_or(0)
+}
+
+/// How an entry is read in the single pass.
+enum Way {
+    /// Under its provisional plan.
+    Plan,
+    /// Held whole in memory, unplanned.
+    Hold,
+    /// Spooled to a temporary file, unplanned.
+    Spool,
+}
+
+/// The plans of an archive's entries as they come.
+enum Planner {
+    /// An archive of its own: planned against the paths before each entry (provisional).
+    Own(Box<layout::Provisional>),
+    /// An archive inside a capture: each path's plan is its own, final at once.
+    Nested(Nested),
+}
+
+impl Planner {
+    /// The plan of a path, and whether it is likely final; `None`: not planned now.
+    fn add(&mut self, rel: &[String]) -> Option<(Plan, bool)> {
+        match self {
+            Planner::Own(p) => p.add(rel),
+            Planner::Nested(n) => {
+                let plan = layout::plan_nested(*n, std::slice::from_ref(&rel.to_vec())).pop()?;
+                Some((plan, true))
+            }
+        }
+    }
+}
+
+/// Copies an entry to a temporary file: `Ok(None)` when the file cannot be written (the entry
+/// is then read again in a second pass); `Err` when the entry itself cannot be read.
+fn spool_entry(mut entry: impl Read) -> std::io::Result<Option<File>> {
+    let Ok(mut file) = tempfile::tempfile() else {
+        return Ok(None);
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if std::io::Write::write_all(&mut file, &buf[..n]).is_err() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(file))
+}
+
+/// Reads a tar archive once: each entry is planned as it comes against the paths before it
+/// and read under that plan, unless it lies under no capture root yet (a later entry may make
+/// it part of one): such an entry is held (or spooled to a temporary file) until the listing is
+/// complete. Then the whole listing is planned, as a tree is; an entry whose provisional plan
+/// was not its final one (its root's marks came after it: rare) is read again in a second
+/// pass, the only one that decompresses the archive again. Copies are held (they are small)
+/// until their list files are known.
 fn tar(
     source: Source<'_>,
     kind: ArchiveKind,
@@ -345,121 +543,332 @@ fn tar(
 ) -> Result<Vec<(Item, Outcome)>, Partial> {
     let (name, limits, filter) = (read.name, read.limits, read.filter);
     let fail = |e: std::io::Error| (Vec::new(), e.to_string());
-    let mut listing = Vec::new();
+    let start = read.total.load(Ordering::Relaxed);
+    let mut listing: Vec<Vec<String>> = Vec::new();
+    let mut names: Vec<Arc<str>> = Vec::new();
+    let mut early: Vec<Early> = Vec::new();
+    let mut outcomes: Vec<Option<Outcome>> = Vec::new();
     let mut skipped = Vec::new();
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
-    // A fault or the entry limit ends the listing; the entries listed before it are read.
+    // A fault or the entry limit ends the reading; the entries before it are kept.
     let mut error: Option<String> = None;
-    // The listing's decompressed bytes are counted apart: the reading pass counts them again.
-    let listing_total = Arc::new(AtomicU64::new(
-        read.total.load(std::sync::atomic::Ordering::Relaxed),
-    ));
-    let mut archive = open_tar(source, kind, limits, listing_total).map_err(fail)?;
-    let mut entries = archive.entries().map_err(fail)?;
+    let mut planner = match read.nested {
+        Some(n) => Planner::Nested(n),
+        None => Planner::Own(Box::new(layout::Provisional::new())),
+    };
+    let (mut held_bytes, mut spooled_bytes) = (0u64, 0u64);
     let mut n = 0usize;
-    loop {
-        let entry = match entries.next() {
-            None => break,
-            Some(Ok(_)) if n >= limits.archive_entries => {
-                error = Some(too_many_entries(limits, true));
-                break;
-            }
-            Some(Ok(entry)) => entry,
-            Some(Err(e)) => {
-                error = Some(e.to_string());
-                break;
-            }
-        };
-        n += 1;
-        let listed = match listed(&entry) {
-            Ok(l) => l,
-            Err(e) => {
-                error = Some(e.to_string());
-                break;
-            }
-        };
-        match listed {
-            (_, Listed::File(rel)) if !index.contains_key(&rel) => {
-                index.insert(rel.clone(), listing.len());
-                listing.push(rel);
-            }
-            (raw, Listed::File(_)) => skipped.push(not_read(name, &raw, DUPLICATE)),
-            (raw, Listed::NotRead(reason)) => skipped.push(not_read(name, &raw, reason)),
-            (_, Listed::Nothing) => {}
-        }
-    }
-    let entries_listed = n;
-    let items = items(read, listing);
-    let mut outcomes: Vec<Option<Outcome>> = (0..items.len()).map(|_| None).collect();
-    let mut held: Vec<(usize, Vec<u8>)> = Vec::new();
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
-    let mut pass_error = None;
+    let work = Work {
+        tx,
+        waiting: Arc::new(AtomicU64::new(0)),
+    };
+    let mut unopened = None;
     rayon::scope(|scope| {
-        let result = (|| -> std::io::Result<()> {
-            let mut archive = open_tar(source, kind, limits, Arc::clone(&read.total))?;
-            let mut seen = vec![false; items.len()];
-            for entry in archive.entries()?.take(entries_listed) {
-                let entry = entry?;
-                let Listed::File(rel) = listed(&entry)?.1 else {
-                    continue;
-                };
-                let Some(&i) = index.get(&rel) else { continue };
-                if std::mem::replace(&mut seen[i], true) {
-                    continue;
-                }
-                let item = &items[i];
-                if let Decision::Skip(reason) = item.plan.decision {
-                    outcomes[i] = Some(Outcome::Skipped(reason));
-                    continue;
-                }
-                if let Decision::Archive(k, n) = item.plan.decision {
-                    match read.inner_archive(item, k, n, entry) {
-                        Ok(o) => outcomes[i] = Some(o),
-                        Err(e) => {
-                            outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
-                            return Err(e);
-                        }
-                    }
-                    continue;
-                }
-                let mut bytes = Vec::new();
-                if let Err(e) = entry
-                    .take(read_cap(&item.plan, limits))
-                    .read_to_end(&mut bytes)
-                {
-                    outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
-                    return Err(e);
-                }
-                if item.plan.copy_of.is_some() {
-                    held.push((i, bytes));
-                    continue;
-                }
-                let tx = tx.clone();
-                let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
-                scope.spawn(move |_| {
-                    let _ = tx.send((i, read_from(&plan, &name, limits, filter, bytes.as_slice())));
-                });
+        // Opened on the reading thread: the tar reader is not shared.
+        let mut archive = match open_tar(source, kind, limits, Arc::clone(&read.total)) {
+            Ok(a) => a,
+            Err(e) => {
+                unopened = Some(e);
+                return;
             }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            pass_error = Some(e.to_string());
+        };
+        let mut entries = match archive.entries() {
+            Ok(e) => e,
+            Err(e) => {
+                unopened = Some(e);
+                return;
+            }
+        };
+        loop {
+            let entry = match entries.next() {
+                None => break,
+                Some(Ok(_)) if n >= limits.archive_entries => {
+                    error = Some(too_many_entries(limits, true));
+                    break;
+                }
+                Some(Ok(entry)) => entry,
+                Some(Err(e)) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+            };
+            n += 1;
+            let rel = match listed(&entry) {
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+                Ok((_, Listed::File(rel))) if !index.contains_key(&rel) => rel,
+                Ok((raw, Listed::File(_))) => {
+                    skipped.push(not_read(name, &raw, DUPLICATE));
+                    continue;
+                }
+                Ok((raw, Listed::NotRead(reason))) => {
+                    skipped.push(not_read(name, &raw, reason));
+                    continue;
+                }
+                Ok((_, Listed::Nothing)) => continue,
+            };
+            let i = listing.len();
+            index.insert(rel.clone(), i);
+            let provisional = planner.add(&rel);
+            let item = Item {
+                name: Arc::from(format!("{name}!/{}", rel.join("/"))),
+                rel,
+                plan: Plan {
+                    decision: Decision::Skip(""),
+                    kind: InputKind::File,
+                    gzip: false,
+                    copy_of: None,
+                },
+            };
+            names.push(Arc::clone(&item.name));
+            listing.push(item.rel.clone());
+            outcomes.push(None);
+            let size = entry.size();
+            let Some((plan, rooted)) = provisional else {
+                early.push(Early::Unread);
+                continue;
+            };
+            // Under no capture root yet: held (or spooled) until the listing is complete.
+            let way = if rooted {
+                Way::Plan
+            } else if size <= STREAM_BYTES && held_bytes + size <= UNDECIDED_BYTES {
+                held_bytes += size;
+                Way::Hold
+            } else if spooled_bytes.saturating_add(size) <= UNDECIDED_SPOOL_BYTES {
+                spooled_bytes = spooled_bytes.saturating_add(size);
+                Way::Spool
+            } else {
+                Way::Plan
+            };
+            let result = match way {
+                Way::Hold => {
+                    let mut bytes = Vec::with_capacity(held_capacity(size));
+                    let mut entry = entry;
+                    (&mut entry)
+                        .take(STREAM_BYTES + 1)
+                        .read_to_end(&mut bytes)
+                        .map(|_| Early::Held(bytes))
+                }
+                // A temporary file that failed part way: the entry is read in a second pass.
+                Way::Spool => spool_entry(entry).map(|f| f.map_or(Early::Unread, Early::Spooled)),
+                Way::Plan => read
+                    .take_entry(scope, &work, (i, &item, &plan), entry, size)
+                    .map(|taken| match taken {
+                        Taken::Done(o) => {
+                            outcomes[i] = Some(o);
+                            Early::Read(plan)
+                        }
+                        Taken::Sent => Early::Read(plan),
+                        Taken::Copy(bytes) => Early::Copy(plan, bytes),
+                    }),
+            };
+            match result {
+                Ok(done) => early.push(done),
+                Err(e) => {
+                    outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
+                    early.push(Early::Failed);
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
         }
     });
+    let Work { tx, .. } = work;
     drop(tx);
+    if let Some(e) = unopened {
+        return Err(fail(e));
+    }
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);
     }
-    // The listing's fault is the first one met; pass 2 meets it again at the same place.
+    let entries_read = n;
+    let plans = read.plan(&listing);
+    let items: Vec<Item> = listing
+        .into_iter()
+        .zip(names)
+        .zip(plans)
+        .map(|((rel, name), plan)| Item { rel, name, plan })
+        .collect();
+    let mut copies: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut later: Vec<(usize, Early)> = Vec::new();
+    let mut again: Vec<bool> = vec![false; items.len()];
+    for (i, (item, done)) in items.iter().zip(early).enumerate() {
+        let plan = &item.plan;
+        if let Decision::Skip(reason) = plan.decision {
+            outcomes[i] = Some(Outcome::Skipped(reason));
+            continue;
+        }
+        // An archive the layout does not read in place is not read (as `inner_archive`
+        // decides): no second pass for one that was held.
+        if let Decision::Archive(_, n) = plan.decision
+            && (read.nested.is_some() || n == Nested::Own)
+        {
+            outcomes[i] = Some(Outcome::Skipped(layout::NESTED_ARCHIVE));
+            continue;
+        }
+        let archive = matches!(plan.decision, Decision::Archive(..));
+        match done {
+            Early::Read(p) if p == *plan => {}
+            Early::Failed => {}
+            Early::Copy(p, bytes) if p == *plan => copies.push((i, bytes)),
+            Early::Held(bytes) if !archive => later.push((i, Early::Held(bytes))),
+            Early::Spooled(file) if !archive => later.push((i, Early::Spooled(file))),
+            _ => {
+                outcomes[i] = None;
+                again[i] = true;
+            }
+        }
+    }
+    // Held and spooled entries, under their final plans.
+    let parsed: Vec<(usize, Option<Outcome>, Option<Vec<u8>>)> = later
+        .into_par_iter()
+        .map(|(i, done)| {
+            let item = &items[i];
+            let cap = read_cap(&item.plan, limits);
+            let copy = item.plan.copy_of.is_some();
+            match done {
+                Early::Held(mut bytes) => {
+                    bytes.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+                    if copy {
+                        return (i, None, Some(bytes));
+                    }
+                    let o = read_from(&item.plan, &item.name, limits, filter, bytes.as_slice());
+                    (i, Some(o), None)
+                }
+                Early::Spooled(file) => {
+                    let open = || {
+                        let mut f = file.try_clone()?;
+                        f.seek(std::io::SeekFrom::Start(0))?;
+                        Ok(BufReader::with_capacity(64 * 1024, f).take(cap))
+                    };
+                    if copy {
+                        let mut bytes = Vec::new();
+                        return match open().and_then(|mut r| r.read_to_end(&mut bytes)) {
+                            Ok(_) => (i, None, Some(bytes)),
+                            Err(e) => (i, Some(Outcome::Unreadable(e.to_string())), None),
+                        };
+                    }
+                    (
+                        i,
+                        Some(read_planned(&item.plan, &item.name, limits, filter, open)),
+                        None,
+                    )
+                }
+                _ => (i, None, None),
+            }
+        })
+        .collect();
+    for (i, outcome, copy) in parsed {
+        if let Some(o) = outcome {
+            outcomes[i] = Some(o);
+        }
+        if let Some(bytes) = copy {
+            copies.push((i, bytes));
+        }
+    }
+    let mut pass_error = None;
+    if again.iter().any(|a| *a) {
+        // Decompressed bytes are counted again from where this archive began.
+        let again_read = Reading {
+            name,
+            limits,
+            filter,
+            total: Arc::new(AtomicU64::new(start)),
+            nested: read.nested,
+        };
+        let wanted = Wanted {
+            items: &items,
+            index: &index,
+            again: &again,
+            entries: entries_read,
+        };
+        let (more, more_copies, e) = again_read.again(source, kind, &wanted);
+        for (i, o) in more {
+            outcomes[i] = Some(o);
+        }
+        copies.extend(more_copies);
+        pass_error = e;
+    }
+    // The first pass's fault is the first one met; a second pass meets it again.
     finish(
         items,
         outcomes,
-        held,
+        copies,
         skipped,
         error.or(pass_error),
         limits,
         filter,
     )
+}
+
+/// The entries a second pass reads.
+struct Wanted<'w> {
+    items: &'w [Item],
+    index: &'w HashMap<Vec<String>, usize>,
+    again: &'w [bool],
+    /// Entries the first pass went through.
+    entries: usize,
+}
+
+impl Reading<'_> {
+    /// The second pass: reads the wanted entries under their final plans. Their outcomes, the
+    /// copies held, and the fault that ended it.
+    #[allow(clippy::type_complexity)]
+    fn again(
+        &self,
+        source: Source<'_>,
+        kind: ArchiveKind,
+        wanted: &Wanted<'_>,
+    ) -> (Vec<(usize, Outcome)>, Vec<(usize, Vec<u8>)>, Option<String>) {
+        let mut outcomes = Vec::new();
+        let mut copies = Vec::new();
+        let mut error = None;
+        let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+        let work = Work {
+            tx,
+            waiting: Arc::new(AtomicU64::new(0)),
+        };
+        rayon::scope(|scope| {
+            let result = (|| -> std::io::Result<()> {
+                let mut archive = open_tar(source, kind, self.limits, Arc::clone(&self.total))?;
+                let mut seen = vec![false; wanted.items.len()];
+                for entry in archive.entries()?.take(wanted.entries) {
+                    let entry = entry?;
+                    let Listed::File(rel) = listed(&entry)?.1 else {
+                        continue;
+                    };
+                    let Some(&i) = wanted.index.get(&rel) else {
+                        continue;
+                    };
+                    if std::mem::replace(&mut seen[i], true) || !wanted.again[i] {
+                        continue;
+                    }
+                    let item = &wanted.items[i];
+                    let size = entry.size();
+                    match self.take_entry(scope, &work, (i, item, &item.plan), entry, size) {
+                        Ok(Taken::Done(o)) => outcomes.push((i, o)),
+                        Ok(Taken::Sent) => {}
+                        Ok(Taken::Copy(bytes)) => copies.push((i, bytes)),
+                        Err(e) => {
+                            outcomes.push((i, Outcome::Unreadable(e.to_string())));
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = result {
+                error = Some(e.to_string());
+            }
+        });
+        let Work { tx, .. } = work;
+        drop(tx);
+        outcomes.extend(rx);
+        (outcomes, copies, error)
+    }
 }
 
 /// Resolves copies against the list files read, and pairs every item with its outcome.
@@ -564,55 +973,42 @@ fn zip(source: Source<'_>, read: &Reading<'_>) -> Result<Vec<(Item, Outcome)>, P
     let total = Arc::clone(&read.total);
     let mut error = None;
     let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let work = Work {
+        tx,
+        waiting: Arc::new(AtomicU64::new(0)),
+    };
     rayon::scope(|scope| {
         for (i, item) in items.iter().enumerate() {
             if let Decision::Skip(reason) = item.plan.decision {
                 outcomes[i] = Some(Outcome::Skipped(reason));
                 continue;
             }
-            let mut bytes = Vec::new();
-            let result = match archive.by_index(entry_of[i]) {
+            let taken = match archive.by_index(entry_of[i]) {
                 Ok(e) => {
+                    let size = e.size();
                     let compressed = Arc::new(AtomicU64::new(e.compressed_size()));
                     let inflated = Inflated::new(e, compressed, Arc::clone(&total), limits);
-                    if let Decision::Archive(k, n) = item.plan.decision {
-                        match read.inner_archive(item, k, n, inflated) {
-                            Ok(o) => {
-                                outcomes[i] = Some(o);
-                                continue;
-                            }
-                            Err(e) => Err(e),
-                        }
-                    } else {
-                        inflated
-                            .take(read_cap(&item.plan, limits))
-                            .read_to_end(&mut bytes)
-                    }
+                    read.take_entry(scope, &work, (i, item, &item.plan), inflated, size)
                 }
                 Err(e) => Err(std::io::Error::other(e)),
             };
-            let read = result;
-            // A damaged entry is reported with its own name; the others are still read. A
-            // decompression limit ends the archive.
-            if let Err(e) = read {
-                outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
-                if bounded::is_limit(&e) {
-                    error = Some(e.to_string());
-                    break;
+            match taken {
+                Ok(Taken::Done(o)) => outcomes[i] = Some(o),
+                Ok(Taken::Sent) => {}
+                Ok(Taken::Copy(bytes)) => held.push((i, bytes)),
+                // A damaged entry is reported with its own name; the others are still read. A
+                // decompression limit ends the archive.
+                Err(e) => {
+                    outcomes[i] = Some(Outcome::Unreadable(e.to_string()));
+                    if bounded::is_limit(&e) {
+                        error = Some(e.to_string());
+                        break;
+                    }
                 }
-                continue;
             }
-            if item.plan.copy_of.is_some() {
-                held.push((i, bytes));
-                continue;
-            }
-            let tx = tx.clone();
-            let (plan, name) = (item.plan.clone(), Arc::clone(&item.name));
-            scope.spawn(move |_| {
-                let _ = tx.send((i, read_from(&plan, &name, limits, filter, bytes.as_slice())));
-            });
         }
     });
+    let Work { tx, .. } = work;
     drop(tx);
     for (i, outcome) in rx {
         outcomes[i] = Some(outcome);

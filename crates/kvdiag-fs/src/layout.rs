@@ -280,61 +280,86 @@ struct Dirs {
     above_must_gather: BTreeSet<Vec<String>>,
 }
 
-impl Dirs {
-    fn new(paths: &[Vec<String>]) -> Dirs {
-        let mut must_gather = BTreeSet::new();
-        let mut cluster_info = BTreeSet::new();
-        let mut metadata = BTreeSet::new();
-        let mut bundle_parts = BTreeSet::new();
-        let mut config = BTreeSet::new();
-        let mut insights_parts = BTreeSet::new();
-        for p in paths {
-            let n = p.len();
-            if n >= 1 && p[n - 1] == "metadata.yaml" {
-                metadata.insert(p[..n - 1].to_vec());
-            }
-            for i in 0..n.saturating_sub(1) {
-                match p[i].as_str() {
-                    "yamls" => {
-                        bundle_parts.insert(p[..i].to_vec());
-                    }
-                    "config" => {
-                        config.insert(p[..i].to_vec());
-                        if n == i + 2 && matches!(p[i + 1].as_str(), "version.json" | "id") {
-                            insights_parts.insert(p[..i].to_vec());
-                        }
-                    }
-                    "insights-operator" => {
-                        insights_parts.insert(p[..i].to_vec());
-                    }
-                    _ => {}
+/// The directory marks of a capture's paths, gathered one path at a time: what [`Dirs`] is
+/// derived from. Planning an archive as it is read adds each entry's path as it comes.
+#[derive(Default)]
+pub(crate) struct Marks {
+    metadata: BTreeSet<Vec<String>>,
+    bundle_parts: BTreeSet<Vec<String>>,
+    config: BTreeSet<Vec<String>>,
+    insights_parts: BTreeSet<Vec<String>>,
+    must_gather: BTreeSet<Vec<String>>,
+    cluster_info: BTreeSet<Vec<String>>,
+    /// Directories `d` with a `d/<ns>/pods.*` or `d/<ns>/events.*` file.
+    namespace_lists: BTreeSet<Vec<String>>,
+}
+
+impl Marks {
+    /// Adds one path; `true` when it marked a directory not marked before (the plans of other
+    /// paths may then change).
+    pub(crate) fn add(&mut self, p: &[String]) -> bool {
+        let mut changed = false;
+        let n = p.len();
+        if n >= 1 && p[n - 1] == "metadata.yaml" {
+            changed |= self.metadata.insert(p[..n - 1].to_vec());
+        }
+        for i in 0..n.saturating_sub(1) {
+            match p[i].as_str() {
+                "yamls" => {
+                    changed |= self.bundle_parts.insert(p[..i].to_vec());
                 }
-            }
-            for i in 0..n.saturating_sub(1) {
-                if matches!(p[i].as_str(), "namespaces" | "cluster-scoped-resources") {
-                    must_gather.insert(p[..i].to_vec());
-                    break;
+                "config" => {
+                    changed |= self.config.insert(p[..i].to_vec());
+                    if n == i + 2 && matches!(p[i + 1].as_str(), "version.json" | "id") {
+                        changed |= self.insights_parts.insert(p[..i].to_vec());
+                    }
                 }
+                "insights-operator" => {
+                    changed |= self.insights_parts.insert(p[..i].to_vec());
+                }
+                _ => {}
             }
-            if n >= 1 && matches!(p[n - 1].as_str(), "nodes.json" | "nodes.yaml") {
-                cluster_info.insert(p[..n - 1].to_vec());
+        }
+        for i in 0..n.saturating_sub(1) {
+            if matches!(p[i].as_str(), "namespaces" | "cluster-scoped-resources") {
+                changed |= self.must_gather.insert(p[..i].to_vec());
+                break;
             }
+        }
+        if n >= 1 && matches!(p[n - 1].as_str(), "nodes.json" | "nodes.yaml") {
+            changed |= self.cluster_info.insert(p[..n - 1].to_vec());
         }
         // `nodes.yaml` is also what `oc get nodes -o yaml > nodes.yaml` leaves among loose
         // files: a dump also has per-namespace `<ns>/pods.*` or `<ns>/events.*`.
-        cluster_info.retain(|d: &Vec<String>| {
-            paths.iter().any(|p| {
-                p.len() == d.len() + 2
-                    && p.starts_with(d)
-                    && matches!(
-                        p[p.len() - 1].as_str(),
-                        "pods.json" | "pods.yaml" | "events.json" | "events.yaml"
-                    )
-            })
-        });
-        let bundle: BTreeSet<Vec<String>> = metadata.intersection(&bundle_parts).cloned().collect();
-        let insights: BTreeSet<Vec<String>> =
-            config.intersection(&insights_parts).cloned().collect();
+        if n >= 2
+            && matches!(
+                p[n - 1].as_str(),
+                "pods.json" | "pods.yaml" | "events.json" | "events.yaml"
+            )
+        {
+            changed |= self.namespace_lists.insert(p[..n - 2].to_vec());
+        }
+        changed
+    }
+
+    /// What the directories marked so far are.
+    fn dirs(&self) -> Dirs {
+        let mut cluster_info: BTreeSet<Vec<String>> = self
+            .cluster_info
+            .intersection(&self.namespace_lists)
+            .cloned()
+            .collect();
+        let bundle: BTreeSet<Vec<String>> = self
+            .metadata
+            .intersection(&self.bundle_parts)
+            .cloned()
+            .collect();
+        let insights: BTreeSet<Vec<String>> = self
+            .config
+            .intersection(&self.insights_parts)
+            .cloned()
+            .collect();
+        let mut must_gather = self.must_gather.clone();
         // An Insights archive has `namespaces/` too; a bundle's `nodes/` is its own.
         must_gather.retain(|m: &Vec<String>| {
             !insights
@@ -357,6 +382,60 @@ impl Dirs {
             insights,
             above_must_gather: above,
         }
+    }
+}
+
+/// Plans the paths of a capture as they come (an archive read once, in its order): each path
+/// against the directories marked by the paths before it. A plan made so is provisional: a
+/// later path may mark a directory that changes it ([`plan`] of the whole listing decides).
+pub(crate) struct Provisional {
+    marks: Marks,
+    dirs: Dirs,
+    /// Times the directories were derived again; past [`MAX_REPLANS`], no more plans are made.
+    replans: usize,
+}
+
+/// How many times the provisional planner derives its directories again before it gives up
+/// (each time costs the marks' size: a hostile archive could otherwise make it quadratic).
+const MAX_REPLANS: usize = 256;
+
+impl Provisional {
+    pub(crate) fn new() -> Provisional {
+        let marks = Marks::default();
+        let dirs = marks.dirs();
+        Provisional {
+            marks,
+            dirs,
+            replans: 0,
+        }
+    }
+
+    /// Adds a path and plans it against what is known so far: the plan, and whether it lies
+    /// under a known capture root (a plan under no root is the likeliest to change, when the
+    /// root's marks come later). `None` once the planner has given up.
+    pub(crate) fn add(&mut self, path: &[String]) -> Option<(Plan, bool)> {
+        if self.replans > MAX_REPLANS {
+            return None;
+        }
+        if self.marks.add(path) {
+            self.replans += 1;
+            if self.replans > MAX_REPLANS {
+                return None;
+            }
+            self.dirs = self.marks.dirs();
+        }
+        let rooted = self.dirs.root_of(path).is_some();
+        Some((plan_one(path, &self.dirs), rooted))
+    }
+}
+
+impl Dirs {
+    fn new(paths: &[Vec<String>]) -> Dirs {
+        let mut marks = Marks::default();
+        for p in paths {
+            marks.add(p);
+        }
+        marks.dirs()
     }
 
     /// The root a file lies under (the outermost), with its kind.

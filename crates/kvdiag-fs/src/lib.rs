@@ -23,6 +23,7 @@ mod archive;
 mod bounded;
 pub mod fixture;
 pub mod layout;
+mod spool;
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -37,7 +38,7 @@ use kvdiag::parse::{
 use kvdiag::{Hint, InputKind, Limits, LogStreamBuilder, ParseError, Parsed, SnapshotBuilder};
 use rayon::prelude::*;
 
-pub use archive::add_archive_bytes;
+pub use archive::{ARCHIVE_STREAM_BYTES, add_archive_bytes};
 use layout::{Decision, ListContents, Magic, Nested, Plan, TimeFile};
 
 /// Errors that stop a run: an input the user named cannot be used at all. Problems with single
@@ -592,6 +593,27 @@ fn read_from(
     bytes: &[u8],
 ) -> Outcome {
     read_planned(plan, name, limits, filter, || Ok(bytes))
+}
+
+/// How many times [`read_planned`] may call its `open` for this plan: a node kernel log is
+/// read twice when filtered (its anchors, then cut); a log whose path says nothing of its
+/// writer up to three times (its head, then as a kernel log). An archive entry, which
+/// cannot be read again, is spooled for the readings after the first.
+fn opens(plan: &Plan, filter: Option<&LogFilter>) -> usize {
+    match (&plan.decision, filter) {
+        (Decision::Read(Hint::Log(hint)), Some(_)) => {
+            if hint.pod.is_some() || hint.container.is_some() || hint.kind.is_some() {
+                if hint.kind == Some(kvdiag::LogKind::Kernel) {
+                    2
+                } else {
+                    1
+                }
+            } else {
+                3
+            }
+        }
+        _ => 1,
+    }
 }
 
 /// At most the bytes a planned file may need held at once: a document is read up to one byte
