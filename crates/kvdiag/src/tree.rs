@@ -193,8 +193,7 @@ impl Tree {
     }
 
     fn str(&self, at: u32, len: u32) -> &str {
-        let (at, len) = (at as usize, len as usize);
-        self.text.get(at..at + len).unwrap_or_default()
+        text_at(&self.text, at, len)
     }
 
     fn slots(&self, at: u32, len: usize) -> &[Packed] {
@@ -430,9 +429,8 @@ impl Builder {
             hasher,
             ..
         } = self;
-        let range = |&(at, len): &(u32, u32)| text.get(at as usize..at as usize + len as usize);
         let hash = hasher.hash_one(s);
-        if let Some(&(at, len)) = strings.find(hash, |r| range(r) == Some(s)) {
+        if let Some(&(at, len)) = strings.find(hash, |&(at, len)| text_at(text, at, len) == s) {
             self.stack.push(Slot::Str { at, len });
             return;
         }
@@ -441,10 +439,7 @@ impl Builder {
         text.push_str(s);
         let text = &*text;
         strings.insert_unique(hash, (at, len), |&(at, len)| {
-            hasher.hash_one(
-                text.get(at as usize..at as usize + len as usize)
-                    .unwrap_or_default(),
-            )
+            hasher.hash_one(text_at(text, at, len))
         });
         self.stack.push(Slot::Str { at, len });
     }
@@ -572,6 +567,12 @@ impl Builder {
 
 /// Buffers at least this large are handed over to the tree [`Builder::finish`] makes.
 const HANDED_OVER_BYTES: usize = 1 << 20;
+
+/// The string at `at`, `len` bytes long, of a tree's text (empty where there is none).
+fn text_at(text: &str, at: u32, len: u32) -> &str {
+    let (at, len) = (at as usize, len as usize);
+    text.get(at..at + len).unwrap_or_default()
+}
 
 /// A 32-bit offset; marks the builder too large past that.
 fn offset(n: usize, too_large: &mut bool) -> u32 {
