@@ -65,17 +65,9 @@ impl Packed {
             Slot::Int(n) if (-SMALL..SMALL).contains(&n) => {
                 return Packed((n as u64) << 3 | SMALL_INT);
             }
-            Slot::Str { at, len } | Slot::Array { at, len } | Slot::Object { at, len } => {
-                if len > MAX_LEN {
-                    *too_large = true;
-                }
-                let tag = match slot {
-                    Slot::Str { .. } => STR,
-                    Slot::Array { .. } => ARRAY,
-                    _ => OBJECT,
-                };
-                return Packed(u64::from(at) << 32 | u64::from(len.min(MAX_LEN)) << 3 | tag);
-            }
+            Slot::Str { at, len } => return Packed::range(STR, at, len, too_large),
+            Slot::Array { at, len } => return Packed::range(ARRAY, at, len, too_large),
+            Slot::Object { at, len } => return Packed::range(OBJECT, at, len, too_large),
             Slot::Int(n) => (n as u64, BIG_INT),
             Slot::UInt(n) => (n, UINT),
             Slot::Float(n) => (n.to_bits(), FLOAT),
@@ -86,6 +78,15 @@ impl Packed {
         }
         numbers.push(bits);
         Packed((index << 2 | kind) << 3 | NUMBER)
+    }
+
+    /// A string, array or object: `tag`, offset and length; a length of more than [`MAX_LEN`]
+    /// sets `too_large`.
+    fn range(tag: u64, at: u32, len: u32, too_large: &mut bool) -> Packed {
+        if len > MAX_LEN {
+            *too_large = true;
+        }
+        Packed(u64::from(at) << 32 | u64::from(len.min(MAX_LEN)) << 3 | tag)
     }
 
     /// The slot, its out-of-line number read from `numbers`.
