@@ -353,13 +353,16 @@ impl<'a> Reader<'a> {
             b'>' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b',' | b']' | b'}' | b'#' => None,
             b'-' | b'?' | b':' if text.len() == 1 || text.as_bytes()[1] == b' ' => None,
             _ => {
-                // ` #` starts a comment.
-                let plain = text
-                    .split(" #")
-                    .next()
-                    .unwrap_or(text)
-                    .trim_end_matches(' ');
-                if plain.contains(": ") || plain.ends_with(':') {
+                // ` #` starts a comment. (Most scalars hold neither `#` nor `:`: a byte
+                // search rules both out before a substring search is set up.)
+                let plain = match memchr::memchr(b'#', text.as_bytes()) {
+                    Some(_) => text.split(" #").next().unwrap_or(text),
+                    None => text,
+                }
+                .trim_end_matches(' ');
+                if memchr::memchr(b':', plain.as_bytes()).is_some()
+                    && (plain.contains(": ") || plain.ends_with(':'))
+                {
                     return None;
                 }
                 self.advance();
@@ -576,10 +579,8 @@ fn key(content: &str) -> Option<(Cow<'_, str>, &str)> {
         }
         _ => {
             // A plain key ends at the first `: ` or a final `:`.
-            let colon = content
-                .match_indices(':')
-                .map(|(i, _)| i)
-                .find(|&i| i + 1 == b.len() || b[i + 1] == b' ')?;
+            let colon =
+                memchr::memchr_iter(b':', b).find(|&i| i + 1 == b.len() || b[i + 1] == b' ')?;
             let k = &content[..colon];
             if !plain_key(k) {
                 return None;
@@ -594,7 +595,7 @@ fn plain_key(k: &str) -> bool {
     let Some(first) = k.bytes().next() else {
         return false;
     };
-    if k.contains(" #") || k.ends_with(' ') || k == "<<" {
+    if (k.as_bytes().contains(&b'#') && k.contains(" #")) || k.ends_with(' ') || k == "<<" {
         return false;
     }
     // Keys are read as strings whatever they look like (serde_json's map asks for a string);
