@@ -282,6 +282,19 @@ struct Item {
     plan: Plan,
 }
 
+impl Item {
+    /// The item once read: what only reading needs (the hint's names, the list file a copy
+    /// belongs to) is dropped, since the listing of a tree of tens of thousands of files is
+    /// held until every file is read.
+    fn spent(mut self) -> Item {
+        if let Decision::Read(hint) = &mut self.plan.decision {
+            *hint = Hint::Auto;
+        }
+        self.plan.copy_of = None;
+        self
+    }
+}
+
 /// What reading one file gave.
 enum Outcome {
     Skipped(&'static str),
@@ -429,7 +442,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         let outcome = read_planned(&item.plan, &item.name, limits, filter.as_ref(), || {
             std::fs::File::open(&path)
         });
-        (item, outcome)
+        (item.spent(), outcome)
     };
     let (copies, firsts): (Vec<_>, Vec<_>) = items
         .into_iter()
