@@ -425,14 +425,22 @@ fn run_analyze(args: AnalyzeArgs, eff: &Effective) -> Result<u8, Error> {
     } else {
         Healthy::Auto
     };
+    // JSON is written as it is serialised; the other forms are rendered as text first.
     let rendered = match format {
-        Format::Json => report.to_json(),
-        Format::Markdown => markdown::render(&report),
-        Format::Html => html::render(&report),
-        Format::Text => text::render_with(
+        Format::Json => None,
+        Format::Markdown => Some(markdown::render(&report)),
+        Format::Html => Some(html::render(&report)),
+        Format::Text => Some(text::render_with(
             &report,
             &TextOptions::default().color(color).healthy(healthy),
-        ),
+        )),
+    };
+    let render = |out: &mut dyn Write| -> std::io::Result<()> {
+        match &rendered {
+            Some(text) => out.write_all(text.as_bytes()),
+            None => report.write_json(std::io::BufWriter::new(&mut *out)),
+        }?;
+        out.flush()
     };
     if report.subjects.is_empty() && (format != Format::Text || to_file.is_some()) {
         // Said in the text report; said here too where no one reads the report at a terminal.
@@ -443,17 +451,10 @@ fn run_analyze(args: AnalyzeArgs, eff: &Effective) -> Result<u8, Error> {
         );
     }
     let written = match to_file {
-        Some(path) => std::fs::write(path, rendered.as_bytes())
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut file| render(&mut file))
             .map_err(|e| Error::OutputFile(path.to_owned(), e)),
-        None => {
-            let mut out = std::io::stdout().lock();
-            piped(
-                status,
-                out.write_all(rendered.as_bytes())
-                    .and_then(|()| out.flush()),
-            )
-            .map(|_| ())
-        }
+        None => piped(status, render(&mut std::io::stdout().lock())).map(|_| ()),
     };
     written?;
     clock.lap("render and write");
@@ -535,12 +536,13 @@ fn check_filters(args: &AnalyzeArgs, subjects: &[kvdiag::Subject]) -> Result<(),
     Ok(())
 }
 
-/// Stage timings for `--timings`.
+/// Stage timings for `--timings`, with the peak resident memory at the end of each stage
+/// where the system tells it (Linux).
 struct Stages {
     on: bool,
     start: std::time::Instant,
     last: std::time::Instant,
-    laps: Vec<(&'static str, std::time::Duration)>,
+    laps: Vec<(&'static str, std::time::Duration, Option<u64>)>,
 }
 
 impl Stages {
@@ -557,7 +559,7 @@ impl Stages {
     fn lap(&mut self, stage: &'static str) {
         if self.on {
             let now = std::time::Instant::now();
-            self.laps.push((stage, now - self.last));
+            self.laps.push((stage, now - self.last, peak_rss_kib()));
             self.last = now;
         }
     }
@@ -568,16 +570,26 @@ impl Stages {
         }
         let total = self.last - self.start;
         let mut err = std::io::stderr().lock();
-        for (stage, d) in &self.laps {
+        for (stage, d, peak) in &self.laps {
             let share = d.as_secs_f64() / total.as_secs_f64().max(1e-9) * 100.0;
+            let peak = peak.map_or_else(String::new, |kib| {
+                format!("  peak RSS {:>6.1} MiB", kib as f64 / 1024.0)
+            });
             let _ = writeln!(
                 err,
-                "timing {stage:<24} {:>9.3} s {share:>5.1} %",
+                "timing {stage:<24} {:>9.3} s {share:>5.1} %{peak}",
                 d.as_secs_f64()
             );
         }
         let _ = writeln!(err, "timing {:<24} {:>9.3} s", "total", total.as_secs_f64());
     }
+}
+
+/// The process's peak resident set size so far (KiB), from `/proc/self/status` (`VmHWM`).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn run_rules_list(

@@ -489,6 +489,11 @@ fn timings_go_to_standard_error_and_leave_the_report_alone() {
     for stage in ["read and parse", "correlate", "evaluate", "total"] {
         assert!(err.contains(stage), "{err}");
     }
+    // Where the system tells it, each stage says the peak memory so far.
+    if cfg!(target_os = "linux") {
+        let peaks = err.lines().filter(|l| l.contains("peak RSS")).count();
+        assert_eq!(peaks, err.lines().count() - 1, "{err}");
+    }
     assert!(!stderr(&plain).contains("timing"));
 }
 

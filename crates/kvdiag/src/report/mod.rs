@@ -261,10 +261,18 @@ impl Report {
 
     /// Serialises the JSON contract, pretty-printed, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut out = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        out.push('\n');
-        out
+        let mut out = Vec::new();
+        match self.write_json(&mut out) {
+            Ok(()) => String::from_utf8(out).unwrap_or_default(),
+            Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+        }
+    }
+
+    /// Writes the JSON contract, pretty-printed, with a final newline, as it is serialised:
+    /// the report of thousands of VMs is never held whole as text. (Pass a buffered writer.)
+    pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
     }
 }
 
