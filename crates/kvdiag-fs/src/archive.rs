@@ -94,9 +94,7 @@ pub(crate) fn nested(
         Err((done, error)) => (done, Some(error)),
     };
     for (entry, _) in &mut entries {
-        let mut rel = item.rel.clone();
-        rel.append(&mut entry.rel);
-        entry.rel = rel;
+        entry.rel = format!("{}/{}", item.rel, entry.rel).into_boxed_str();
     }
     Outcome::Archive { entries, error }
 }
@@ -253,7 +251,7 @@ fn items(read: &Reading<'_>, rels: Vec<Vec<String>>) -> Vec<Item> {
         .zip(plans)
         .map(|(rel, plan)| Item {
             name: Arc::from(format!("{archive}!/{}", rel.join("/"))),
-            rel,
+            rel: Item::joined(&rel),
             plan,
         })
         .collect()
@@ -261,10 +259,9 @@ fn items(read: &Reading<'_>, rels: Vec<Vec<String>>) -> Vec<Item> {
 
 /// An entry not read, with its reason, named by its path as written in the archive.
 fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Item, Outcome) {
-    let rel: Vec<String> = raw.split('/').map(str::to_owned).collect();
     let item = Item {
         name: Arc::from(format!("{archive}!/{raw}")),
-        rel,
+        rel: raw.into(),
         plan: Plan {
             decision: Decision::Skip(reason),
             kind: InputKind::File,
@@ -615,7 +612,7 @@ fn tar(
             let provisional = planner.add(&rel);
             let item = Item {
                 name: Arc::from(format!("{name}!/{}", rel.join("/"))),
-                rel,
+                rel: Item::joined(&rel),
                 plan: Plan {
                     decision: Decision::Skip(""),
                     kind: InputKind::File,
@@ -624,7 +621,7 @@ fn tar(
                 },
             };
             names.push(Arc::clone(&item.name));
-            listing.push(item.rel.clone());
+            listing.push(rel);
             outcomes.push(None);
             let size = entry.size();
             let Some((plan, rooted)) = provisional else {
@@ -690,7 +687,11 @@ fn tar(
         .into_iter()
         .zip(names)
         .zip(plans)
-        .map(|((rel, name), plan)| Item { rel, name, plan })
+        .map(|((rel, name), plan)| Item {
+            rel: Item::joined(&rel),
+            name,
+            plan,
+        })
         .collect();
     let mut copies: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut later: Vec<(usize, Early)> = Vec::new();

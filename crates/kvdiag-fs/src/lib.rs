@@ -99,7 +99,7 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
             std::fs::File::open(path)
         });
         let item = Item {
-            rel: vec![file_name],
+            rel: file_name.into(),
             name,
             plan,
         };
@@ -275,14 +275,30 @@ fn fixture_folders_of(dir: &Path) -> Option<Vec<PathBuf>> {
 
 /// One planned file of a capture.
 struct Item {
-    /// Path inside the capture, by component: the order inputs are added in.
-    rel: Vec<String>,
+    /// Path inside the capture, its components joined by `/` (one allocation, not one per
+    /// component: a listing of tens of thousands of files is held until all are read).
+    rel: Box<str>,
     /// The input's name in the report.
     name: Arc<str>,
     plan: Plan,
 }
 
 impl Item {
+    /// The path of a file inside its capture, from its components.
+    fn joined(rel: &[String]) -> Box<str> {
+        rel.join("/").into_boxed_str()
+    }
+
+    /// Its path's components, in order (see [`Item::in_order`]).
+    fn components(&self) -> std::str::Split<'_, char> {
+        self.rel.split('/')
+    }
+
+    /// The order inputs are added in: by path, component by component.
+    fn in_order(a: &Item, b: &Item) -> std::cmp::Ordering {
+        a.components().cmp(b.components())
+    }
+
     /// The item once read: what only reading needs (the hint's names, the list file a copy
     /// belongs to) is dropped, since the listing of a tree of tens of thousands of files is
     /// held until every file is read.
@@ -315,6 +331,79 @@ enum NotAFile {
     Unreadable(String),
 }
 
+/// One path of a directory tree, as listed.
+enum Listed {
+    /// A file (or a link to one): its components under the root, and its path.
+    File(Vec<String>, PathBuf),
+    /// Something not read as a file: its components, its path, and why.
+    Other(Vec<String>, PathBuf, NotAFile),
+    /// A directory or entry that could not be listed: its path and the OS error.
+    Failed(String, String),
+}
+
+/// Lists the directory `dir` under `root`: its entries sorted by name, each directory's
+/// listing in its place (so the order is a walk's, depth first), subdirectories listed in
+/// parallel. Symbolic links to directories are not followed.
+fn list_dir(root: &Path, dir: &Path) -> Vec<Listed> {
+    let failed =
+        |path: &Path, e: std::io::Error| Listed::Failed(path.display().to_string(), e.to_string());
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return vec![failed(dir, e)],
+    };
+    let mut out = Vec::new();
+    let mut found = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => found.push(entry),
+            Err(e) => out.push(failed(dir, e)),
+        }
+    }
+    found.sort_by_key(std::fs::DirEntry::file_name);
+    let rel_of = |path: &Path| -> Vec<String> {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect()
+    };
+    let listed: Vec<Vec<Listed>> = found
+        .into_par_iter()
+        .map(|entry| {
+            let path = entry.path();
+            let ft = match entry.file_type() {
+                Ok(ft) => ft,
+                Err(e) => return vec![failed(&path, e)],
+            };
+            let other = |path: PathBuf, why| vec![Listed::Other(rel_of(&path), path, why)];
+            if ft.is_symlink() {
+                return match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => vec![Listed::File(rel_of(&path), path)],
+                    Ok(m) if m.is_dir() => other(path, NotAFile::Skipped(LINKED_DIR)),
+                    Ok(_) => other(path, NotAFile::Skipped(SPECIAL_FILE)),
+                    Err(e) => other(path, NotAFile::Unreadable(format!("symbolic link: {e}"))),
+                };
+            }
+            if ft.is_dir() {
+                let mut inner = Vec::new();
+                if layout::is_file_name(&entry.file_name().to_string_lossy()) {
+                    let why = NotAFile::Skipped(DIR_AS_FILE);
+                    inner.push(Listed::Other(rel_of(&path), path.clone(), why));
+                }
+                inner.extend(list_dir(root, &path));
+                return inner;
+            }
+            if ft.is_file() {
+                vec![Listed::File(rel_of(&path), path)]
+            } else {
+                other(path, NotAFile::Skipped(SPECIAL_FILE))
+            }
+        })
+        .collect();
+    out.extend(listed.into_iter().flatten());
+    out
+}
+
 /// Reason for a symbolic link to a directory.
 const LINKED_DIR: &str = "symbolic link to a directory: not followed";
 /// Reason for pipes, sockets and devices, which may block or never end.
@@ -344,60 +433,12 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
     let mut items = Vec::new();
     let mut archives = Vec::new();
     let mut others: Vec<(Vec<String>, PathBuf, NotAFile)> = Vec::new();
-    let rel_of = |path: &Path| -> Vec<String> {
-        path.strip_prefix(root)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect()
-    };
-    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let p = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                // The OS error alone: walkdir's own text repeats the path.
-                let reason = e
-                    .io_error()
-                    .map_or_else(|| e.to_string(), ToString::to_string);
-                builder.fail(p, reason);
-                continue;
-            }
-        };
-        let ft = e.file_type();
-        let name = e.file_name().to_string_lossy();
-        let is_file = if ft.is_symlink() {
-            match std::fs::metadata(e.path()) {
-                Ok(m) if m.is_file() => true,
-                Ok(m) if m.is_dir() => {
-                    let why = NotAFile::Skipped(LINKED_DIR);
-                    others.push((rel_of(e.path()), e.path().to_owned(), why));
-                    continue;
-                }
-                Ok(_) => false,
-                Err(err) => {
-                    let why = NotAFile::Unreadable(format!("symbolic link: {err}"));
-                    others.push((rel_of(e.path()), e.path().to_owned(), why));
-                    continue;
-                }
-            }
-        } else if ft.is_dir() {
-            if e.depth() > 0 && layout::is_file_name(&name) {
-                let why = NotAFile::Skipped(DIR_AS_FILE);
-                others.push((rel_of(e.path()), e.path().to_owned(), why));
-            }
-            continue;
-        } else {
-            ft.is_file()
-        };
-        if !is_file {
-            let why = NotAFile::Skipped(SPECIAL_FILE);
-            others.push((rel_of(e.path()), e.path().to_owned(), why));
-            continue;
+    for listed in list_dir(root, root) {
+        match listed {
+            Listed::File(rel, path) => items.push((path, rel)),
+            Listed::Other(rel, path, why) => others.push((rel, path, why)),
+            Listed::Failed(path, reason) => builder.fail(path, reason),
         }
-        items.push((e.path().to_owned(), rel_of(e.path())));
     }
     // What is not a file is planned with the files, so that it is reported under the kind of
     // capture it lies in. The paths are moved to be planned, and back (a listing of tens of
@@ -412,7 +453,11 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         })
         .collect();
     let plans = layout::plan(&rels);
-    let mut planned: Vec<(Vec<String>, Plan)> = rels.into_iter().zip(plans).collect();
+    let mut planned: Vec<(Box<str>, Plan)> = rels
+        .into_iter()
+        .map(|r| Item::joined(&r))
+        .zip(plans)
+        .collect();
     let others: Vec<_> = others
         .into_iter()
         .zip(planned.split_off(first_other))
@@ -494,7 +539,7 @@ fn list_contents<'a>(done: impl Iterator<Item = (&'a Item, &'a Outcome)>) -> Lis
         {
             let names: BTreeSet<String> =
                 docs.objects.iter().filter_map(|o| o.name.clone()).collect();
-            lists.insert(item.rel.join("/"), names);
+            lists.insert(item.rel.to_string(), names);
         }
     }
     lists
@@ -544,7 +589,7 @@ fn flatten(done: Vec<(Item, Outcome)>, out: &mut Vec<(Item, Outcome)>) {
 fn add_outcomes(builder: &mut SnapshotBuilder, nested: Vec<(Item, Outcome)>) {
     let mut done = Vec::with_capacity(nested.len());
     flatten(nested, &mut done);
-    done.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    done.sort_by(|a, b| Item::in_order(&a.0, &b.0));
     for (item, outcome) in done {
         let kind = item.plan.kind;
         match outcome {
