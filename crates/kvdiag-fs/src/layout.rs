@@ -243,8 +243,10 @@ pub fn insights_archive_time(name: &str) -> Option<jiff::Timestamp> {
 /// Plans every file of one capture. `paths` are relative to the capture (components split on
 /// `/`); the plans are in the same order.
 pub fn plan(paths: &[Vec<String>]) -> Vec<Plan> {
+    use rayon::prelude::*;
     let dirs = Dirs::new(paths);
-    paths.iter().map(|p| plan_one(p, &dirs)).collect()
+    // Each path is planned on its own against the directories found: in parallel.
+    paths.par_iter().map(|p| plan_one(p, &dirs)).collect()
 }
 
 /// Plans the files of an archive found inside a capture, where `nested` says it belongs.
