@@ -16,7 +16,9 @@
 //! lines naming no pod, virt-handler's device plugins; [`Role::Node`]), and a file that names
 //! nothing and cannot be placed ([`Role::Unattributed`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -355,12 +357,12 @@ impl<'a> Correlator<'a> {
             s,
             aliases: Aliases::default(),
             subjects: Vec::new(),
-            machine_of_root: HashMap::new(),
+            machine_of_root: HashMap::default(),
             users: BTreeMap::new(),
             storage: BTreeMap::new(),
-            importers: HashMap::new(),
+            importers: HashMap::default(),
             node_subjects: BTreeMap::new(),
-            folders: HashMap::new(),
+            folders: HashMap::default(),
         }
     }
 
@@ -644,7 +646,7 @@ impl<'a> Correlator<'a> {
                 _ => None,
             })
             .collect();
-        let mut has_vm: HashMap<usize, bool> = HashMap::new();
+        let mut has_vm: HashMap<usize, bool> = HashMap::default();
         for i in 0..self.aliases.keys.len() {
             if matches!(self.aliases.keys[i], Alias::Vm(..)) {
                 let r = self.aliases.find(i);
@@ -664,7 +666,7 @@ impl<'a> Correlator<'a> {
             self.aliases.union(i, a);
         }
         // Aliases without a namespace (pasted tables) join a namespaced alias of their name.
-        let mut by_name: HashMap<(u8, CaptureId, String), Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<(u8, CaptureId, String), Vec<usize>> = HashMap::default();
         for (i, key) in self.aliases.keys.iter().enumerate() {
             match key {
                 Alias::Vm(cap, Some(_), name) => {
@@ -888,7 +890,7 @@ impl<'a> Correlator<'a> {
                 ))
             })
             .collect();
-        let mut pvc_uid: HashMap<(CaptureId, String), VolumeKey> = HashMap::new();
+        let mut pvc_uid: HashMap<(CaptureId, String), VolumeKey> = HashMap::default();
         for kind in [DV, PVC] {
             for &id in self.s.of_kind(kind) {
                 let o = self.obj(id);

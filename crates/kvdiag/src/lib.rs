@@ -81,3 +81,9 @@ pub use tree::{Node, Tree};
 /// [`SnapshotBuilder::add_value`](crate::SnapshotBuilder::add_value), evidence values and the
 /// JSON report are its values, so a program need not depend on a matching version itself.
 pub use serde_json;
+
+/// The core's hash maps and sets: foldhash, faster than the standard SipHash on the short
+/// string keys of indexing and correlation, still seeded at random per process.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`HashMap`].
+pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;

@@ -1,6 +1,8 @@
 //! Stage 2, index: everything read, deduplicated and indexed, with the capture time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -641,8 +643,8 @@ impl SnapshotBuilder {
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
         let mut by_name: HashMap<String, HashMap<String, HashMap<String, Vec<ObjectId>>>> =
-            HashMap::new();
-        let mut by_uid = HashMap::new();
+            HashMap::default();
+        let mut by_uid = HashMap::default();
         for (id, o) in objects.iter().enumerate() {
             by_kind.entry(o.kind.clone()).or_default().push(id);
             if let Some(name) = &o.name {
@@ -709,7 +711,7 @@ fn name_pods_of_excerpts(
 fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<CaptureId>) {
     let repeated = crate::parse::text::repeated_events(&objects);
     // First which object each place holds (by index, keys borrowed), then the objects moved.
-    let mut place: HashMap<(CaptureId, &str, Option<&str>, &str), usize> = HashMap::new();
+    let mut place: HashMap<(CaptureId, &str, Option<&str>, &str), usize> = HashMap::default();
     let mut winner: Vec<usize> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
         let Some(name) = object.name.as_deref() else {

@@ -528,8 +528,8 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
 /// The indices of the events read from text that another event repeats: a captured event
 /// (from YAML or JSON) or an earlier text event about the same object with the same reason and
 /// message (a must-gather's `*_describe.txt` repeats the events of its event files).
-pub(crate) fn repeated_events(objects: &[crate::Object]) -> std::collections::HashSet<usize> {
-    use std::collections::{HashMap, HashSet};
+pub(crate) fn repeated_events(objects: &[crate::Object]) -> crate::HashSet<usize> {
+    use crate::{HashMap, HashSet};
     /// involvedObject kind, namespace, name; reason; message.
     type Key<'a> = [Option<&'a str>; 5];
     fn key(o: &crate::Object) -> Key<'_> {
@@ -550,12 +550,16 @@ pub(crate) fn repeated_events(objects: &[crate::Object]) -> std::collections::Ha
             .enumerate()
             .filter(|(_, o)| o.kind == "Event")
     };
+    let mut out = HashSet::default();
+    // Most captures hold no event read from text: nothing to compare.
+    if !events().any(|(_, o)| is_text(o)) {
+        return out;
+    }
     let captured: HashSet<Key<'_>> = events()
         .filter(|(_, o)| !is_text(o))
         .map(|(_, o)| key(o))
         .collect();
-    let mut seen: HashMap<Key<'_>, usize> = HashMap::new();
-    let mut out = HashSet::new();
+    let mut seen: HashMap<Key<'_>, usize> = HashMap::default();
     for (i, o) in events().filter(|(_, o)| is_text(o)) {
         let k = key(o);
         if captured.contains(&k) || seen.insert(k, i).is_some() {
