@@ -230,9 +230,21 @@ impl<'a> Node<'a> {
         };
         let tree = self.tree;
         let pairs = tree.slots(at, 2 * len as usize);
+        // Rules and correlation look keys up all the time: a key of another length is passed
+        // over without reading its text, and only the found member's value is unpacked.
+        let text = tree.text.as_bytes();
         pairs.chunks_exact(2).rev().find_map(|pair| {
-            let (k, value) = tree.member(pair);
-            (k == key).then_some(value)
+            let Slot::Str { at, len } = tree.unpack(pair[0]) else {
+                return None;
+            };
+            let (at, len) = (at as usize, len as usize);
+            if len != key.len() || text.get(at..at + len)? != key.as_bytes() {
+                return None;
+            }
+            Some(Node {
+                tree,
+                slot: tree.unpack(pair[1]),
+            })
         })
     }
 
