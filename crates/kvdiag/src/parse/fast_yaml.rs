@@ -634,12 +634,23 @@ fn plain_string(s: &str) -> bool {
 /// one: it holds a character no such form has (`2Gi`, `200m`, `2024-05-14T10:00:00Z`), or is
 /// digits with two dots or more (`10.128.2.15`).
 fn not_a_number(s: &str) -> bool {
-    const NUMBERISH: &[u8] = b"0123456789abcdefABCDEF+-._:xXoOiInNtTyY";
+    /// The bytes a number, boolean or null can hold, as a table (looked up for every byte of
+    /// every plain scalar that starts like a number).
+    const NUMBERISH: [bool; 256] = {
+        let chars = b"0123456789abcdefABCDEF+-._:xXoOiInNtTyY";
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < chars.len() {
+            table[chars[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
     let b = s.as_bytes();
     if !(b[0].is_ascii_digit() || matches!(b[0], b'+' | b'-' | b'.')) {
         return false;
     }
-    if b.iter().any(|c| !NUMBERISH.contains(c)) {
+    if b.iter().any(|&c| !NUMBERISH[usize::from(c)]) {
         return true;
     }
     // Starting with a decimal digit, a number's only letter is an exponent's `e`
