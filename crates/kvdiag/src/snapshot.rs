@@ -708,15 +708,16 @@ fn name_pods_of_excerpts(
 /// for an object not captured otherwise (see [`text_rank`]). Unnamed objects (event summaries)
 /// are all kept, but an event read from text that a captured event repeats. Input order is
 /// preserved.
-fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<CaptureId>) {
+fn dedupe(mut objects: Vec<Object>, mut captures: Vec<CaptureId>) -> (Vec<Object>, Vec<CaptureId>) {
     let repeated = crate::parse::text::repeated_events(&objects);
-    // First which object each place holds (by index, keys borrowed), then the objects moved.
+    // First which object each place holds (by index, keys borrowed): (where the place was
+    // first met, the copy chosen).
     let mut place: HashMap<(CaptureId, &str, Option<&str>, &str), usize> = HashMap::default();
-    let mut winner: Vec<usize> = Vec::with_capacity(objects.len());
+    let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
         let Some(name) = object.name.as_deref() else {
             if !repeated.contains(&i) {
-                winner.push(i);
+                chosen.push((i, i));
             }
             continue;
         };
@@ -728,7 +729,7 @@ fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<C
         );
         match place.get(&key) {
             Some(&p) => {
-                let held = &objects[winner[p]];
+                let held = &objects[chosen[p].1];
                 let better = match (text_rank(object), text_rank(held)) {
                     (0, 0) => object.resource_version() > held.resource_version(),
                     // Of two text copies alike, the one seen later: the older object (its
@@ -740,21 +741,32 @@ fn dedupe(objects: Vec<Object>, captures: Vec<CaptureId>) -> (Vec<Object>, Vec<C
                     (a, b) => a < b,
                 };
                 if better {
-                    winner[p] = i;
+                    chosen[p].1 = i;
                 }
             }
             None => {
-                place.insert(key, winner.len());
-                winner.push(i);
+                place.insert(key, chosen.len());
+                chosen.push((i, i));
             }
         }
     }
     drop(place);
-    let mut objects: Vec<Option<Object>> = objects.into_iter().map(Some).collect();
-    winner
-        .into_iter()
-        .filter_map(|i| Some((objects.get_mut(i)?.take()?, *captures.get(i)?)))
-        .unzip()
+    // Then in place (tens of thousands of objects are not moved into a second vector): each
+    // chosen copy takes the place where its object was first met (a copy not chosen is
+    // never where a place was first met), and the rest are dropped.
+    let mut keep = vec![false; objects.len()];
+    for (first, copy) in chosen {
+        if first != copy {
+            objects.swap(first, copy);
+            captures.swap(first, copy);
+        }
+        keep[first] = true;
+    }
+    let mut kept = keep.iter();
+    objects.retain(|_| kept.next().copied().unwrap_or(false));
+    let mut kept = keep.iter();
+    captures.retain(|_| kept.next().copied().unwrap_or(false));
+    (objects, captures)
 }
 
 /// The age a text copy showed (seconds), if any.
@@ -945,6 +957,42 @@ mod tests {
         assert_eq!(s.objects().len(), 1);
         assert_eq!(s.objects()[0].str_at(&["status", "phase"]), Some("Failed"));
         assert_eq!(&*s.objects()[0].origin.source, "b.yaml");
+    }
+
+    #[test]
+    fn copies_keep_the_order_objects_were_first_met_in() {
+        let mut b = Snapshot::builder();
+        let obj = |kind: &str, name: &str, rv: &str| {
+            format!(
+                "kind: {kind}\nmetadata: {{name: {name}, namespace: n, resourceVersion: \"{rv}\"}}\n"
+            )
+        };
+        b.add_input("1.yaml", obj("Pod", "a", "1").as_bytes(), &Hint::Auto);
+        b.add_input("2.yaml", obj("Pod", "b", "5").as_bytes(), &Hint::Auto);
+        b.add_input("3.yaml", obj("Pod", "a", "3").as_bytes(), &Hint::Auto);
+        b.add_input(
+            "4.yaml",
+            obj("VirtualMachine", "a", "1").as_bytes(),
+            &Hint::Auto,
+        );
+        b.add_input("5.yaml", b"kind: Event\nreason: Started\n", &Hint::Auto);
+        b.add_input("6.yaml", obj("Pod", "b", "4").as_bytes(), &Hint::Auto);
+        b.add_input("7.yaml", obj("Pod", "a", "2").as_bytes(), &Hint::Auto);
+        let s = b.build();
+        let got: Vec<(&str, &str)> = s
+            .objects()
+            .iter()
+            .map(|o| (o.kind.as_str(), &*o.origin.source))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Pod", "3.yaml"),
+                ("Pod", "2.yaml"),
+                ("VirtualMachine", "4.yaml"),
+                ("Event", "5.yaml")
+            ]
+        );
     }
 
     #[test]
