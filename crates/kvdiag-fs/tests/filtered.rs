@@ -52,6 +52,32 @@ fn a_snapshot_filtered_for_other_rules_is_still_analysed() {
     assert!(report.diagnoses.iter().any(|d| d.cause == "oom-killed"));
 }
 
+/// Lines `line(0)`, `line(1)`, ... until the text holds at least `size` bytes.
+fn lines(size: usize, line: &dyn Fn(usize) -> String) -> String {
+    let mut text = String::with_capacity(size + 4096);
+    let mut i = 0;
+    while text.len() < size {
+        text.push_str(&line(i));
+        text.push('\n');
+        i += 1;
+    }
+    text
+}
+
+/// Line `i` of a node kernel log: a memory cgroup report naming one of three pods every 5,000
+/// lines, link messages between.
+fn kernel_line(i: usize) -> String {
+    let t = i as f64 * 0.01;
+    if i % 5000 == 4999 {
+        format!(
+            "[{t:12.6}] Memory cgroup out of memory: Killed process {i} (qemu-kvm) /kubepods/burstable/pod{:08x}-2222-4333-8444-555555555555/c",
+            i % 3
+        )
+    } else {
+        format!("[{t:12.6}] IPv6: ADDRCONF(NETDEV_CHANGE): link {i} becomes ready")
+    }
+}
+
 /// Loose logs larger than the head a loose log is recognised from (a virt-handler log, a
 /// kernel log with pods' reports, a guest console) are streamed: the report is the one reading
 /// them whole gives.
@@ -62,14 +88,7 @@ fn large_loose_logs_streamed_give_the_same_report_as_whole_logs() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let size = kvdiag::parse::LOOSE_HEAD_BYTES + (1 << 20);
     let write = |name: &str, line: &dyn Fn(usize) -> String| {
-        let mut text = String::with_capacity(size + 4096);
-        let mut i = 0;
-        while text.len() < size {
-            text.push_str(&line(i));
-            text.push('\n');
-            i += 1;
-        }
-        std::fs::write(dir.join(name), text).expect("written");
+        std::fs::write(dir.join(name), lines(size, line)).expect("written");
     };
     write("handler.log", &|i| {
         if i % 1000 == 999 {
@@ -83,17 +102,7 @@ fn large_loose_logs_streamed_give_the_same_report_as_whole_logs() {
             )
         }
     });
-    write("kern.log", &|i| {
-        let t = i as f64 * 0.01;
-        if i % 5000 == 4999 {
-            format!(
-                "[{t:12.6}] Memory cgroup out of memory: Killed process {i} (qemu-kvm) /kubepods/burstable/pod{:08x}-2222-4333-8444-555555555555/c",
-                i % 3
-            )
-        } else {
-            format!("[{t:12.6}] IPv6: ADDRCONF(NETDEV_CHANGE): link {i} becomes ready")
-        }
-    });
+    write("kern.log", &kernel_line);
     write("console.log", &|i| {
         if i == 150_000 {
             "[    2.000000] Kernel panic - not syncing: VFS: Unable to mount root fs".to_owned()
@@ -119,16 +128,6 @@ fn large_loose_inputs_decided_by_content_give_the_same_report_as_whole_reading()
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let head = kvdiag::parse::LOOSE_HEAD_BYTES;
-    let lines = |size: usize, line: &dyn Fn(usize) -> String| {
-        let mut text = String::with_capacity(size + 4096);
-        let mut i = 0;
-        while text.len() < size {
-            text.push_str(&line(i));
-            text.push('\n');
-            i += 1;
-        }
-        text
-    };
     let launcher = |i: usize| {
         if i % 20_000 == 19_999 {
             "{\"component\":\"virt-launcher\",\"level\":\"error\",\"msg\":\"Unable to read from monitor: Connection reset by peer\",\"pos\":\"qemuMonitorIORead:603\",\"subcomponent\":\"libvirt\",\"thread\":\"57\",\"timestamp\":\"2024-05-17T18:49:03.184000Z\"}".to_owned()
@@ -146,21 +145,7 @@ fn large_loose_inputs_decided_by_content_give_the_same_report_as_whole_reading()
         lines(head + (1 << 20), &launcher).as_bytes(),
     );
     // A kernel log without an extension.
-    write(
-        "messages",
-        lines(head + (1 << 20), &|i| {
-            let t = i as f64 * 0.01;
-            if i % 5000 == 4999 {
-                format!(
-                    "[{t:12.6}] Memory cgroup out of memory: Killed process {i} (qemu-kvm) /kubepods/burstable/pod{:08x}-2222-4333-8444-555555555555/c",
-                    i % 3
-                )
-            } else {
-                format!("[{t:12.6}] IPv6: ADDRCONF(NETDEV_CHANGE): link {i} becomes ready")
-            }
-        })
-        .as_bytes(),
-    );
+    write("messages", lines(head + (1 << 20), &kernel_line).as_bytes());
     // One long line, then a few lines (a log named `.log`, and one without an extension).
     let mut long = vec![b'a'; head + (1 << 20)];
     long.extend_from_slice(b"\n");
