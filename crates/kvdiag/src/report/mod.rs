@@ -269,10 +269,12 @@ impl Report {
     }
 
     /// Writes the JSON contract, pretty-printed, with a final newline, as it is serialised:
-    /// the report of thousands of VMs is never held whole as text. (Pass a buffered writer.)
+    /// the report of thousands of VMs is never held whole as text. (Pass a buffered writer:
+    /// it is flushed here, so that an error writing the last bytes is returned.)
     pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut out, self)?;
-        out.write_all(b"\n")
+        out.write_all(b"\n")?;
+        out.flush()
     }
 }
 
