@@ -298,17 +298,6 @@ impl Item {
     fn in_order(a: &Item, b: &Item) -> std::cmp::Ordering {
         a.components().cmp(b.components())
     }
-
-    /// The item once read: what only reading needs (the hint's names, the list file a copy
-    /// belongs to) is dropped, since the listing of a tree of tens of thousands of files is
-    /// held until every file is read.
-    fn spent(mut self) -> Item {
-        if let Decision::Read(hint) = &mut self.plan.decision {
-            *hint = Hint::Auto;
-        }
-        self.plan.copy_of = None;
-        self
-    }
 }
 
 /// What reading one file gave.
@@ -341,10 +330,10 @@ enum Listed {
     Failed(String, String),
 }
 
-/// Lists the directory `dir` under `root`: its entries sorted by name, each directory's
-/// listing in its place (so the order is a walk's, depth first), subdirectories listed in
-/// parallel. Symbolic links to directories are not followed.
-fn list_dir(root: &Path, dir: &Path) -> Vec<Listed> {
+/// Lists the directory `dir` (whose components under the tree's root are `rel`): its entries
+/// sorted by name, each directory's listing in its place (so the order is a walk's, depth
+/// first), subdirectories listed in parallel. Symbolic links to directories are not followed.
+fn list_dir(dir: &Path, rel: &[String]) -> Vec<Listed> {
     let failed =
         |path: &Path, e: std::io::Error| Listed::Failed(path.display().to_string(), e.to_string());
     let entries = match std::fs::read_dir(dir) {
@@ -360,43 +349,38 @@ fn list_dir(root: &Path, dir: &Path) -> Vec<Listed> {
         }
     }
     found.sort_by_key(std::fs::DirEntry::file_name);
-    let rel_of = |path: &Path| -> Vec<String> {
-        path.strip_prefix(root)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect()
-    };
     let listed: Vec<Vec<Listed>> = found
         .into_par_iter()
         .map(|entry| {
             let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
             let ft = match entry.file_type() {
                 Ok(ft) => ft,
                 Err(e) => return vec![failed(&path, e)],
             };
-            let other = |path: PathBuf, why| vec![Listed::Other(rel_of(&path), path, why)];
+            let is_file_name = layout::is_file_name(&name);
+            let components = [rel, &[name]].concat();
+            let other = |why| vec![Listed::Other(components.clone(), path.clone(), why)];
             if ft.is_symlink() {
                 return match std::fs::metadata(&path) {
-                    Ok(m) if m.is_file() => vec![Listed::File(rel_of(&path), path)],
-                    Ok(m) if m.is_dir() => other(path, NotAFile::Skipped(LINKED_DIR)),
-                    Ok(_) => other(path, NotAFile::Skipped(SPECIAL_FILE)),
-                    Err(e) => other(path, NotAFile::Unreadable(format!("symbolic link: {e}"))),
+                    Ok(m) if m.is_file() => vec![Listed::File(components, path)],
+                    Ok(m) if m.is_dir() => other(NotAFile::Skipped(LINKED_DIR)),
+                    Ok(_) => other(NotAFile::Skipped(SPECIAL_FILE)),
+                    Err(e) => other(NotAFile::Unreadable(format!("symbolic link: {e}"))),
                 };
             }
             if ft.is_dir() {
                 let mut inner = Vec::new();
-                if layout::is_file_name(&entry.file_name().to_string_lossy()) {
-                    let why = NotAFile::Skipped(DIR_AS_FILE);
-                    inner.push(Listed::Other(rel_of(&path), path.clone(), why));
+                if is_file_name {
+                    inner.extend(other(NotAFile::Skipped(DIR_AS_FILE)));
                 }
-                inner.extend(list_dir(root, &path));
+                inner.extend(list_dir(&path, &components));
                 return inner;
             }
             if ft.is_file() {
-                vec![Listed::File(rel_of(&path), path)]
+                vec![Listed::File(components, path)]
             } else {
-                other(path, NotAFile::Skipped(SPECIAL_FILE))
+                other(NotAFile::Skipped(SPECIAL_FILE))
             }
         })
         .collect();
@@ -433,7 +417,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
     let mut items = Vec::new();
     let mut archives = Vec::new();
     let mut others: Vec<(Vec<String>, PathBuf, NotAFile)> = Vec::new();
-    for listed in list_dir(root, root) {
+    for listed in list_dir(root, &[]) {
         match listed {
             Listed::File(rel, path) => items.push((path, rel)),
             Listed::Other(rel, path, why) => others.push((rel, path, why)),
@@ -487,7 +471,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         let outcome = read_planned(&item.plan, &item.name, limits, filter.as_ref(), || {
             std::fs::File::open(&path)
         });
-        (item.spent(), outcome)
+        (item, outcome)
     };
     let (copies, firsts): (Vec<_>, Vec<_>) = items
         .into_iter()
