@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use crate::bounded::{self, Codec, Inflated};
 use crate::layout::{self, ArchiveKind, Decision, Nested, Plan};
-use crate::{Item, Outcome, list_contents, read_cap, read_from, read_planned, spool};
+use crate::{Entry, Item, Outcome, list_contents, read_cap, read_from, read_planned, spool};
 
 /// Reason for an entry whose path starts at the root.
 const ABSOLUTE: &str = "absolute path in the archive: not read";
@@ -117,7 +117,7 @@ impl Reading<'_> {
         &self,
         source: Source<'_>,
         kind: ArchiveKind,
-    ) -> Result<Vec<(Item, Outcome)>, Partial> {
+    ) -> Result<Vec<(Entry, Outcome)>, Partial> {
         match kind {
             ArchiveKind::Zip => zip(source, self),
             _ => tar(source, kind, self),
@@ -225,7 +225,7 @@ pub(crate) fn add_source(
     }
 }
 
-type Partial = (Vec<(Item, Outcome)>, String);
+type Partial = (Vec<(Entry, Outcome)>, String);
 
 /// An entry's path by component, without `.` and empty components; `Err` with the reason when
 /// it must not be read (absolute, or climbing out with `..`).
@@ -258,18 +258,13 @@ fn items(read: &Reading<'_>, rels: Vec<Vec<String>>) -> Vec<Item> {
 }
 
 /// An entry not read, with its reason, named by its path as written in the archive.
-fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Item, Outcome) {
-    let item = Item {
+fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Entry, Outcome) {
+    let entry = Entry {
         name: Arc::from(format!("{archive}!/{raw}")),
         rel: raw.into(),
-        plan: Plan {
-            decision: Decision::Skip(reason),
-            kind: InputKind::File,
-            gzip: false,
-            copy_of: None,
-        },
+        kind: InputKind::File,
     };
-    (item, Outcome::Skipped(reason))
+    (entry, Outcome::Skipped(reason))
 }
 
 fn too_many_entries(limits: &Limits, read: bool) -> String {
@@ -537,7 +532,7 @@ fn tar(
     source: Source<'_>,
     kind: ArchiveKind,
     read: &Reading<'_>,
-) -> Result<Vec<(Item, Outcome)>, Partial> {
+) -> Result<Vec<(Entry, Outcome)>, Partial> {
     let (name, limits, filter) = (read.name, read.limits, read.filter);
     let fail = |e: std::io::Error| (Vec::new(), e.to_string());
     let start = read.total.load(Ordering::Relaxed);
@@ -877,16 +872,16 @@ fn finish(
     items: Vec<Item>,
     mut outcomes: Vec<Option<Outcome>>,
     held: Vec<(usize, Vec<u8>)>,
-    skipped: Vec<(Item, Outcome)>,
+    skipped: Vec<(Entry, Outcome)>,
     error: Option<String>,
     limits: &Limits,
     filter: Option<&LogFilter>,
-) -> Result<Vec<(Item, Outcome)>, Partial> {
+) -> Result<Vec<(Entry, Outcome)>, Partial> {
     let lists = list_contents(
         items
             .iter()
             .zip(&outcomes)
-            .filter_map(|(item, o)| Some((item, o.as_ref()?))),
+            .filter_map(|(item, o)| Some((&*item.rel, o.as_ref()?))),
     );
     let copies: Vec<(usize, Outcome)> = held
         .into_par_iter()
@@ -908,10 +903,10 @@ fn finish(
     for (i, o) in copies {
         outcomes[i] = Some(o);
     }
-    let mut done: Vec<(Item, Outcome)> = items
+    let mut done: Vec<(Entry, Outcome)> = items
         .into_iter()
         .zip(outcomes)
-        .filter_map(|(item, o)| o.map(|o| (item, o)))
+        .filter_map(|(item, o)| o.map(|o| (item.into_entry(), o)))
         .collect();
     done.extend(skipped);
     match error {
@@ -921,7 +916,7 @@ fn finish(
 }
 
 /// The central directory gives the listing; entries are read in order, parsed in parallel.
-fn zip(source: Source<'_>, read: &Reading<'_>) -> Result<Vec<(Item, Outcome)>, Partial> {
+fn zip(source: Source<'_>, read: &Reading<'_>) -> Result<Vec<(Entry, Outcome)>, Partial> {
     let (name, limits, filter) = (read.name, read.limits, read.filter);
     let fail = |e: &dyn std::fmt::Display| (Vec::new(), e.to_string());
     let mut reader = source.open().map_err(|e| fail(&e))?;

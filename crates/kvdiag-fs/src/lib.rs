@@ -98,12 +98,12 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
         let outcome = read_planned(&plan, &name, &limits, filter.as_ref(), || {
             std::fs::File::open(path)
         });
-        let item = Item {
+        let entry = Entry {
             rel: file_name.into(),
             name,
-            plan,
+            kind: plan.kind,
         };
-        add_outcomes(builder, vec![(item, outcome)]);
+        add_outcomes(builder, vec![(entry, outcome)]);
     }
     Ok(())
 }
@@ -289,13 +289,36 @@ impl Item {
         rel.join("/").into_boxed_str()
     }
 
-    /// Its path's components, in order (see [`Item::in_order`]).
+    /// What is kept of it once it is read: its plan goes.
+    fn into_entry(self) -> Entry {
+        Entry {
+            rel: self.rel,
+            name: self.name,
+            kind: self.plan.kind,
+        }
+    }
+}
+
+/// A file that was read (or not), held with its outcome until the capture's files are all
+/// read: what its outcome is reported under. Smaller than its [`Item`] (a plan is some 180
+/// bytes), as tens of thousands of them wait at once.
+struct Entry {
+    /// Path inside the capture, its components joined by `/`.
+    rel: Box<str>,
+    /// The input's name in the report.
+    name: Arc<str>,
+    /// The kind of capture it belongs to.
+    kind: InputKind,
+}
+
+impl Entry {
+    /// Its path's components, in order (see [`Entry::in_order`]).
     fn components(&self) -> std::str::Split<'_, char> {
         self.rel.split('/')
     }
 
     /// The order inputs are added in: by path, component by component.
-    fn in_order(a: &Item, b: &Item) -> std::cmp::Ordering {
+    fn in_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
         a.components().cmp(b.components())
     }
 }
@@ -309,7 +332,7 @@ enum Outcome {
     /// An archive read where it lies in a capture: its entries (their paths continuing the
     /// archive's), and the fault that ended it, if any.
     Archive {
-        entries: Vec<(Item, Outcome)>,
+        entries: Vec<(Entry, Outcome)>,
         error: Option<String>,
     },
 }
@@ -448,7 +471,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         .collect();
     let items: Vec<_> = paths.into_iter().zip(planned).collect();
     let mut inner = Vec::new();
-    let items: Vec<(PathBuf, Item)> = items
+    let mut items: Vec<(Option<PathBuf>, Item)> = items
         .into_iter()
         .filter_map(|(path, (rel, plan))| {
             // An archive among loose files is read on its own; one where a layout puts it,
@@ -462,23 +485,25 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
                 }
                 return None;
             }
-            let name = Arc::from(path.display().to_string());
+            let (name, path) = named(path);
             Some((path, Item { rel, name, plan }))
         })
         .collect();
     let filter = builder.log_filter().cloned();
-    let read = |(path, item): (PathBuf, Item)| {
+    let read = |(path, item): (Option<PathBuf>, Item)| {
         let outcome = read_planned(&item.plan, &item.name, limits, filter.as_ref(), || {
-            std::fs::File::open(&path)
+            std::fs::File::open(path.as_deref().unwrap_or(Path::new(&*item.name)))
         });
-        (item, outcome)
+        (item.into_entry(), outcome)
     };
-    let (copies, firsts): (Vec<_>, Vec<_>) = items
-        .into_iter()
-        .partition(|(_, item)| item.plan.copy_of.is_some());
-    let mut done: Vec<(Item, Outcome)> = firsts.into_par_iter().map(read).collect();
-    let lists = list_contents(done.iter().map(|(i, o)| (i, o)));
-    let seconds: Vec<(Item, Outcome)> = copies
+    // Copies wait for their list files. The others are read in place of the listing (a
+    // second vector of tens of thousands of plans would be held while they are read).
+    let copies: Vec<_> = items
+        .extract_if(.., |(_, item)| item.plan.copy_of.is_some())
+        .collect();
+    let mut done: Vec<(Entry, Outcome)> = items.into_par_iter().map(read).collect();
+    let lists = list_contents(done.iter().map(|(e, o)| (&*e.rel, o)));
+    let seconds: Vec<(Entry, Outcome)> = copies
         .into_par_iter()
         .map(|(path, item)| {
             let needed = item
@@ -489,7 +514,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
             if needed {
                 read((path, item))
             } else {
-                (item, Outcome::Skipped(layout::COPY_REASON))
+                (item.into_entry(), Outcome::Skipped(layout::COPY_REASON))
             }
         })
         .collect();
@@ -498,7 +523,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         let total = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let source = archive::Source::Path(&path);
         let outcome = archive::nested(source, &item, kind, nested, limits, filter.as_ref(), total);
-        done.push((item, outcome));
+        done.push((item.into_entry(), outcome));
     }
     for ((path, why), (rel, plan)) in others {
         let name = Arc::from(path.display().to_string());
@@ -506,7 +531,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
             NotAFile::Skipped(reason) => Outcome::Skipped(reason),
             NotAFile::Unreadable(reason) => Outcome::Unreadable(reason),
         };
-        done.push((Item { rel, name, plan }, outcome));
+        done.push((Item { rel, name, plan }.into_entry(), outcome));
     }
     add_tree_outcomes(builder, &root.display().to_string(), done);
     for (path, kind) in archives {
@@ -514,29 +539,38 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
     }
 }
 
+/// A listed file's name in the report, and its path when the name is not it (a path that is
+/// not UTF-8): the file is opened by its name otherwise, so that a listing of tens of
+/// thousands of files does not hold each path twice.
+fn named(path: PathBuf) -> (Arc<str>, Option<PathBuf>) {
+    match path.to_str() {
+        Some(name) => (Arc::from(name), None),
+        None => (Arc::from(path.display().to_string()), Some(path)),
+    }
+}
+
 /// The object names each list file held, keyed by the file's path inside the capture.
-fn list_contents<'a>(done: impl Iterator<Item = (&'a Item, &'a Outcome)>) -> ListContents {
+fn list_contents<'a>(done: impl Iterator<Item = (&'a str, &'a Outcome)>) -> ListContents {
     let mut lists = ListContents::new();
-    for (item, outcome) in done {
+    for (rel, outcome) in done {
         if let Outcome::Parsed(parsed) = outcome
             && let Ok(Parsed::Objects(docs)) = parsed.as_ref()
         {
             let names: BTreeSet<String> =
                 docs.objects.iter().filter_map(|o| o.name.clone()).collect();
-            lists.insert(item.rel.to_string(), names);
+            lists.insert(rel.to_owned(), names);
         }
     }
     lists
 }
 
-/// Adds outcomes in path order.
 /// Adds the outcomes of a tree or an archive named `root`: a recognised capture (a
 /// must-gather, an inspect tree, a cluster-info dump) is a capture of its own, with its own
 /// time and identities; anything else joins the loose inputs.
-fn add_tree_outcomes(builder: &mut SnapshotBuilder, root: &str, done: Vec<(Item, Outcome)>) {
+fn add_tree_outcomes(builder: &mut SnapshotBuilder, root: &str, done: Vec<(Entry, Outcome)>) {
     let kind = done
         .iter()
-        .map(|(item, _)| item.plan.kind)
+        .map(|(entry, _)| entry.kind)
         .filter(|k| *k != InputKind::File)
         .min();
     match kind {
@@ -556,48 +590,58 @@ fn add_tree_outcomes(builder: &mut SnapshotBuilder, root: &str, done: Vec<(Item,
 }
 
 /// The entries of archives read in place join the files around them.
-fn flatten(done: Vec<(Item, Outcome)>, out: &mut Vec<(Item, Outcome)>) {
-    for (item, outcome) in done {
+fn flatten(done: Vec<(Entry, Outcome)>, out: &mut Vec<(Entry, Outcome)>) {
+    for (entry, outcome) in done {
         match outcome {
             Outcome::Archive { entries, error } => {
                 flatten(entries, out);
                 if let Some(e) = error {
-                    out.push((item, Outcome::Unreadable(e)));
+                    out.push((entry, Outcome::Unreadable(e)));
                 }
             }
-            other => out.push((item, other)),
+            other => out.push((entry, other)),
         }
     }
 }
 
-fn add_outcomes(builder: &mut SnapshotBuilder, nested: Vec<(Item, Outcome)>) {
-    let mut done = Vec::with_capacity(nested.len());
-    flatten(nested, &mut done);
-    done.sort_by(|a, b| Item::in_order(&a.0, &b.0));
-    for (item, outcome) in done {
-        let kind = item.plan.kind;
+/// Adds outcomes in path order. A tree's listing is in that order already, and most hold no
+/// archive: then they are added as they are, not copied or sorted (a copy of tens of thousands
+/// would be held while the objects it holds move to the builder).
+fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Entry, Outcome)>) {
+    if done
+        .iter()
+        .any(|(_, o)| matches!(o, Outcome::Archive { .. }))
+    {
+        let nested = std::mem::take(&mut done);
+        flatten(nested, &mut done);
+    }
+    if !done.is_sorted_by(|a, b| Entry::in_order(&a.0, &b.0).is_le()) {
+        done.sort_by(|a, b| Entry::in_order(&a.0, &b.0));
+    }
+    for (entry, outcome) in done {
+        let kind = entry.kind;
         match outcome {
             Outcome::Archive { .. } => {}
-            Outcome::Skipped(reason) => builder.skip_as(item.name, kind, reason),
-            Outcome::Unreadable(reason) => builder.fail_as(item.name, kind, reason),
+            Outcome::Skipped(reason) => builder.skip_as(entry.name, kind, reason),
+            Outcome::Unreadable(reason) => builder.fail_as(entry.name, kind, reason),
             Outcome::Parsed(parsed) => {
-                let _ = builder.add_parsed_as(item.name, kind, *parsed);
+                let _ = builder.add_parsed_as(entry.name, kind, *parsed);
             }
             Outcome::CaptureTime(Some(time), form) => {
-                builder.capture_time_file(Arc::clone(&item.name), time);
+                builder.capture_time_file(Arc::clone(&entry.name), time);
                 let why = match form {
                     TimeFile::Timestamp => "capture time (timestamp file)",
                     TimeFile::BundleMetadata => "capture time (support bundle metadata)",
                 };
-                builder.skip_as(item.name, kind, why);
+                builder.skip_as(entry.name, kind, why);
             }
             Outcome::CaptureTime(None, TimeFile::Timestamp) => builder.fail_as(
-                item.name,
+                entry.name,
                 kind,
                 "a timestamp file without a Go time line (`2024-05-01 12:34:56.1 +0000 UTC`)",
             ),
             Outcome::CaptureTime(None, TimeFile::BundleMetadata) => builder.fail_as(
-                item.name,
+                entry.name,
                 kind,
                 "support bundle metadata without a `bundlecreatedat` time (RFC 3339)",
             ),
