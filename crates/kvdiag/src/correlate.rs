@@ -18,6 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::borrow::Cow;
+
 use crate::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -267,28 +269,52 @@ pub fn correlate(snapshot: &Snapshot) -> Vec<Subject> {
     subjects
 }
 
-/// A name something is known by, in its capture.
+/// A name something is known by, in its capture. Names read from objects and logs are
+/// borrowed from the snapshot (tens of thousands of aliases are held, each twice); names made
+/// up from text (a log line's fields, a launcher pod's name cut short) are owned.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Alias {
+enum Alias<'a> {
     /// A VM or its VMI: `namespace/name`.
-    Vm(CaptureId, Option<String>, String),
+    Vm(CaptureId, Option<Cow<'a, str>>, Cow<'a, str>),
     /// A virt-launcher pod.
-    Pod(CaptureId, Option<String>, String),
+    Pod(CaptureId, Option<Cow<'a, str>>, Cow<'a, str>),
     /// An object's uid.
-    Uid(CaptureId, String),
+    Uid(CaptureId, Cow<'a, str>),
+}
+
+impl<'a> Alias<'a> {
+    fn vm<N: Into<Cow<'a, str>>>(
+        cap: CaptureId,
+        ns: Option<N>,
+        name: impl Into<Cow<'a, str>>,
+    ) -> Self {
+        Alias::Vm(cap, ns.map(Into::into), name.into())
+    }
+
+    fn pod<N: Into<Cow<'a, str>>>(
+        cap: CaptureId,
+        ns: Option<N>,
+        name: impl Into<Cow<'a, str>>,
+    ) -> Self {
+        Alias::Pod(cap, ns.map(Into::into), name.into())
+    }
+
+    fn uid(cap: CaptureId, uid: impl Into<Cow<'a, str>>) -> Self {
+        Alias::Uid(cap, uid.into())
+    }
 }
 
 /// A union-find over aliases (path halving, union by index: small and order-independent once
 /// the representative is chosen by a fixed ranking, as [`Correlator::machines`] does).
 #[derive(Default)]
-struct Aliases {
-    index: HashMap<Alias, usize>,
-    keys: Vec<Alias>,
+struct Aliases<'a> {
+    index: HashMap<Alias<'a>, usize>,
+    keys: Vec<Alias<'a>>,
     parent: Vec<usize>,
 }
 
-impl Aliases {
-    fn id(&mut self, a: Alias) -> usize {
+impl<'a> Aliases<'a> {
+    fn id(&mut self, a: Alias<'a>) -> usize {
         if let Some(&i) = self.index.get(&a) {
             return i;
         }
@@ -315,7 +341,7 @@ impl Aliases {
         }
     }
 
-    fn get(&self, a: &Alias) -> Option<usize> {
+    fn get(&self, a: &Alias<'_>) -> Option<usize> {
         self.index.get(a).copied()
     }
 }
@@ -324,7 +350,7 @@ type VolumeKey = (CaptureId, Option<String>, String);
 
 struct Correlator<'a> {
     s: &'a Snapshot,
-    aliases: Aliases,
+    aliases: Aliases<'a>,
     subjects: Vec<Subject>,
     /// Union-find root → machine subject.
     machine_of_root: HashMap<usize, usize>,
@@ -336,8 +362,9 @@ struct Correlator<'a> {
     importers: HashMap<VolumeKey, VolumeKey>,
     /// Node (capture, name) → its node subject.
     node_subjects: BTreeMap<(CaptureId, String), usize>,
-    /// Alias → the folders of the evidence that named it.
-    folders: HashMap<usize, BTreeSet<String>>,
+    /// Alias → the folders of the evidence that named it (borrowed from the snapshot's
+    /// sources; an alias is named from one folder or a few).
+    folders: HashMap<usize, Vec<&'a str>>,
 }
 
 /// Whether a pod is a virt-launcher pod, by label or by name.
@@ -367,11 +394,12 @@ impl<'a> Correlator<'a> {
     }
 
     /// Notes that evidence read from `source` named alias `a`.
-    fn seen(&mut self, a: usize, source: &str) {
-        self.folders
-            .entry(a)
-            .or_default()
-            .insert(folder_of(source).to_owned());
+    fn seen(&mut self, a: usize, source: &'a str) {
+        let folder = folder_of(source);
+        let folders = self.folders.entry(a).or_default();
+        if !folders.contains(&folder) {
+            folders.push(folder);
+        }
     }
 
     fn obj(&self, id: ObjectId) -> &'a Object {
@@ -382,42 +410,49 @@ impl<'a> Correlator<'a> {
         self.s.object_capture(id)
     }
 
-    fn vm_alias(&mut self, cap: CaptureId, ns: Option<String>, name: String) -> usize {
-        self.aliases.id(Alias::Vm(cap, ns, name))
+    fn vm_alias<N: Into<Cow<'a, str>>>(
+        &mut self,
+        cap: CaptureId,
+        ns: Option<N>,
+        name: impl Into<Cow<'a, str>>,
+    ) -> usize {
+        self.aliases.id(Alias::vm(cap, ns, name))
     }
 
     /// Links every alias that the objects, events and logs assert (all but naming conventions).
     fn strong_links(&mut self) {
         for &id in self.s.of_kind(VM).iter().chain(self.s.of_kind(VMI)) {
             let o = self.obj(id);
-            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+            let (cap, Some(name)) = (self.cap(id), o.name.as_deref()) else {
                 continue;
             };
-            let a = self.vm_alias(cap, o.namespace.clone(), name);
+            let a = self.vm_alias(cap, o.namespace.as_deref(), name);
             self.seen(a, &o.origin.source);
-            if let Some(uid) = &o.uid {
-                let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
+            if let Some(uid) = o.uid.as_deref() {
+                let u = self.aliases.id(Alias::uid(cap, uid));
                 self.aliases.union(a, u);
             }
             for (owner_kind, uid) in o.owners() {
                 if owner_kind == VM {
-                    let u = self.aliases.id(Alias::Uid(cap, uid.to_owned()));
+                    let u = self.aliases.id(Alias::uid(cap, uid));
                     self.aliases.union(a, u);
                 }
             }
         }
         for &id in self.s.of_kind(POD) {
             let o = self.obj(id);
-            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+            let (cap, Some(name)) = (self.cap(id), o.name.as_deref()) else {
                 continue;
             };
             if !is_launcher(o) {
                 continue;
             }
-            let p = self.aliases.id(Alias::Pod(cap, o.namespace.clone(), name));
+            let p = self
+                .aliases
+                .id(Alias::pod(cap, o.namespace.as_deref(), name));
             self.seen(p, &o.origin.source);
-            if let Some(uid) = &o.uid {
-                let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
+            if let Some(uid) = o.uid.as_deref() {
+                let u = self.aliases.id(Alias::uid(cap, uid));
                 self.aliases.union(p, u);
             }
             // `kubectl describe` gives the owner by kind and name only (`Controlled By:`).
@@ -433,7 +468,7 @@ impl<'a> Correlator<'a> {
                 .or_else(|| o.label("vm.kubevirt.io/name"))
                 .or(owner_name)
             {
-                let a = self.vm_alias(cap, o.namespace.clone(), vm.to_owned());
+                let a = self.vm_alias(cap, o.namespace.as_deref(), vm);
                 self.seen(a, &o.origin.source);
                 self.aliases.union(p, a);
             }
@@ -441,8 +476,8 @@ impl<'a> Correlator<'a> {
                 .label("kubevirt.io/created-by")
                 .into_iter()
                 .chain(o.owners().filter(|(k, _)| *k == VMI).map(|(_, uid)| uid));
-            for uid in uids.map(str::to_owned).collect::<Vec<_>>() {
-                let u = self.aliases.id(Alias::Uid(cap, uid));
+            for uid in uids {
+                let u = self.aliases.id(Alias::uid(cap, uid));
                 self.aliases.union(p, u);
             }
         }
@@ -450,13 +485,13 @@ impl<'a> Correlator<'a> {
         for &id in self.s.of_kind(VMIM) {
             let o = self.obj(id);
             let cap = self.cap(id);
-            let Some(vmi) = o.root().str_at(&["spec", "vmiName"]).map(str::to_owned) else {
+            let Some(vmi) = o.root().str_at(&["spec", "vmiName"]) else {
                 continue;
             };
-            let a = self.vm_alias(cap, o.namespace.clone(), vmi);
+            let a = self.vm_alias(cap, o.namespace.as_deref(), vmi);
             self.seen(a, &o.origin.source);
-            if let Some(uid) = &o.uid {
-                let u = self.aliases.id(Alias::Uid(cap, uid.clone()));
+            if let Some(uid) = o.uid.as_deref() {
+                let u = self.aliases.id(Alias::uid(cap, uid));
                 self.aliases.union(a, u);
             }
         }
@@ -466,42 +501,41 @@ impl<'a> Correlator<'a> {
                 // An event naming no object (a pasted Events table): the launcher pod its
                 // message names, if any.
                 if let Some((ns, pod)) = self.pod_named_by(id) {
-                    let p = self.aliases.id(Alias::Pod(cap, ns, pod));
-                    let source = std::sync::Arc::clone(&self.obj(id).origin.source);
-                    self.seen(p, &source);
+                    let p = self.aliases.id(Alias::pod(cap, ns, pod));
+                    self.seen(p, &self.obj(id).origin.source);
                 }
                 continue;
             };
-            let a = match kind.as_str() {
+            let a = match kind {
                 VM | VMI => self.vm_alias(cap, ns, name),
                 POD if name.starts_with(LAUNCHER_PREFIX) => {
-                    self.aliases.id(Alias::Pod(cap, ns, name))
+                    self.aliases.id(Alias::pod(cap, ns, name))
                 }
                 _ => continue,
             };
-            let source = std::sync::Arc::clone(&self.obj(id).origin.source);
-            self.seen(a, &source);
+            self.seen(a, &self.obj(id).origin.source);
             if let Some(uid) = uid {
-                let u = self.aliases.id(Alias::Uid(cap, uid));
+                let u = self.aliases.id(Alias::uid(cap, uid));
                 self.aliases.union(a, u);
             }
         }
         for log_id in 0..self.s.logs().len() {
             let cap = self.s.log_capture(log_id);
-            let src = &self.s.log(log_id).source;
-            let ns = src.namespace.clone();
+            let snapshot: &'a Snapshot = self.s;
+            let src = &snapshot.log(log_id).source;
+            let ns = src.namespace.as_deref();
             let pod = src
                 .pod
-                .as_ref()
+                .as_deref()
                 .filter(|p| p.starts_with(LAUNCHER_PREFIX))
-                .map(|p| self.aliases.id(Alias::Pod(cap, ns.clone(), p.clone())));
-            let origin = std::sync::Arc::clone(&src.origin);
+                .map(|p| self.aliases.id(Alias::pod(cap, ns, p)));
+            let origin: &'a str = &src.origin;
             if let Some(p) = pod {
-                self.seen(p, &origin);
+                self.seen(p, origin);
             }
-            if let Some(vm) = src.vm.clone() {
-                let a = self.vm_alias(cap, ns.clone(), vm);
-                self.seen(a, &origin);
+            if let Some(vm) = src.vm.as_deref() {
+                let a = self.vm_alias(cap, ns, vm);
+                self.seen(a, origin);
                 if let Some(p) = pod {
                     self.aliases.union(a, p);
                 }
@@ -512,7 +546,7 @@ impl<'a> Correlator<'a> {
                 && let Some((ns, name)) = self.line_identity(log_id)
             {
                 let a = self.vm_alias(cap, ns, name);
-                self.seen(a, &origin);
+                self.seen(a, origin);
             }
         }
     }
@@ -585,7 +619,7 @@ impl<'a> Correlator<'a> {
                 .flat_map(|re| re.captures_iter(line.text))
             {
                 if let Some(vm) = launcher_pod_vmi(&c[2]) {
-                    pods.insert((launcher_namespace(&c), vm.to_owned()));
+                    pods.insert((launcher_namespace(&c).map(str::to_owned), vm.to_owned()));
                 }
             }
         }
@@ -601,23 +635,27 @@ impl<'a> Correlator<'a> {
 
     /// The launcher pod an event's message names (`ns/virt-launcher-vm-abcde`, or the name
     /// alone in the event's namespace).
-    fn pod_named_by(&self, id: ObjectId) -> Option<(Option<String>, String)> {
+    fn pod_named_by(&self, id: ObjectId) -> Option<(Option<&'a str>, &'a str)> {
         let o = self.obj(id);
         let message = o.root().get("message").and_then(Node::as_str)?;
         let c = LAUNCHER_REFERENCE.as_ref()?.captures(message)?;
-        let ns = launcher_namespace(&c).or_else(|| o.namespace.clone());
-        Some((ns, c[2].to_owned()))
+        let ns = launcher_namespace(&c).or(o.namespace.as_deref());
+        Some((ns, c.get(2)?.as_str()))
     }
 
     /// `(kind, namespace, name, uid)` of an event's `involvedObject` (or `regarding`).
-    fn involved(&self, id: ObjectId) -> Option<(String, Option<String>, String, Option<String>)> {
+    #[allow(clippy::type_complexity)]
+    fn involved(
+        &self,
+        id: ObjectId,
+    ) -> Option<(&'a str, Option<&'a str>, &'a str, Option<&'a str>)> {
         let o = self.obj(id);
         let root = o.root();
         let involved = root
             .get("involvedObject")
             .or_else(|| root.get("regarding"))?;
-        let field = |k: &str| involved.get(k).and_then(Node::as_str).map(str::to_owned);
-        let ns = field("namespace").or_else(|| o.namespace.clone());
+        let field = |k: &str| involved.get(k).and_then(Node::as_str);
+        let ns = field("namespace").or(o.namespace.as_deref());
         Some((field("kind")?, ns, field("name")?, field("uid")))
     }
 
@@ -627,7 +665,7 @@ impl<'a> Correlator<'a> {
     /// namespace (pasted tables) join the one identity of their name in the capture.
     fn weak_links(&mut self) {
         // The VM names strong links established, per capture and namespace.
-        let mut known: BTreeMap<(CaptureId, Option<String>), BTreeSet<String>> = BTreeMap::new();
+        let mut known = BTreeMap::<_, BTreeSet<_>>::new();
         for key in &self.aliases.keys {
             if let Alias::Vm(cap, ns, name) = key {
                 known
@@ -636,7 +674,7 @@ impl<'a> Correlator<'a> {
                     .insert(name.clone());
             }
         }
-        let pods: Vec<(usize, CaptureId, Option<String>, String)> = self
+        let pods: Vec<_> = self
             .aliases
             .keys
             .iter()
@@ -666,7 +704,7 @@ impl<'a> Correlator<'a> {
             self.aliases.union(i, a);
         }
         // Aliases without a namespace (pasted tables) join a namespaced alias of their name.
-        let mut by_name: HashMap<(u8, CaptureId, String), Vec<usize>> = HashMap::default();
+        let mut by_name: HashMap<_, Vec<usize>> = HashMap::default();
         for (i, key) in self.aliases.keys.iter().enumerate() {
             match key {
                 Alias::Vm(cap, Some(_), name) => {
@@ -678,7 +716,7 @@ impl<'a> Correlator<'a> {
                 _ => {}
             }
         }
-        let unnamespaced: Vec<(usize, (u8, CaptureId, String))> = self
+        let unnamespaced: Vec<_> = self
             .aliases
             .keys
             .iter()
@@ -701,7 +739,8 @@ impl<'a> Correlator<'a> {
                 .copied()
                 .filter(|c| {
                     let theirs = self.folders.get(c);
-                    mine.zip(theirs).is_some_and(|(a, b)| !a.is_disjoint(b))
+                    mine.zip(theirs)
+                        .is_some_and(|(a, b)| a.iter().any(|f| b.contains(f)))
                 })
                 .collect();
             match (near.as_slice(), candidates.as_slice()) {
@@ -724,7 +763,7 @@ impl<'a> Correlator<'a> {
         for (root, members) in entities {
             // The VM alias with a captured object first, then one with a namespace, then the
             // first by name.
-            let captured = |cap: CaptureId, ns: &Option<String>, name: &str, kind: &str| {
+            let captured = |cap: CaptureId, ns: &Option<Cow<'a, str>>, name: &str, kind: &str| {
                 self.s.find(cap, kind, ns.as_deref(), name).is_some()
             };
             let best = members
@@ -755,19 +794,19 @@ impl<'a> Correlator<'a> {
                         cap,
                         ObjectRef {
                             kind: kind.to_owned(),
-                            namespace: ns.clone(),
-                            name: name.clone(),
+                            namespace: ns.as_deref().map(str::to_owned),
+                            name: name.to_string(),
                             capture: None,
                         },
-                        Some(name.clone()),
+                        Some(name.to_string()),
                     )
                 }
                 (None, Some((cap, ns, name))) => (
                     cap,
                     ObjectRef {
                         kind: POD.to_owned(),
-                        namespace: ns.clone(),
-                        name: name.clone(),
+                        namespace: ns.as_deref().map(str::to_owned),
+                        name: name.to_string(),
                         capture: None,
                     },
                     None,
@@ -784,21 +823,22 @@ impl<'a> Correlator<'a> {
         for kind in [VM, VMI, POD, VMIM] {
             for &id in self.s.of_kind(kind) {
                 let o = self.obj(id);
-                let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                let (cap, Some(name)) = (self.cap(id), o.name.as_deref()) else {
                     continue;
                 };
+                let ns = o.namespace.as_deref();
                 let alias = if kind == VMIM {
                     let Some(vmi) = o.root().str_at(&["spec", "vmiName"]) else {
                         continue;
                     };
-                    Alias::Vm(cap, o.namespace.clone(), vmi.to_owned())
+                    Alias::vm(cap, ns, vmi)
                 } else if kind == POD {
                     if !is_launcher(o) {
                         continue;
                     }
-                    Alias::Pod(cap, o.namespace.clone(), name)
+                    Alias::pod(cap, ns, name)
                 } else {
-                    Alias::Vm(cap, o.namespace.clone(), name)
+                    Alias::vm(cap, ns, name)
                 };
                 let Some(sub) = self.machine_of(&alias) else {
                     continue;
@@ -819,7 +859,7 @@ impl<'a> Correlator<'a> {
             if let Alias::Pod(_, _, name) = key {
                 let r = self.aliases.find(i);
                 if let Some(&sub) = self.machine_of_root.get(&r) {
-                    self.subjects[sub].pod_names.push(name);
+                    self.subjects[sub].pod_names.push(name.into_owned());
                 }
             }
         }
@@ -867,13 +907,9 @@ impl<'a> Correlator<'a> {
             let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
                 continue;
             };
-            let owners: Vec<String> = o
-                .owners()
-                .filter(|(k, _)| *k == VM)
-                .map(|(_, uid)| uid.to_owned())
-                .collect();
+            let owners = o.owners().filter(|(k, _)| *k == VM).map(|(_, uid)| uid);
             for uid in owners {
-                if let Some(sub) = self.machine_of(&Alias::Uid(cap, uid)) {
+                if let Some(sub) = self.machine_of(&Alias::uid(cap, uid)) {
                     self.uses((cap, o.namespace.clone(), name.clone()), sub);
                 }
             }
@@ -1083,7 +1119,7 @@ impl<'a> Correlator<'a> {
                 let source = self.obj(id).origin.source.to_string();
                 let found = self
                     .pod_named_by(id)
-                    .and_then(|(ns, pod)| self.machine_of(&Alias::Pod(cap, ns, pod)))
+                    .and_then(|(ns, pod)| self.machine_of(&Alias::pod(cap, ns, pod)))
                     .or_else(|| self.only_in_folder(cap, &source, Role::Machine))
                     .or_else(|| self.only_in_folder(cap, &source, Role::Storage))
                     .or_else(|| self.only_machine(cap));
@@ -1093,22 +1129,24 @@ impl<'a> Correlator<'a> {
                 }
                 continue;
             };
-            let by_uid = uid.and_then(|u| self.machine_of(&Alias::Uid(cap, u)));
-            let subs: Vec<usize> = match kind.as_str() {
+            let by_uid = uid.and_then(|u| self.machine_of(&Alias::uid(cap, u)));
+            let subs: Vec<usize> = match kind {
                 VM | VMI => by_uid
-                    .or_else(|| self.machine_of(&Alias::Vm(cap, ns.clone(), name.clone())))
+                    .or_else(|| self.machine_of(&Alias::vm(cap, ns, name)))
                     .into_iter()
                     .collect(),
                 POD if name.starts_with(LAUNCHER_PREFIX) => by_uid
-                    .or_else(|| self.machine_of(&Alias::Pod(cap, ns.clone(), name.clone())))
+                    .or_else(|| self.machine_of(&Alias::pod(cap, ns, name)))
                     .into_iter()
                     .collect(),
-                POD => match self.importer_volume(cap, ns, &name) {
+                POD => match self.importer_volume(cap, ns.map(str::to_owned), name) {
                     Some(key) => self.volume_subjects(&key, PVC),
                     None => Vec::new(),
                 },
-                DV | PVC => self.volume_subjects(&(cap, ns, name), &kind),
-                NODE => vec![self.node_subject(cap, &name)],
+                DV | PVC => {
+                    self.volume_subjects(&(cap, ns.map(str::to_owned), name.to_owned()), kind)
+                }
+                NODE => vec![self.node_subject(cap, name)],
                 _ => by_uid.into_iter().collect(),
             };
             for sub in subs {
@@ -1137,16 +1175,17 @@ impl<'a> Correlator<'a> {
         let mut unplaced = Vec::new();
         for log_id in 0..self.s.logs().len() {
             let cap = self.s.log_capture(log_id);
-            let src = &self.s.log(log_id).source;
+            let snapshot: &'a Snapshot = self.s;
+            let src = &snapshot.log(log_id).source;
             let ns = src.namespace.clone();
             if let Some(vm) = &src.vm
-                && let Some(sub) = self.machine_of(&Alias::Vm(cap, ns.clone(), vm.clone()))
+                && let Some(sub) = self.machine_of(&Alias::vm(cap, ns.as_deref(), vm.as_str()))
             {
                 self.subjects[sub].logs.push(log_id);
                 continue;
             }
             if let Some(pod) = &src.pod {
-                if let Some(sub) = self.machine_of(&Alias::Pod(cap, ns.clone(), pod.clone())) {
+                if let Some(sub) = self.machine_of(&Alias::pod(cap, ns.as_deref(), pod.as_str())) {
                     self.subjects[sub].logs.push(log_id);
                     continue;
                 }
@@ -1202,7 +1241,7 @@ impl<'a> Correlator<'a> {
             // else the only VM of its capture, else unattributed.
             let found = self
                 .line_identity(log_id)
-                .and_then(|(ns, name)| self.machine_of(&Alias::Vm(cap, ns, name)))
+                .and_then(|(ns, name)| self.machine_of(&Alias::vm(cap, ns, name)))
                 .or_else(|| self.only_in_folder(cap, &src.origin, Role::Machine))
                 .or_else(|| self.only_in_folder(cap, &src.origin, Role::Storage))
                 .or_else(|| self.only_machine(cap));
@@ -1212,7 +1251,8 @@ impl<'a> Correlator<'a> {
             }
         }
         for log_id in unplaced {
-            let src = &self.s.log(log_id).source;
+            let snapshot: &'a Snapshot = self.s;
+            let src = &snapshot.log(log_id).source;
             let id = ObjectRef {
                 kind: UNATTRIBUTED_KIND.to_owned(),
                 namespace: None,
@@ -1264,7 +1304,7 @@ fn folder_of(file: &str) -> &str {
 /// `virt-launcher-<vm>-<5 characters>`, a known VM named by the shortened `virt-launcher-<vm>`,
 /// or a known VM whose pod name was cut at 63 characters. An unknown shortened name is taken
 /// as the VM's; a cut name never forms a VM of its own.
-fn launcher_vm_name(pod: &str, known: Option<&BTreeSet<String>>) -> Option<String> {
+fn launcher_vm_name(pod: &str, known: Option<&BTreeSet<Cow<'_, str>>>) -> Option<String> {
     let rest = pod.strip_prefix(LAUNCHER_PREFIX)?;
     if rest.is_empty() {
         return None;
@@ -1283,9 +1323,9 @@ fn launcher_vm_name(pod: &str, known: Option<&BTreeSet<String>>) -> Option<Strin
         let mut matches = known
             .into_iter()
             .flatten()
-            .filter(|k| k.starts_with(stem) || stem.starts_with(k.as_str()));
+            .filter(|k| k.starts_with(stem) || stem.starts_with(k.as_ref()));
         let first = matches.next()?;
-        return matches.next().is_none().then(|| first.clone());
+        return matches.next().is_none().then(|| first.to_string());
     }
     Some(suffixed.unwrap_or(rest).to_owned())
 }
@@ -1346,11 +1386,10 @@ static LAUNCHER_REFERENCE: std::sync::LazyLock<Option<regex::Regex>> = std::sync
 
 /// The namespace of a [`LAUNCHER_REFERENCE`] match: `kubectl get all` writes `pod/NAME`, and
 /// `pod` there is the kind, not a namespace.
-fn launcher_namespace(c: &regex::Captures<'_>) -> Option<String> {
+fn launcher_namespace<'t>(c: &regex::Captures<'t>) -> Option<&'t str> {
     c.get(1)
         .map(|m| m.as_str())
         .filter(|ns| !matches!(*ns, "pod" | "pods" | "po"))
-        .map(str::to_owned)
 }
 
 /// `virt-launcher-<vmi>-<5 characters>` → `<vmi>`.
