@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use crate::bounded::{self, Codec, Inflated};
 use crate::layout::{self, ArchiveKind, Decision, Nested, Plan};
-use crate::{Entry, Item, Outcome, list_contents, read_cap, read_from, read_planned, spool};
+use crate::{Entry, Item, Outcome, Rel, list_contents, read_cap, read_from, read_planned, spool};
 
 /// Reason for an entry whose path starts at the root.
 const ABSOLUTE: &str = "absolute path in the archive: not read";
@@ -94,7 +94,7 @@ pub(crate) fn nested(
         Err((done, error)) => (done, Some(error)),
     };
     for (entry, _) in &mut entries {
-        entry.rel = format!("{}/{}", item.rel, entry.rel).into_boxed_str();
+        entry.rel = Rel::Own(format!("{}/{}", item.rel(), entry.rel()).into());
     }
     Outcome::Archive { entries, error }
 }
@@ -249,19 +249,20 @@ fn items(read: &Reading<'_>, rels: Vec<Vec<String>>) -> Vec<Item> {
     let plans = read.plan(&rels);
     rels.into_iter()
         .zip(plans)
-        .map(|(rel, plan)| Item {
-            name: Arc::from(format!("{archive}!/{}", rel.join("/"))),
-            rel: Item::joined(&rel),
-            plan,
+        .map(|(rel, plan)| {
+            let name: Arc<str> = Arc::from(format!("{archive}!/{}", rel.join("/")));
+            let rel = Rel::new(&name, &rel);
+            Item { name, rel, plan }
         })
         .collect()
 }
 
 /// An entry not read, with its reason, named by its path as written in the archive.
 fn not_read(archive: &str, raw: &str, reason: &'static str) -> (Entry, Outcome) {
+    let name: Arc<str> = Arc::from(format!("{archive}!/{raw}"));
     let entry = Entry {
-        name: Arc::from(format!("{archive}!/{raw}")),
-        rel: raw.into(),
+        rel: Rel::new(&name, &[raw]),
+        name,
         kind: InputKind::File,
     };
     (entry, Outcome::Skipped(reason))
@@ -605,9 +606,10 @@ fn tar(
             let i = listing.len();
             index.insert(rel.clone(), i);
             let provisional = planner.add(&rel);
+            let entry_name: Arc<str> = Arc::from(format!("{name}!/{}", rel.join("/")));
             let item = Item {
-                name: Arc::from(format!("{name}!/{}", rel.join("/"))),
-                rel: Item::joined(&rel),
+                rel: Rel::new(&entry_name, &rel),
+                name: entry_name,
                 plan: Plan {
                     decision: Decision::Skip(""),
                     kind: InputKind::File,
@@ -683,7 +685,7 @@ fn tar(
         .zip(names)
         .zip(plans)
         .map(|((rel, name), plan)| Item {
-            rel: Item::joined(&rel),
+            rel: Rel::new(&name, &rel),
             name,
             plan,
         })
@@ -881,7 +883,7 @@ fn finish(
         items
             .iter()
             .zip(&outcomes)
-            .filter_map(|(item, o)| Some((&*item.rel, o.as_ref()?))),
+            .filter_map(|(item, o)| Some((item.rel(), o.as_ref()?))),
     );
     let copies: Vec<(usize, Outcome)> = held
         .into_par_iter()

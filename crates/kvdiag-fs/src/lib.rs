@@ -99,7 +99,7 @@ pub fn add_path(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), Error>
             std::fs::File::open(path)
         });
         let entry = Entry {
-            rel: file_name.into(),
+            rel: Rel::new(&name, &[file_name]),
             name,
             kind: plan.kind,
         };
@@ -275,18 +275,58 @@ fn fixture_folders_of(dir: &Path) -> Option<Vec<PathBuf>> {
 
 /// One planned file of a capture.
 struct Item {
-    /// Path inside the capture, its components joined by `/` (one allocation, not one per
-    /// component: a listing of tens of thousands of files is held until all are read).
-    rel: Box<str>,
+    /// Path inside the capture, its components joined by `/`.
+    rel: Rel,
     /// The input's name in the report.
     name: Arc<str>,
     plan: Plan,
 }
 
+/// A file's path inside its capture, its components joined by `/`. It is most often the end
+/// of the file's name (`<root>/<path>`, `<archive>!/<path>`): then only where it starts is
+/// held, as a listing of tens of thousands of files is held until all are read.
+enum Rel {
+    /// The name from this byte on.
+    Tail(usize),
+    /// Not the end of the name (the entries of an archive inside a capture).
+    Own(Box<str>),
+}
+
+impl Rel {
+    /// The path of components `parts` in a file named `name`.
+    fn new(name: &str, parts: &[impl AsRef<str>]) -> Rel {
+        let len = parts.iter().map(|p| p.as_ref().len() + 1).sum::<usize>();
+        let tail = name
+            .len()
+            .checked_sub(len.saturating_sub(1))
+            .filter(|&at| name.is_char_boundary(at))
+            .filter(|&at| name[at..].split('/').eq(parts.iter().map(AsRef::as_ref)));
+        match tail {
+            Some(at) => Rel::Tail(at),
+            None => Rel::Own(
+                parts
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<_>>()
+                    .join("/")
+                    .into(),
+            ),
+        }
+    }
+
+    /// The path, in the file named `name`.
+    fn of<'a>(&'a self, name: &'a str) -> &'a str {
+        match self {
+            Rel::Tail(at) => name.get(*at..).unwrap_or_default(),
+            Rel::Own(rel) => rel,
+        }
+    }
+}
+
 impl Item {
-    /// The path of a file inside its capture, from its components.
-    fn joined(rel: &[String]) -> Box<str> {
-        rel.join("/").into_boxed_str()
+    /// Its path inside the capture.
+    fn rel(&self) -> &str {
+        self.rel.of(&self.name)
     }
 
     /// What is kept of it once it is read: its plan goes.
@@ -304,7 +344,7 @@ impl Item {
 /// bytes), as tens of thousands of them wait at once.
 struct Entry {
     /// Path inside the capture, its components joined by `/`.
-    rel: Box<str>,
+    rel: Rel,
     /// The input's name in the report.
     name: Arc<str>,
     /// The kind of capture it belongs to.
@@ -312,9 +352,14 @@ struct Entry {
 }
 
 impl Entry {
+    /// Its path inside the capture.
+    fn rel(&self) -> &str {
+        self.rel.of(&self.name)
+    }
+
     /// Its path's components, in order (see [`Entry::in_order`]).
     fn components(&self) -> std::str::Split<'_, char> {
-        self.rel.split('/')
+        self.rel().split('/')
     }
 
     /// The order inputs are added in: by path, component by component.
@@ -460,11 +505,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         })
         .collect();
     let plans = layout::plan(&rels);
-    let mut planned: Vec<(Box<str>, Plan)> = rels
-        .into_iter()
-        .map(|r| Item::joined(&r))
-        .zip(plans)
-        .collect();
+    let mut planned: Vec<(Vec<String>, Plan)> = rels.into_iter().zip(plans).collect();
     let others: Vec<_> = others
         .into_iter()
         .zip(planned.split_off(first_other))
@@ -480,12 +521,14 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
                 if nested == Nested::Own {
                     archives.push((path, kind));
                 } else {
-                    let name = Arc::from(path.display().to_string());
+                    let name: Arc<str> = Arc::from(path.display().to_string());
+                    let rel = Rel::new(&name, &rel);
                     inner.push((path, Item { rel, name, plan }, kind, nested));
                 }
                 return None;
             }
             let (name, path) = named(path);
+            let rel = Rel::new(&name, &rel);
             Some((path, Item { rel, name, plan }))
         })
         .collect();
@@ -502,7 +545,7 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         .extract_if(.., |(_, item)| item.plan.copy_of.is_some())
         .collect();
     let mut done: Vec<(Entry, Outcome)> = items.into_par_iter().map(read).collect();
-    let lists = list_contents(done.iter().map(|(e, o)| (&*e.rel, o)));
+    let lists = list_contents(done.iter().map(|(e, o)| (e.rel(), o)));
     let seconds: Vec<(Entry, Outcome)> = copies
         .into_par_iter()
         .map(|(path, item)| {
@@ -526,11 +569,12 @@ fn add_dir(builder: &mut SnapshotBuilder, root: &Path, limits: &Limits) {
         done.push((item.into_entry(), outcome));
     }
     for ((path, why), (rel, plan)) in others {
-        let name = Arc::from(path.display().to_string());
+        let name: Arc<str> = Arc::from(path.display().to_string());
         let outcome = match why {
             NotAFile::Skipped(reason) => Outcome::Skipped(reason),
             NotAFile::Unreadable(reason) => Outcome::Unreadable(reason),
         };
+        let rel = Rel::new(&name, &rel);
         done.push((Item { rel, name, plan }.into_entry(), outcome));
     }
     add_tree_outcomes(builder, &root.display().to_string(), done);
@@ -987,4 +1031,47 @@ fn streamable(hint: &kvdiag::LogHint) -> bool {
         && hint.container.as_deref() != Some(HANDLER)
         && (hint.container.is_some() || hint.kind.is_some())
         && (hint.pod.is_some() || hint.vm.is_some() || hint.node.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rel;
+
+    #[test]
+    fn a_path_at_the_end_of_its_name_is_not_copied() {
+        let name = "mg/must-gather.local.1/namespaces/ns/pods/p/p.yaml";
+        let parts = [
+            "must-gather.local.1",
+            "namespaces",
+            "ns",
+            "pods",
+            "p",
+            "p.yaml",
+        ];
+        let rel = Rel::new(name, &parts);
+        assert!(matches!(rel, Rel::Tail(3)));
+        assert_eq!(rel.of(name), parts.join("/"));
+        let entry = "support.zip!/nodes/n1.zip!/logs/kern.log";
+        let rel = Rel::new(entry, &["logs", "kern.log"]);
+        assert_eq!(rel.of(entry), "logs/kern.log");
+    }
+
+    #[test]
+    fn a_path_that_is_not_the_end_of_its_name_is_held() {
+        // Names that do not end with the path's text (the entries of an archive in a capture
+        // are named after the archive, their path continues the archive's own).
+        for (name, parts) in [
+            (
+                "mg/nodes/n1.zip!/logs/kern.log",
+                &["nodes", "n1.zip", "logs", "kern.log"][..],
+            ),
+            ("a-b", &["a", "b"][..]),
+            ("b", &["a", "b"][..]),
+            ("é", &["\u{0301}"][..]),
+        ] {
+            let rel = Rel::new(name, parts);
+            assert!(matches!(rel, Rel::Own(_)), "{name}");
+            assert_eq!(rel.of(name), parts.join("/"), "{name}");
+        }
+    }
 }
