@@ -496,7 +496,7 @@ fn records(report: &Report, dir: &Path) -> Vec<Record> {
         if let Some(name) = rel(&p.source) {
             out.push(Record {
                 skipped: Some(name),
-                reason: Some(p.reason.clone()),
+                reason: Some(p.reason.to_string()),
                 ..Record::default()
             });
         }
@@ -505,7 +505,7 @@ fn records(report: &Report, dir: &Path) -> Vec<Record> {
         if let Some(name) = rel(&p.source) {
             out.push(Record {
                 failed: Some(name),
-                reason: Some(p.reason.clone()),
+                reason: Some(p.reason.to_string()),
                 ..Record::default()
             });
         }

@@ -662,6 +662,18 @@ fn add_outcomes(builder: &mut SnapshotBuilder, mut done: Vec<(Entry, Outcome)>) 
     if !done.is_sorted_by(|a, b| Entry::in_order(&a.0, &b.0).is_le()) {
         done.sort_by(|a, b| Entry::in_order(&a.0, &b.0));
     }
+    let (objects, logs) = done.iter().fold((0, 0), |(objects, logs), (_, outcome)| {
+        let Outcome::Parsed(parsed) = outcome else {
+            return (objects, logs);
+        };
+        match parsed.as_ref() {
+            Ok(Parsed::Objects(docs)) => (objects + docs.objects.len(), logs),
+            Ok(Parsed::Log(_)) => (objects, logs + 1),
+            Ok(Parsed::Logs(streams)) => (objects, logs + streams.len()),
+            _ => (objects, logs),
+        }
+    });
+    builder.reserve(objects, logs);
     for (entry, outcome) in done {
         let kind = entry.kind;
         match outcome {

@@ -132,7 +132,7 @@ fn a_malformed_file_is_reported_and_changes_no_other_diagnosis() {
                 "{format} output does not name {f}"
             );
             assert!(
-                out.contains(&failure.reason),
+                out.contains(failure.reason.as_ref()),
                 "{format} output does not give the reason for {f}"
             );
         }

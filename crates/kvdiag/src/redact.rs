@@ -439,7 +439,7 @@ impl Redactor {
         }
         for p in i.skipped.iter_mut().chain(i.failed.iter_mut()) {
             self.arc(&mut p.source);
-            p.reason = self.text(&p.reason);
+            p.reason = self.text(&p.reason).into();
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Stage 2, index: everything read, deduplicated and indexed, with the capture time.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
-use crate::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -39,10 +40,7 @@ pub struct Snapshot {
     /// The capture of each log stream.
     log_capture: Vec<CaptureId>,
     by_kind: BTreeMap<String, Vec<ObjectId>>,
-    /// kind → namespace ([`NO_NAMESPACE`] for none) → name → objects (one per capture):
-    /// looked up without building keys.
-    by_name: HashMap<String, HashMap<String, HashMap<String, Vec<ObjectId>>>>,
-    by_uid: HashMap<(CaptureId, String), ObjectId>,
+    lookup: Lookup,
     captures: Vec<Capture>,
     inputs: Inputs,
 }
@@ -69,6 +67,108 @@ pub const LOOSE_CAPTURE_NAME: &str = "inputs";
 
 /// The namespace key of cluster-scoped objects in the name index (no namespace holds a NUL).
 const NO_NAMESPACE: &str = "\u{0}";
+
+/// Objects found by capture, kind, namespace and name, and by capture and uid. The tables
+/// hold object ids only, hashed by those fields and compared against the objects: no name or
+/// uid is copied (a must-gather of thousands of VMs has tens of thousands of objects).
+#[derive(Debug, Default)]
+struct Lookup {
+    hasher: foldhash::fast::RandomState,
+    /// The first object of each capture, kind, namespace and name.
+    by_name: hashbrown::HashTable<ObjectId>,
+    /// The last object of each capture and uid.
+    by_uid: hashbrown::HashTable<ObjectId>,
+}
+
+/// What an object is found by: capture, kind, namespace, name.
+type NameKey<'a> = (CaptureId, &'a str, Option<&'a str>, &'a str);
+
+/// An object's namespace as it is looked up (cluster-scoped objects have none).
+fn namespace_key(namespace: Option<&str>) -> &str {
+    namespace.unwrap_or(NO_NAMESPACE)
+}
+
+fn name_hash(hasher: &foldhash::fast::RandomState, key: NameKey<'_>) -> u64 {
+    let (cap, kind, namespace, name) = key;
+    hasher.hash_one((cap, kind, namespace_key(namespace), name))
+}
+
+fn same_name(a: NameKey<'_>, b: NameKey<'_>) -> bool {
+    a.0 == b.0 && a.1 == b.1 && a.3 == b.3 && namespace_key(a.2) == namespace_key(b.2)
+}
+
+impl Lookup {
+    fn new(objects: &[Object], capture: &[CaptureId]) -> Lookup {
+        let hasher = foldhash::fast::RandomState::default();
+        let mut by_name = hashbrown::HashTable::new();
+        let mut by_uid = hashbrown::HashTable::new();
+        let name_of = |id: ObjectId| {
+            let o = &objects[id];
+            let name = o.name.as_deref().unwrap_or_default();
+            (capture[id], o.kind.as_str(), o.namespace.as_deref(), name)
+        };
+        let uid_of = |id: ObjectId| (capture[id], objects[id].uid.as_deref().unwrap_or_default());
+        for (id, o) in objects.iter().enumerate() {
+            if o.name.is_some() {
+                let key = name_of(id);
+                let hash = name_hash(&hasher, key);
+                let same = |&other: &ObjectId| same_name(name_of(other), key);
+                let rehash = |&other: &ObjectId| name_hash(&hasher, name_of(other));
+                if let hashbrown::hash_table::Entry::Vacant(e) = by_name.entry(hash, same, rehash) {
+                    e.insert(id);
+                }
+            }
+            if o.uid.is_some() {
+                let key = uid_of(id);
+                let same = |&other: &ObjectId| uid_of(other) == key;
+                let rehash = |&other: &ObjectId| hasher.hash_one(uid_of(other));
+                match by_uid.entry(hasher.hash_one(key), same, rehash) {
+                    hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = id,
+                    hashbrown::hash_table::Entry::Vacant(e) => {
+                        e.insert(id);
+                    }
+                }
+            }
+        }
+        Lookup {
+            hasher,
+            by_name,
+            by_uid,
+        }
+    }
+
+    /// The object of `(capture, kind, namespace, name)`.
+    fn find(
+        &self,
+        objects: &[Object],
+        capture: &[CaptureId],
+        key: NameKey<'_>,
+    ) -> Option<ObjectId> {
+        self.by_name
+            .find(name_hash(&self.hasher, key), |&id| {
+                let o = &objects[id];
+                o.name.as_deref().is_some_and(|name| {
+                    same_name((capture[id], &o.kind, o.namespace.as_deref(), name), key)
+                })
+            })
+            .copied()
+    }
+
+    /// The object with `uid` in capture `cap`.
+    fn by_uid(
+        &self,
+        objects: &[Object],
+        capture: &[CaptureId],
+        cap: CaptureId,
+        uid: &str,
+    ) -> Option<ObjectId> {
+        self.by_uid
+            .find(self.hasher.hash_one((cap, uid)), |&id| {
+                capture[id] == cap && objects[id].uid.as_deref() == Some(uid)
+            })
+            .copied()
+    }
+}
 
 /// The moment the snapshot describes; ages ("deleted 10 minutes ago") are measured from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -241,8 +341,10 @@ pub struct InputProblem {
     pub source: Arc<str>,
     /// The kind of capture it belongs to.
     pub kind: InputKind,
+    // Most reasons are fixed texts: not copied for each of the thousands of files a
+    // must-gather skips.
     /// Why.
-    pub reason: String,
+    pub reason: Cow<'static, str>,
 }
 
 /// Collects inputs into a [`Snapshot`].
@@ -527,8 +629,19 @@ impl SnapshotBuilder {
         self.log_capture.push(self.current);
     }
 
+    /// Makes room for `objects` more objects and `logs` more log streams. A caller that holds
+    /// many parsed inputs before adding them (the files of a must-gather) has each table grow
+    /// once instead of doubling as it fills, which holds the old and the new table at once,
+    /// at the end of reading, when memory is at its peak.
+    pub fn reserve(&mut self, objects: usize, logs: usize) {
+        self.objects.reserve(objects);
+        self.object_capture.reserve(objects);
+        self.logs.reserve(logs);
+        self.log_capture.reserve(logs);
+    }
+
     /// Records an input deliberately not read.
-    pub fn skip(&mut self, name: impl Into<Arc<str>>, reason: impl Into<String>) {
+    pub fn skip(&mut self, name: impl Into<Arc<str>>, reason: impl Into<Cow<'static, str>>) {
         self.skip_as(name, InputKind::File, reason);
     }
 
@@ -537,7 +650,7 @@ impl SnapshotBuilder {
         &mut self,
         name: impl Into<Arc<str>>,
         kind: InputKind,
-        reason: impl Into<String>,
+        reason: impl Into<Cow<'static, str>>,
     ) {
         self.inputs.skipped.push(InputProblem {
             source: name.into(),
@@ -547,7 +660,7 @@ impl SnapshotBuilder {
     }
 
     /// Records an input that could not be read.
-    pub fn fail(&mut self, name: impl Into<Arc<str>>, reason: impl Into<String>) {
+    pub fn fail(&mut self, name: impl Into<Arc<str>>, reason: impl Into<Cow<'static, str>>) {
         self.fail_as(name, InputKind::File, reason);
     }
 
@@ -556,7 +669,7 @@ impl SnapshotBuilder {
         &mut self,
         name: impl Into<Arc<str>>,
         kind: InputKind,
-        reason: impl Into<String>,
+        reason: impl Into<Cow<'static, str>>,
     ) {
         self.inputs.failed.push(InputProblem {
             source: name.into(),
@@ -642,35 +755,30 @@ impl SnapshotBuilder {
         }
         self.inputs.summarise();
         let mut by_kind: BTreeMap<String, Vec<ObjectId>> = BTreeMap::new();
-        let mut by_name: HashMap<String, HashMap<String, HashMap<String, Vec<ObjectId>>>> =
-            HashMap::default();
-        let mut by_uid = HashMap::default();
         for (id, o) in objects.iter().enumerate() {
-            by_kind.entry(o.kind.clone()).or_default().push(id);
-            if let Some(name) = &o.name {
-                by_name
-                    .entry(o.kind.clone())
-                    .or_default()
-                    .entry(o.namespace.as_deref().unwrap_or(NO_NAMESPACE).to_owned())
-                    .or_default()
-                    .entry(name.clone())
-                    .or_default()
-                    .push(id);
-            }
-            if let Some(uid) = &o.uid {
-                by_uid.insert((object_capture[id], uid.clone()), id);
+            match by_kind.get_mut(&o.kind) {
+                Some(ids) => ids.push(id),
+                None => {
+                    by_kind.insert(o.kind.clone(), vec![id]);
+                }
             }
         }
+        let lookup = Lookup::new(&objects, &object_capture);
         let mut logs = self.logs;
-        name_pods_of_excerpts(&objects, &by_uid, &mut logs, &self.log_capture);
+        name_pods_of_excerpts(
+            &objects,
+            &object_capture,
+            &lookup,
+            &mut logs,
+            &self.log_capture,
+        );
         Snapshot {
             objects,
             object_capture,
             logs,
             log_capture: self.log_capture,
             by_kind,
-            by_name,
-            by_uid,
+            lookup,
             captures,
             inputs: self.inputs,
         }
@@ -680,7 +788,8 @@ impl SnapshotBuilder {
 /// Kernel-log excerpts know their pod by uid only: name it when the pod was captured.
 fn name_pods_of_excerpts(
     objects: &[Object],
-    by_uid: &HashMap<(CaptureId, String), ObjectId>,
+    object_capture: &[CaptureId],
+    lookup: &Lookup,
     logs: &mut [LogStream],
     log_capture: &[CaptureId],
 ) {
@@ -692,8 +801,8 @@ fn name_pods_of_excerpts(
         let Some(pod) = src
             .pod_uid
             .as_ref()
-            .and_then(|uid| by_uid.get(&(capture, uid.clone())))
-            .map(|&id| &objects[id])
+            .and_then(|uid| lookup.by_uid(objects, object_capture, capture, uid))
+            .map(|id| &objects[id])
             .filter(|o| o.kind == "Pod")
         else {
             continue;
@@ -710,24 +819,27 @@ fn name_pods_of_excerpts(
 /// preserved.
 fn dedupe(mut objects: Vec<Object>, mut captures: Vec<CaptureId>) -> (Vec<Object>, Vec<CaptureId>) {
     let repeated = crate::parse::text::repeated_events(&objects);
-    // First which object each place holds (by index, keys borrowed): (where the place was
-    // first met, the copy chosen).
-    let mut place: HashMap<(CaptureId, &str, Option<&str>, &str), usize> = HashMap::default();
+    // First which object each place holds: (where the place was first met, the copy chosen).
+    // The places are found by a table of indices into `chosen`, hashed by the object's
+    // capture, kind, namespace and name (no key held: one per object).
+    let hasher = foldhash::fast::RandomState::default();
+    let key_of = |i: usize| {
+        let o: &Object = &objects[i];
+        let name = o.name.as_deref().unwrap_or_default();
+        (captures[i], o.kind.as_str(), o.namespace.as_deref(), name)
+    };
+    let mut place: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
     let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
-        let Some(name) = object.name.as_deref() else {
+        if object.name.is_none() {
             if !repeated.contains(&i) {
                 chosen.push((i, i));
             }
             continue;
-        };
-        let key = (
-            captures[i],
-            object.kind.as_str(),
-            object.namespace.as_deref(),
-            name,
-        );
-        match place.get(&key) {
+        }
+        let key = key_of(i);
+        let hash = name_hash(&hasher, key);
+        match place.find(hash, |&p| same_name(key_of(chosen[p].0), key)) {
             Some(&p) => {
                 let held = &objects[chosen[p].1];
                 let better = match (text_rank(object), text_rank(held)) {
@@ -745,7 +857,8 @@ fn dedupe(mut objects: Vec<Object>, mut captures: Vec<CaptureId>) -> (Vec<Object
                 }
             }
             None => {
-                place.insert(key, chosen.len());
+                let rehash = |&p: &usize| name_hash(&hasher, key_of(chosen[p].0));
+                place.insert_unique(hash, chosen.len(), rehash);
                 chosen.push((i, i));
             }
         }
@@ -881,18 +994,14 @@ impl Snapshot {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<ObjectId> {
-        self.by_name
-            .get(kind)?
-            .get(namespace.unwrap_or(NO_NAMESPACE))?
-            .get(name)?
-            .iter()
-            .copied()
-            .find(|&id| self.object_capture[id] == capture)
+        let key = (capture, kind, namespace, name);
+        self.lookup.find(&self.objects, &self.object_capture, key)
     }
 
     /// The object with this uid in a capture.
     pub fn by_uid(&self, capture: CaptureId, uid: &str) -> Option<ObjectId> {
-        self.by_uid.get(&(capture, uid.to_owned())).copied()
+        self.lookup
+            .by_uid(&self.objects, &self.object_capture, capture, uid)
     }
 
     /// The capture an object was read from.

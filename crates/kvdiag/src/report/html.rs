@@ -319,7 +319,7 @@ impl Page {
             failed: i
                 .failed
                 .iter()
-                .map(|f| (short(&f.source), f.reason.clone()))
+                .map(|f| (short(&f.source), f.reason.to_string()))
                 .collect(),
             partly: i
                 .read
