@@ -346,7 +346,8 @@ impl<'a> Aliases<'a> {
     }
 }
 
-type VolumeKey = (CaptureId, Option<String>, String);
+/// A volume (DataVolume or PVC) by capture, namespace and name, borrowed from the snapshot.
+type VolumeKey<'a> = (CaptureId, Option<&'a str>, &'a str);
 
 struct Correlator<'a> {
     s: &'a Snapshot,
@@ -355,11 +356,11 @@ struct Correlator<'a> {
     /// Union-find root → machine subject.
     machine_of_root: HashMap<usize, usize>,
     /// Volume → machine subjects that use it.
-    users: BTreeMap<VolumeKey, Vec<usize>>,
+    users: BTreeMap<VolumeKey<'a>, Vec<usize>>,
     /// Volume → its storage subject, for volumes no machine uses.
-    storage: BTreeMap<VolumeKey, usize>,
+    storage: BTreeMap<VolumeKey<'a>, usize>,
     /// Importer pod (capture, namespace, name) → volume.
-    importers: HashMap<VolumeKey, VolumeKey>,
+    importers: HashMap<VolumeKey<'a>, VolumeKey<'a>>,
     /// Node (capture, name) → its node subject.
     node_subjects: BTreeMap<(CaptureId, String), usize>,
     /// Alias → the folders of the evidence that named it (borrowed from the snapshot's
@@ -893,8 +894,8 @@ impl<'a> Correlator<'a> {
                 let o = self.obj(id);
                 volume_names(o.root(), &mut names);
                 for name in names.drain(..) {
-                    self.uses((cap, o.namespace.clone(), name.clone()), sub);
-                    refs.push(name);
+                    self.uses((cap, o.namespace.as_deref(), name), sub);
+                    refs.push(name.to_owned());
                 }
             }
             refs.sort();
@@ -904,49 +905,49 @@ impl<'a> Correlator<'a> {
         // A DataVolume owned by a VM is used by it even when the VM's spec was not captured.
         for &id in self.s.of_kind(DV) {
             let o = self.obj(id);
-            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+            let (cap, Some(name)) = (self.cap(id), o.name.as_deref()) else {
                 continue;
             };
             let owners = o.owners().filter(|(k, _)| *k == VM).map(|(_, uid)| uid);
             for uid in owners {
                 if let Some(sub) = self.machine_of(&Alias::uid(cap, uid)) {
-                    self.uses((cap, o.namespace.clone(), name.clone()), sub);
+                    self.uses((cap, o.namespace.as_deref(), name), sub);
                 }
             }
         }
-        let dv_uid: HashMap<(CaptureId, String), VolumeKey> = self
+        let dv_uid: HashMap<(CaptureId, &str), VolumeKey<'a>> = self
             .s
             .of_kind(DV)
             .iter()
             .filter_map(|&id| {
                 let o = self.obj(id);
                 Some((
-                    (self.cap(id), o.uid.clone()?),
-                    (self.cap(id), o.namespace.clone(), o.name.clone()?),
+                    (self.cap(id), o.uid.as_deref()?),
+                    (self.cap(id), o.namespace.as_deref(), o.name.as_deref()?),
                 ))
             })
             .collect();
-        let mut pvc_uid: HashMap<(CaptureId, String), VolumeKey> = HashMap::default();
+        let mut pvc_uid: HashMap<(CaptureId, &str), VolumeKey<'a>> = HashMap::default();
         for kind in [DV, PVC] {
             for &id in self.s.of_kind(kind) {
                 let o = self.obj(id);
-                let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+                let (cap, Some(name)) = (self.cap(id), o.name.as_deref()) else {
                     continue;
                 };
                 // A PVC owned by a DataVolume of another name is that DataVolume's.
                 let key = o
                     .owners()
                     .filter(|(k, _)| *k == DV)
-                    .find_map(|(_, uid)| dv_uid.get(&(cap, uid.to_owned())).cloned())
-                    .unwrap_or((cap, o.namespace.clone(), name.clone()));
+                    .find_map(|(_, uid)| dv_uid.get(&(cap, uid)).copied())
+                    .unwrap_or((cap, o.namespace.as_deref(), name));
                 if kind == PVC {
-                    if let Some(uid) = &o.uid {
-                        pvc_uid.insert((cap, uid.clone()), key.clone());
+                    if let Some(uid) = o.uid.as_deref() {
+                        pvc_uid.insert((cap, uid), key);
                     }
                     if let Some(pod) = o.annotation("cdi.kubevirt.io/storage.import.importPodName")
                     {
                         self.importers
-                            .insert((cap, o.namespace.clone(), pod.to_owned()), key.clone());
+                            .insert((cap, o.namespace.as_deref(), pod), key);
                     }
                 }
                 let subs = self.volume_subjects(&key, kind);
@@ -962,7 +963,7 @@ impl<'a> Correlator<'a> {
         }
         for &id in self.s.of_kind(POD) {
             let o = self.obj(id);
-            let (cap, Some(name)) = (self.cap(id), o.name.clone()) else {
+            let (cap, Some(name)) = (self.cap(id), o.name.as_deref()) else {
                 continue;
             };
             if is_launcher(o) {
@@ -971,8 +972,8 @@ impl<'a> Correlator<'a> {
             let key = o
                 .owners()
                 .filter(|(k, _)| *k == PVC)
-                .find_map(|(_, uid)| pvc_uid.get(&(cap, uid.to_owned())).cloned())
-                .or_else(|| self.importer_volume(cap, o.namespace.clone(), &name));
+                .find_map(|(_, uid)| pvc_uid.get(&(cap, uid)).copied())
+                .or_else(|| self.importer_volume(cap, o.namespace.as_deref(), name));
             if let Some(key) = key {
                 for sub in self.volume_subjects(&key, PVC) {
                     self.subjects[sub].pods.push(id);
@@ -982,7 +983,7 @@ impl<'a> Correlator<'a> {
     }
 
     /// Records that machine subject `sub` uses a volume.
-    fn uses(&mut self, volume: VolumeKey, sub: usize) {
+    fn uses(&mut self, volume: VolumeKey<'a>, sub: usize) {
         let users = self.users.entry(volume).or_default();
         if !users.contains(&sub) {
             users.push(sub);
@@ -990,18 +991,22 @@ impl<'a> Correlator<'a> {
     }
 
     /// The volume an importer pod writes: named by its PVC's annotation, else `importer-<pvc>`.
-    fn importer_volume(&self, cap: CaptureId, ns: Option<String>, pod: &str) -> Option<VolumeKey> {
-        let key = (cap, ns.clone(), pod.to_owned());
-        if let Some(v) = self.importers.get(&key) {
-            return Some(v.clone());
+    fn importer_volume(
+        &self,
+        cap: CaptureId,
+        ns: Option<&'a str>,
+        pod: &'a str,
+    ) -> Option<VolumeKey<'a>> {
+        if let Some(v) = self.importers.get(&(cap, ns, pod)) {
+            return Some(*v);
         }
         let pvc = pod.strip_prefix(IMPORTER_PREFIX)?;
-        (!pvc.is_empty()).then(|| (cap, ns, pvc.to_owned()))
+        (!pvc.is_empty()).then_some((cap, ns, pvc))
     }
 
     /// The subjects a volume belongs to: the VMs that use it, else its storage subject (made
     /// on first use, named after the DataVolume when there is one).
-    fn volume_subjects(&mut self, key: &VolumeKey, kind: &str) -> Vec<usize> {
+    fn volume_subjects(&mut self, key: &VolumeKey<'a>, kind: &str) -> Vec<usize> {
         if let Some(users) = self.users.get(key) {
             return users.clone();
         }
@@ -1011,17 +1016,17 @@ impl<'a> Correlator<'a> {
             }
             return vec![sub];
         }
-        let (cap, ns, name) = key.clone();
-        let has_dv = self.s.find(cap, DV, ns.as_deref(), &name).is_some();
+        let (cap, ns, name) = *key;
+        let has_dv = self.s.find(cap, DV, ns, name).is_some();
         let id = ObjectRef {
             kind: if has_dv || kind == DV { DV } else { PVC }.to_owned(),
-            namespace: ns,
-            name,
+            namespace: ns.map(str::to_owned),
+            name: name.to_owned(),
             capture: None,
         };
         let sub = self.subjects.len();
         self.subjects.push(Subject::new(id, Role::Storage, cap));
-        self.storage.insert(key.clone(), sub);
+        self.storage.insert(*key, sub);
         vec![sub]
     }
 
@@ -1139,13 +1144,11 @@ impl<'a> Correlator<'a> {
                     .or_else(|| self.machine_of(&Alias::pod(cap, ns, name)))
                     .into_iter()
                     .collect(),
-                POD => match self.importer_volume(cap, ns.map(str::to_owned), name) {
+                POD => match self.importer_volume(cap, ns, name) {
                     Some(key) => self.volume_subjects(&key, PVC),
                     None => Vec::new(),
                 },
-                DV | PVC => {
-                    self.volume_subjects(&(cap, ns.map(str::to_owned), name.to_owned()), kind)
-                }
+                DV | PVC => self.volume_subjects(&(cap, ns, name), kind),
                 NODE => vec![self.node_subject(cap, name)],
                 _ => by_uid.into_iter().collect(),
             };
@@ -1177,19 +1180,19 @@ impl<'a> Correlator<'a> {
             let cap = self.s.log_capture(log_id);
             let snapshot: &'a Snapshot = self.s;
             let src = &snapshot.log(log_id).source;
-            let ns = src.namespace.clone();
+            let ns = src.namespace.as_deref();
             if let Some(vm) = &src.vm
-                && let Some(sub) = self.machine_of(&Alias::vm(cap, ns.as_deref(), vm.as_str()))
+                && let Some(sub) = self.machine_of(&Alias::vm(cap, ns, vm.as_str()))
             {
                 self.subjects[sub].logs.push(log_id);
                 continue;
             }
             if let Some(pod) = &src.pod {
-                if let Some(sub) = self.machine_of(&Alias::pod(cap, ns.as_deref(), pod.as_str())) {
+                if let Some(sub) = self.machine_of(&Alias::pod(cap, ns, pod.as_str())) {
                     self.subjects[sub].logs.push(log_id);
                     continue;
                 }
-                if let Some(key) = self.importer_volume(cap, ns.clone(), pod) {
+                if let Some(key) = self.importer_volume(cap, ns, pod) {
                     for sub in self.volume_subjects(&key, PVC) {
                         self.subjects[sub].logs.push(log_id);
                     }
@@ -1199,7 +1202,7 @@ impl<'a> Correlator<'a> {
             // A node's own lines (kernel lines naming no pod, virt-handler's device plugins):
             // the node's subject, and, for virt-handler, the VMs on that node.
             let node = src.node.clone().or_else(|| {
-                let pod = self.s.find(cap, POD, ns.as_deref(), src.pod.as_deref()?)?;
+                let pod = self.s.find(cap, POD, ns, src.pod.as_deref()?)?;
                 Some(self.s.object(pod).str_at(&["spec", "nodeName"])?.to_owned())
             });
             let node_level = src.kind == Some(LogKind::Kernel)
@@ -1251,8 +1254,7 @@ impl<'a> Correlator<'a> {
             }
         }
         for log_id in unplaced {
-            let snapshot: &'a Snapshot = self.s;
-            let src = &snapshot.log(log_id).source;
+            let src = &self.s.log(log_id).source;
             let id = ObjectRef {
                 kind: UNATTRIBUTED_KIND.to_owned(),
                 namespace: None,
@@ -1406,10 +1408,10 @@ fn launcher_pod_vmi(pod: &str) -> Option<&str> {
 
 /// DataVolume and PVC names a VM or VMI refers to: `dataVolumeTemplates`, and `dataVolume` /
 /// `persistentVolumeClaim` volumes of the VM template or the VMI spec.
-fn volume_names(object: Node<'_>, out: &mut Vec<String>) {
+fn volume_names<'a>(object: Node<'a>, out: &mut Vec<&'a str>) {
     let templates = object.at(&["spec", "dataVolumeTemplates"]);
     for t in templates.into_iter().flat_map(Node::items) {
-        out.extend(t.str_at(&["metadata", "name"]).map(str::to_owned));
+        out.extend(t.str_at(&["metadata", "name"]));
     }
     let volumes = object
         .at(&["spec", "template", "spec", "volumes"])
@@ -1418,7 +1420,7 @@ fn volume_names(object: Node<'_>, out: &mut Vec<String>) {
         let name = v
             .str_at(&["dataVolume", "name"])
             .or_else(|| v.str_at(&["persistentVolumeClaim", "claimName"]));
-        out.extend(name.map(str::to_owned));
+        out.extend(name);
     }
 }
 
