@@ -42,8 +42,17 @@ enum Need {
 
 /// The coverage of every subject that missed something a rule looks at.
 pub fn coverage(rules: &RuleSet, snapshot: &Snapshot, subjects: &[Subject]) -> Vec<Coverage> {
+    coverage_of(rules, snapshot, subjects)
+}
+
+/// [`coverage`] of any subjects (the evaluator's listed ones, by reference).
+pub(crate) fn coverage_of<'s>(
+    rules: &RuleSet,
+    snapshot: &Snapshot,
+    subjects: impl IntoIterator<Item = &'s Subject>,
+) -> Vec<Coverage> {
     subjects
-        .iter()
+        .into_iter()
         .filter_map(|s| {
             let c = subject_coverage(rules, snapshot, s);
             (!c.missing.is_empty()).then_some(c)

@@ -91,14 +91,17 @@ pub fn analyze_subjects(
     } else {
         subjects.par_iter().map(one).collect()
     };
-    let mut listed = Vec::with_capacity(subjects.len());
+    // The subjects listed, for what was not checked in them (with `explain` only).
+    let mut listed = Vec::new();
     let mut timelines = Vec::new();
     for (subject, found) in subjects.iter().zip(found_all) {
         // Storage, node and unplaced evidence is listed only with a finding.
         if !subject.listed_always() && found.is_empty() {
             continue;
         }
-        listed.push(subject.clone());
+        if options.explain {
+            listed.push(subject);
+        }
         if options.timeline && !found.is_empty() {
             timelines.push(crate::timeline::timeline(snapshot, subject, &found));
         }
@@ -125,7 +128,7 @@ pub fn analyze_subjects(
         subjects: reports,
         diagnoses,
         coverage: if options.explain {
-            crate::coverage::coverage(rules, snapshot, &listed)
+            crate::coverage::coverage_of(rules, snapshot, listed)
         } else {
             Vec::new()
         },
