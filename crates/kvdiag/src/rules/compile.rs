@@ -41,7 +41,7 @@ pub(super) struct Ctx<'a> {
     file: &'a str,
     offset: u64,
     errors: &'a mut Vec<RuleError>,
-    patterns: &'a mut Vec<String>,
+    patterns: &'a mut Vec<(String, Regex)>,
     /// Names a template may use as `match.NAME` in the rule being compiled, and where each was
     /// first declared.
     captures: BTreeMap<String, Location>,
@@ -138,7 +138,7 @@ impl<'a> Ctx<'a> {
         file: &'a str,
         offset: u64,
         errors: &'a mut Vec<RuleError>,
-        patterns: &'a mut Vec<String>,
+        patterns: &'a mut Vec<(String, Regex)>,
     ) -> Ctx<'a> {
         Ctx {
             file,
@@ -950,14 +950,15 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The index of a log pattern in the rule set, compiled and added when new.
+    /// The index of a log pattern in the rule set, compiled and added when new (the log
+    /// scanner is built from the regexes compiled here).
     fn log_pattern(&mut self, pattern: &Spanned<String>) -> Option<usize> {
-        self.regex(pattern)?;
+        let re = self.regex(pattern)?;
         Some(
-            match self.patterns.iter().position(|p| *p == pattern.value) {
+            match self.patterns.iter().position(|(p, _)| *p == pattern.value) {
                 Some(i) => i,
                 None => {
-                    self.patterns.push(pattern.value.clone());
+                    self.patterns.push((pattern.value.clone(), re));
                     self.patterns.len() - 1
                 }
             },

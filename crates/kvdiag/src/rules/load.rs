@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_saphyr::Spanned;
 
-use super::compile::{CauseRef, Ctx, compile_regex, did_you_mean};
+use super::compile::{CauseRef, Ctx, did_you_mean};
 use super::model::{
     CauseInfo, Level, LoadError, LogPatterns, Rule, RuleError, RuleLocation, RuleSet,
 };
@@ -30,7 +30,8 @@ const CAUSES_FILE: &str = "causes.yaml";
 pub struct RuleSetBuilder {
     rules: Vec<Rule>,
     causes: Vec<CauseInfo>,
-    patterns: Vec<String>,
+    /// Log patterns, each with its regex, compiled once.
+    patterns: Vec<(String, regex::Regex)>,
     errors: Vec<RuleError>,
     ids: HashMap<String, RuleLocation>,
     /// Every cause code a rule names, with its file, checked once all files are in.
@@ -305,15 +306,11 @@ impl RuleSetBuilder {
         if self.errors.iter().any(|e| e.level == Level::Error) {
             return (None, self.errors);
         }
-        let regexes = self
-            .patterns
-            .iter()
-            .filter_map(|p| compile_regex(p).ok())
-            .collect();
+
         // Which containers' streams each pattern applies to (the union of its tests' `container`).
         let mut scopes = vec![Some(BTreeSet::new()); self.patterns.len()];
         self.rules.iter().for_each(|r| r.when.scopes(&mut scopes));
-        let patterns = self.patterns;
+        let (patterns, regexes) = self.patterns.into_iter().unzip();
         let set = RuleSet {
             rules: self.rules,
             causes: self.causes,
