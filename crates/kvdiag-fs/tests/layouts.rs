@@ -436,3 +436,36 @@ fn cut_or_damaged_archives_of_every_format_never_panic() {
         }
     }
 }
+
+/// Files are opened by their name in the report when it is their path; a name that is not
+/// UTF-8 is shown with U+FFFD, and the file is still opened by its own path.
+#[cfg(unix)]
+#[test]
+fn a_file_whose_name_is_not_utf8_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let src = fixture("qemu-crash-signal");
+    let out = temp_dir("not-utf8");
+    let odd = out.join(std::ffi::OsStr::from_bytes(b"vm-\xff.yaml"));
+    std::fs::copy(src.join("vm.yaml"), &odd).expect("copy");
+    std::fs::copy(src.join("vmi.yaml"), out.join("vmi.yaml")).expect("copy");
+    let report = analyze_path(&out);
+    let read: Vec<&str> = report.inputs.read.iter().map(|r| &*r.source).collect();
+    assert!(
+        read.iter().any(|s| s.ends_with("vm-\u{FFFD}.yaml")),
+        "{read:?}"
+    );
+    assert!(
+        report.inputs.failed.is_empty(),
+        "{:?}",
+        report.inputs.failed
+    );
+    assert!(
+        report
+            .subjects
+            .iter()
+            .any(|s| s.subject.kind == "VirtualMachine"),
+        "the VM of the file not named in UTF-8: {:?}",
+        report.subjects
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
