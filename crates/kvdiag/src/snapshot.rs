@@ -88,6 +88,14 @@ fn namespace_key(namespace: Option<&str>) -> &str {
     namespace.unwrap_or(NO_NAMESPACE)
 }
 
+/// The key object `id` is found by (its name is empty when it has none: such objects are
+/// never in a table of names).
+fn name_key<'a>(objects: &'a [Object], capture: &[CaptureId], id: ObjectId) -> NameKey<'a> {
+    let o = &objects[id];
+    let name = o.name.as_deref().unwrap_or_default();
+    (capture[id], o.kind.as_str(), o.namespace.as_deref(), name)
+}
+
 fn name_hash(hasher: &foldhash::fast::RandomState, key: NameKey<'_>) -> u64 {
     let (cap, kind, namespace, name) = key;
     hasher.hash_one((cap, kind, namespace_key(namespace), name))
@@ -102,11 +110,7 @@ impl Lookup {
         let hasher = foldhash::fast::RandomState::default();
         let mut by_name = hashbrown::HashTable::new();
         let mut by_uid = hashbrown::HashTable::new();
-        let name_of = |id: ObjectId| {
-            let o = &objects[id];
-            let name = o.name.as_deref().unwrap_or_default();
-            (capture[id], o.kind.as_str(), o.namespace.as_deref(), name)
-        };
+        let name_of = |id: ObjectId| name_key(objects, capture, id);
         let uid_of = |id: ObjectId| (capture[id], objects[id].uid.as_deref().unwrap_or_default());
         for (id, o) in objects.iter().enumerate() {
             if o.name.is_some() {
@@ -146,10 +150,7 @@ impl Lookup {
     ) -> Option<ObjectId> {
         self.by_name
             .find(name_hash(&self.hasher, key), |&id| {
-                let o = &objects[id];
-                o.name.as_deref().is_some_and(|name| {
-                    same_name((capture[id], &o.kind, o.namespace.as_deref(), name), key)
-                })
+                same_name(name_key(objects, capture, id), key)
             })
             .copied()
     }
@@ -823,11 +824,7 @@ fn dedupe(mut objects: Vec<Object>, mut captures: Vec<CaptureId>) -> (Vec<Object
     // The places are found by a table of indices into `chosen`, hashed by the object's
     // capture, kind, namespace and name (no key held: one per object).
     let hasher = foldhash::fast::RandomState::default();
-    let key_of = |i: usize| {
-        let o: &Object = &objects[i];
-        let name = o.name.as_deref().unwrap_or_default();
-        (captures[i], o.kind.as_str(), o.namespace.as_deref(), name)
-    };
+    let key_of = |i: usize| name_key(&objects, &captures, i);
     let mut place: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
     let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(objects.len());
     for (i, object) in objects.iter().enumerate() {
