@@ -502,3 +502,61 @@ fn a_message_opening_with_a_parenthesis_stays_the_message() {
         "(combined from similar events): server error. command SyncVMI failed"
     );
 }
+
+#[test]
+fn a_describe_cut_with_dots_to_a_headerless_events_row_in_bold_is_read() {
+    // The paste of NVIDIA/kubevirt-gpu-device-plugin issue 20 (fixtures/real), as posted:
+    // Markdown bold around the prompts and the event, the block cut with rows of dots, the
+    // Events table without its header; fenced as a Markdown code block.
+    let text = "```console\n**[root@node003 ~]# kubectl describe pod virt-launcher-vmi-gpu-sgwp6**\nName:           virt-launcher-vmi-gpu-sgwp6\n...............................................................................\n...............................................................................\nEvents:\n  Warning  **FailedScheduling  4s (x3 over 87s)  default-scheduler  0/1 nodes are available: 1 Insufficient nvidia.com/GA100_A100_SXM4_40GB.**\n```\n";
+    let parsed = parse("session.txt", text.as_bytes());
+    let s = summary(&parsed);
+    assert_eq!(s["unread"], json!([]), "{s}");
+    let objects = objects(&parsed);
+    assert_eq!(objects.len(), 2, "{objects:?}");
+    // No label says what was described: the command above it does.
+    assert_eq!(objects[0]["kind"], "Pod");
+    assert_eq!(
+        objects[0]["metadata"]["name"],
+        "virt-launcher-vmi-gpu-sgwp6"
+    );
+    let e = &objects[1];
+    assert_eq!(e["kind"], "Event");
+    assert_eq!(e["type"], "Warning");
+    assert_eq!(e["reason"], "FailedScheduling");
+    assert_eq!(e["count"], 3);
+    assert_eq!(e["source"]["component"], "default-scheduler");
+    assert_eq!(e["involvedObject"]["name"], "virt-launcher-vmi-gpu-sgwp6");
+    assert_eq!(
+        e["message"],
+        "0/1 nodes are available: 1 Insufficient nvidia.com/GA100_A100_SXM4_40GB."
+    );
+}
+
+#[test]
+fn headerless_event_rows_under_an_events_label_are_events_and_other_rows_are_not() {
+    // The row of the paste above, aligned as kubectl prints it, under a bare `Events:` label.
+    let row = "  Warning  FailedScheduling  4s (x3 over 87s)  default-scheduler  0/1 nodes are available: 1 Insufficient nvidia.com/GA100_A100_SXM4_40GB.";
+    let events = objects(&parse(
+        "events.txt",
+        format!("Events:\n{row}\n{row}\n").as_bytes(),
+    ));
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e["reason"] == "FailedScheduling"));
+    assert!(events.iter().all(|e| e["count"] == 3));
+    // Without the label, or with a first cell that is not an event type, it is not an event.
+    for text in [
+        format!("{row}\n"),
+        "Events:\n  Critical  FailedScheduling  4s  default-scheduler  no\n".to_owned(),
+        "Events:\n  Warning  FailedScheduling  soon  default-scheduler  no\n".to_owned(),
+    ] {
+        let parsed = parse("events.txt", text.as_bytes());
+        if let Parsed::Text(t) = &parsed {
+            assert!(
+                t.objects.objects.is_empty(),
+                "{text}: {:?}",
+                summary(&parsed)
+            );
+        }
+    }
+}

@@ -18,6 +18,8 @@ const SECOND_LABELS: &[&str] = &[
     "Labels:",
     "Annotations:",
     "Priority:",
+    // A block cut with dots down to its events (`Name:`, `...`, `Events:`).
+    "Events:",
     "Service Account:",
     "StorageClass:",
 ];
@@ -41,6 +43,7 @@ pub(super) fn starts_block(lines: &[Line<'_>], l: &Line<'_>) -> bool {
     lines
         .iter()
         .skip(at + 1)
+        .filter(|n| !super::is_elision(n.text))
         .take(4)
         .filter(|n| !n.is_blank())
         .take(2)
@@ -137,6 +140,56 @@ pub(super) fn is_events_header(t: &str) -> bool {
             || words.starts_with(&["FirstSeen", "LastSeen", "Count", "From"]))
 }
 
+/// A row of a describe Events table (`Warning  FailedScheduling  4s (x3 over 87s)
+/// default-scheduler  0/1 nodes ...`): a type, a reason, an age, a source, cut by runs of
+/// blanks. Pastes often drop the header above it.
+pub(super) fn is_event_row(t: &str) -> bool {
+    let mut cells = t
+        .trim()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let (Some(kind), Some(reason), Some(age), Some(_from)) =
+        (cells.next(), cells.next(), cells.next(), cells.next())
+    else {
+        return false;
+    };
+    matches!(kind, "Normal" | "Warning")
+        && !reason.contains(' ')
+        && (age == "<unknown>" || event_age(age).0.is_some())
+}
+
+/// An Events table whose header was not pasted gets one, its columns where the first row's
+/// cells start (kubectl aligns the rows of a table), so that it is read like any other.
+fn with_header(table: &[(u32, String)]) -> std::borrow::Cow<'_, [(u32, String)]> {
+    let Some((n, first)) = table.first() else {
+        return table.into();
+    };
+    if is_events_header(first) || !is_event_row(first) {
+        return table.into();
+    }
+    let mut header = String::new();
+    let mut names = ["Type", "Reason", "Age", "From", "Message"].into_iter();
+    let mut at = 0;
+    for cell in first.split("  ") {
+        if !cell.trim().is_empty() {
+            let start = at + (cell.len() - cell.trim_start().len());
+            let Some(name) = names.next() else { break };
+            // A blank before every name but the first (a column starts after a blank).
+            let pad = start
+                .saturating_sub(header.len())
+                .max(usize::from(!header.is_empty()));
+            header.extend(std::iter::repeat_n(' ', pad));
+            header.push_str(name);
+        }
+        at += cell.len() + 2;
+    }
+    let mut out = Vec::with_capacity(table.len() + 1);
+    out.push((*n, header));
+    out.extend_from_slice(table);
+    out.into()
+}
+
 fn is_table_header(t: &str) -> bool {
     let words: Vec<&str> = t.split_whitespace().collect();
     words.len() >= 2 && words.iter().all(|w| TABLE_WORDS.contains(w))
@@ -170,7 +223,7 @@ fn tree(lines: &[Line<'_>]) -> (Vec<Entry>, Option<u32>) {
         let ind = indent(l.text).saturating_sub(base);
         let t = l.text.trim();
         // People cut what they paste with a line of dots: it continues nothing.
-        if matches!(t, "..." | "…" | "[...]" | "(...)") {
+        if super::is_elision(t) {
             continuing = false;
             continue;
         }
@@ -224,7 +277,8 @@ fn tree(lines: &[Line<'_>]) -> (Vec<Entry>, Option<u32>) {
         if !key.is_empty() && value.is_empty() {
             let next = lines[k + 1..].iter().take(4).find(|n| !n.is_blank());
             if next.is_some_and(|n| {
-                indent(n.text).saturating_sub(base) > ind && is_table_header(n.text)
+                indent(n.text).saturating_sub(base) > ind
+                    && (is_table_header(n.text) || (key == "Events" && is_event_row(n.text)))
             }) {
                 table_at = Some(ind);
             }
@@ -264,8 +318,22 @@ pub(super) fn read(
     }
     let top = |k: &str| entries.iter().find(|e| e.key == k);
     let has = |k: &str| top(k).is_some();
+    // The kind the pasted command names, when it named this object (`describe pod NAME`,
+    // `describe pod/NAME`): surer than the labels, of which a cut block may keep few.
+    let named = top("Name").map(|e| e.value.as_str());
+    let commanded = (ctx.verb == "describe")
+        .then(|| match ctx.args.as_slice() {
+            [one] => one.split_once('/'),
+            [kind, name, ..] => Some((kind.as_str(), name.as_str())),
+            [] => None,
+        })
+        .flatten()
+        .filter(|(_, name)| Some(*name) == named)
+        .and_then(|(kind, _)| kind_of(kind));
     let kind = if let Some(k) = top("Kind") {
         k.value.clone()
+    } else if let Some((k, _)) = commanded {
+        k.to_owned()
     } else if has("Containers")
         || has("Controlled By")
         || has("Start Time")
@@ -914,7 +982,7 @@ fn read_events(
     out: &mut TextParts,
 ) {
     use Step::Key as K;
-    let (names, rows) = table_rows(table);
+    let (names, rows) = table_rows(&with_header(table));
     let col = |row: &[String], c: &str| {
         names
             .iter()

@@ -136,7 +136,7 @@ pub(super) fn is_utf16_text(bytes: &[u8]) -> bool {
     matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) && bytes.len().is_multiple_of(2)
 }
 
-/// The lines of `text`, cleaned of what terminals and mail add.
+/// The lines of `text`, cleaned of what terminals, mail and Markdown add.
 fn lines(text: &str) -> Vec<(u32, String)> {
     text.split('\n')
         .enumerate()
@@ -149,12 +149,46 @@ fn lines(text: &str) -> Vec<(u32, String)> {
                 None if l == ">" => String::new(),
                 None => l,
             };
+            let l = strip_bold(l);
+            // A Markdown code fence (```` ``` ````, ```` ```console ````, `~~~`) only frames
+            // what was pasted.
+            let t = l.trim_start();
+            let l = if t.starts_with("```") || t.starts_with("~~~") {
+                String::new()
+            } else {
+                l
+            };
             (
                 u32::try_from(i + 1).unwrap_or(u32::MAX),
                 l.replace('\t', "    "),
             )
         })
         .collect()
+}
+
+/// Removes Markdown bold markers (`**`) from a line that holds them in pairs: a paste in an
+/// issue often bolds its prompt lines and the line that matters (`**FailedScheduling ...**`);
+/// kubectl prints no `**` of its own.
+fn strip_bold(l: String) -> String {
+    let pairs = l.matches("**").count();
+    if pairs == 0 || pairs % 2 == 1 {
+        return l;
+    }
+    l.replace("**", "")
+}
+
+/// Whether a line only marks that the paste was cut there: a run of dots (`...`,
+/// `...........`), an ellipsis, `[...]`, `(...)`. It belongs to no form and ends nothing.
+pub(super) fn is_elision(text: &str) -> bool {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .or_else(|| t.strip_prefix('(').and_then(|r| r.strip_suffix(')')))
+        .unwrap_or(t);
+    let dots = inner.chars().filter(|&c| c == '.').count();
+    let ellipses = inner.chars().filter(|&c| c == '…').count();
+    !inner.is_empty() && inner.chars().all(|c| c == '.' || c == '…') && (dots >= 3 || ellipses >= 1)
 }
 
 /// Removes ANSI colour sequences (`ESC [ ... m`) and their visible remnants (`^[[...m`).
@@ -385,12 +419,18 @@ fn view_of(lines: &[(u32, String)]) -> Vec<Line<'_>> {
         .collect()
 }
 
+/// The text of the line after `l` (empty after the last).
+fn next_text<'a>(view: &[Line<'a>], l: &Line<'_>) -> &'a str {
+    view.get(l.number as usize).map_or("", |n| n.text)
+}
+
 /// Whether some line is of a form read here.
 fn recognised(view: &[Line<'_>]) -> bool {
     view.iter().any(|l| {
         table::is_header(l.text).is_some()
             || describe::starts_block(view, l)
             || describe::is_events_header(l.text)
+            || (l.text.trim() == "Events:" && describe::is_event_row(next_text(view, l)))
             || prefix::is_prefixed(l.text)
     }) || table::headerless_rows(view)
         || prefix::is_stern(view)
@@ -445,7 +485,7 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i];
-        if l.is_blank() {
+        if l.is_blank() || is_elision(l.text) {
             i += 1;
             continue;
         }
@@ -471,14 +511,18 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
         }
         // The `Events:` label of a describe block whose other fields were not pasted.
         if l.text.trim() == "Events:"
-            && lines
-                .get(i + 1)
-                .is_some_and(|n| describe::is_events_header(n.text))
+            && lines.get(i + 1).is_some_and(|n| {
+                describe::is_events_header(n.text) || describe::is_event_row(n.text)
+            })
         {
             i += 1;
             continue;
         }
-        if describe::is_events_header(l.text) {
+        let headerless = lines
+            .get(i.wrapping_sub(1))
+            .is_some_and(|p| p.text.trim() == "Events:")
+            && describe::is_event_row(l.text);
+        if describe::is_events_header(l.text) || headerless {
             // An Events table pasted without its describe block: Events about an object not
             // named (correlation places them by their folder or the pod they name).
             let mut j = i + 1;
@@ -675,6 +719,27 @@ mod tests {
             (Some(8), Some(13), Some(28))
         );
         assert_eq!(event_age("96s"), (Some(96), None, Some(96)));
+    }
+
+    #[test]
+    fn markdown_bold_in_pairs_is_dropped_and_cut_marks_are_known() {
+        let bold = |l: &str| strip_bold(l.to_owned());
+        assert_eq!(
+            bold("**[root@node003 ~]# kubectl get pods**"),
+            "[root@node003 ~]# kubectl get pods"
+        );
+        assert_eq!(
+            bold("  Warning  **FailedScheduling  4s**"),
+            "  Warning  FailedScheduling  4s"
+        );
+        // An odd count is not Markdown: left as it is.
+        assert_eq!(bold("glob: a/**/b"), "glob: a/**/b");
+        for cut in ["...", "  ..........", "…", "[...]", "(...)", "[…]"] {
+            assert!(is_elision(cut), "{cut:?}");
+        }
+        for not in ["..", "", "[]", "a...", "...b", "Name: ..."] {
+            assert!(!is_elision(not), "{not:?}");
+        }
     }
 
     #[test]
