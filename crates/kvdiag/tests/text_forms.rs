@@ -560,3 +560,23 @@ fn headerless_event_rows_under_an_events_label_are_events_and_other_rows_are_not
         }
     }
 }
+
+#[test]
+fn prose_right_above_headerless_rows_does_not_hide_them() {
+    // A sentence, then with no blank line the rows of kubevirt issue 7723 (fixtures/real): the
+    // sentence is reported, the rows are read.
+    let row = "default     0s          Warning   SyncFailed                        virtualmachineinstance/vm-centos8     (combined from similar events): server error. command SyncVMI failed";
+    let parsed = parse(
+        "events.txt",
+        format!("The events were:\n{row}\n").as_bytes(),
+    );
+    let s = summary(&parsed);
+    assert_eq!(
+        s["unread"],
+        json!(["line 1: not a kubectl table, describe block or prefixed log line"]),
+        "{s}"
+    );
+    let events = objects(&parsed);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["involvedObject"]["name"], "vm-centos8");
+}

@@ -547,13 +547,15 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
             l.number,
             "not a kubectl table, describe block or prefixed log line",
         );
-        // One report for a run of such lines.
+        // One report for a run of such lines (up to a line that opens a form: prose right
+        // above a table, or above rows without their header).
         i += 1;
         other += 1;
         while i < lines.len()
             && !lines[i].is_blank()
             && command(lines[i].text).is_none()
             && table::is_header(lines[i].text).is_none()
+            && !table::is_headerless_row(lines[i].text)
             && !describe::starts_block(lines, &lines[i])
             && !prefix::is_prefixed(lines[i].text)
         {

@@ -199,7 +199,12 @@ fn headerless_kind(text: &str) -> Option<TableKind> {
 
 /// Whether some line is a pod or event row without a header (`--no-headers`, `-w`, a cut).
 pub(super) fn headerless_rows(lines: &[Line<'_>]) -> bool {
-    lines.iter().any(|l| headerless_kind(l.text).is_some())
+    lines.iter().any(|l| is_headerless_row(l.text))
+}
+
+/// Whether a line is a pod or event row without a header.
+pub(super) fn is_headerless_row(text: &str) -> bool {
+    headerless_kind(text).is_some()
 }
 
 /// The header kubectl would have printed for headerless rows of `kind`, fitted to `row`.
