@@ -262,9 +262,18 @@ fn strs(p: &[String]) -> Vec<&str> {
     p.iter().map(String::as_str).collect()
 }
 
-/// Plans a single file named on its own (not part of a tree).
+/// Plans a single file named on its own (not part of a tree). A Markdown file is then read, its
+/// content deciding what it holds (a bug report's text saved with what it pastes); inside a
+/// tree it is a note and skipped.
 pub fn plan_file(name: &str) -> Plan {
-    plan(&[vec![name.to_owned()]]).remove(0)
+    let plan = plan(&[vec![name.to_owned()]]).remove(0);
+    let markdown = name
+        .rsplit_once('.')
+        .is_some_and(|(_, e)| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+    if markdown && matches!(plan.decision, Decision::Skip(_)) {
+        return read(plan.kind, Hint::Auto);
+    }
+    plan
 }
 
 /// What the directories of a capture are.
@@ -1381,6 +1390,13 @@ mod tests {
         ));
         assert!(matches!(f(".DS_Store"), Decision::Skip(_)));
         assert!(matches!(f("image.png"), Decision::Skip(_)));
+        // Markdown named on its own is read; in a tree it is a note.
+        assert_eq!(f("issue-1234.md"), Decision::Read(Hint::Auto));
+        assert_eq!(f("NOTES.markdown"), Decision::Read(Hint::Auto));
+        assert!(matches!(
+            plan(&[vec!["case".into(), "README.md".into()]])[0].decision,
+            Decision::Skip(_)
+        ));
         assert_eq!(f("serial-capture.out"), Decision::Read(Hint::Auto));
         assert!(plan_file("console.log.gz").gzip);
     }
