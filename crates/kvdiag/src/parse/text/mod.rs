@@ -518,9 +518,10 @@ fn split(name: &Arc<str>, lines: &[Line<'_>], limits: &Limits, out: &mut TextPar
             i += 1;
             continue;
         }
-        let headerless = lines
-            .get(i.wrapping_sub(1))
-            .is_some_and(|p| p.text.trim() == "Events:")
+        // A row right under that label, the table's header not pasted.
+        let headerless = i
+            .checked_sub(1)
+            .is_some_and(|p| lines[p].text.trim() == "Events:")
             && describe::is_event_row(l.text);
         if describe::is_events_header(l.text) || headerless {
             // An Events table pasted without its describe block: Events about an object not
